@@ -1,0 +1,34 @@
+/*
+ * mod_charon: knows and controls what cron jobs do.
+ *
+ * This file is glue only: the module record and its hooks.  The handler
+ * lives in src/charon_handler.c, the directives in src/charon_config.c,
+ * the database side in src/charon_db.c and the httpd-free logic in
+ * src/charon_core.c.
+ */
+/* AP_DECLARE_MODULE declares the log index itself. */
+#define CHARON_NO_LOG_DECL
+#include "src/charon.h"
+
+static void charon_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    /* mod_dbd must be loaded and a database configured: refuse to start
+     * (and fail `apachectl configtest`) rather than 503 every request. */
+    ap_hook_check_config(charon_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* The API's URLs are not files: keep core from looking for them. */
+    ap_hook_map_to_storage(charon_map_to_storage, NULL, NULL,
+                           APR_HOOK_FIRST);
+    ap_hook_handler(charon_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(charon) = {
+    STANDARD20_MODULE_STUFF,
+    charon_create_dir_conf,     /* per-directory config */
+    charon_merge_dir_conf,      /* merge per-directory */
+    NULL,                       /* per-server config */
+    NULL,                       /* merge per-server */
+    charon_cmds,                /* directives */
+    charon_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs what building, running and testing mod_charon need, on Debian 12.
+# Does nothing (quickly) when everything is present, so `make run` and
+# `make test` can call it every time.
+set -eu
+
+PKGS="apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
+libaprutil1-dbd-mysql libjson-c-dev libssl-dev mariadb-server mariadb-client
+sqlite3 libapache2-mod-perl2 libwww-perl libjson-perl postgresql-15 wrk
+pkg-config gcc make curl"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "deps: need root or sudo to install:$missing" >&2; exit 1; }
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Stale or missing package lists make installs fail; refresh once.
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "deps: done"

@@ -1,0 +1,90 @@
+#!/bin/sh
+# `make run`: a demo of mod_charon on 127.0.0.1, in the foreground.
+# Creates a SQLite database with two demo crons, an API key, an Apache
+# configuration, prints curl lines for the four endpoints and serves until
+# Ctrl-C.  Everything it writes is in run/ (ignored by git).
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+port=${CHARON_PORT:-8080}
+run="$top/run"
+mods=/usr/lib/apache2/modules
+mkdir -p "$run"
+
+# httpd's children open the database.  As root they run as www-data, who
+# must be able to reach the database's folder; a checkout under /root
+# (mode 0700) is out of its reach, so the database then goes to /tmp.
+user_lines=""
+dbdir="$run"
+if [ "$(id -u)" = 0 ]; then
+    user_lines="User www-data
+Group www-data"
+    if ! runuser -u www-data -- test -x "$run" 2>/dev/null; then
+        dbdir=/tmp/charon-run-db
+        mkdir -p "$dbdir"
+        echo "note: www-data cannot reach $run; the database is in $dbdir"
+    fi
+fi
+db="$dbdir/charon.db"
+
+if [ ! -s "$db" ]; then
+    sqlite3 "$db" < "$top/sql/sqlite.sql" >/dev/null
+    sqlite3 "$db" <<'SQL'
+INSERT INTO charon_cron (slug, name, active) VALUES
+    ('nightly-backup', 'Nightly backup of the billing database', 1),
+    ('weekly-report',  'Weekly report (switched off)',           0);
+SQL
+fi
+[ "$(id -u)" = 0 ] && chown -R www-data:www-data "$dbdir"
+
+# One key per checkout, made once, readable by its owner only.
+if [ ! -s "$run/api-key" ]; then
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$run/api-key")
+fi
+key=$(cat "$run/api-key")
+
+cat > "$run/httpd.conf" <<CONF
+# Written by scripts/run.sh for 'make run'; not for production.
+ServerRoot "$run"
+ServerName localhost
+Listen 127.0.0.1:$port
+PidFile "$run/httpd.pid"
+DefaultRuntimeDir "$run"
+ErrorLog /dev/stderr
+LogLevel warn
+$user_lines
+
+LoadModule mpm_event_module  $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule dbd_module        $mods/mod_dbd.so
+LoadModule charon_module     "$top/.libs/mod_charon.so"
+
+DBDriver sqlite3
+DBDParams "$db"
+
+<Location "/api/">
+    SetHandler charon
+    Require all granted
+    CharonApiKey demo "$key"
+</Location>
+CONF
+
+base="http://127.0.0.1:$port/api"
+cron_id=$(sqlite3 "$db" "SELECT id FROM charon_cron WHERE slug = 'nightly-backup'")
+cat <<TXT
+
+mod_charon demo on $base/
+API key (application 'demo'): $key
+
+  curl -s -H 'X-API-KEY: $key' $base/nightly-backup/can-start
+  curl -s -H 'X-API-KEY: $key' $base/weekly-report/can-start
+  curl -s -H 'X-API-KEY: $key' -X POST $base/$cron_id/start
+  curl -s -H 'X-API-KEY: $key' -d '{"message":"copied 3 files","type":"info"}' $base/1/message
+  curl -s -H 'X-API-KEY: $key' -d '{"message":"done","type":"success","success":true}' $base/1/end
+
+(use the id that start returned in place of 1)
+Database: $db  (sqlite3 $db 'SELECT * FROM charon_execution')
+Serving in the foreground; Ctrl-C stops.
+
+TXT
+exec /usr/sbin/apache2 -f "$run/httpd.conf" -DFOREGROUND

@@ -1,0 +1,144 @@
+/*
+ * charon_core.h: the parts of mod_charon that need no httpd.
+ *
+ * Route and id parsing, request-body parsing and validation, API key
+ * matching, and the JSON documents the API answers with.  Only APR,
+ * json-c and OpenSSL's SHA-256 are used here, so this code is unit-tested
+ * and fuzzed without a server (tests/unit/).
+ */
+#ifndef CHARON_CORE_H
+#define CHARON_CORE_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#define CHARON_DIGEST_LEN 32          /* SHA-256 */
+#define CHARON_MIN_KEY_LEN 16         /* clear keys shorter than this are refused */
+
+/* ---- ids and routes ------------------------------------------------- */
+
+/* Parses a decimal id in 1 .. 2^63-1 made of digits only.  Returns 1 and
+ * sets *out when valid, 0 otherwise ("abc", "-1", "1.5", "0x10", "0",
+ * "", "+1", " 1", leading zeros are accepted as decimal: "007" is 7). */
+int charon_parse_id(const char *s, apr_int64_t *out);
+
+typedef enum {
+    CHARON_VERB_NONE = 0,
+    CHARON_VERB_CAN_START,
+    CHARON_VERB_START,
+    CHARON_VERB_END,
+    CHARON_VERB_MESSAGE
+} charon_verb_e;
+
+/* Splits the path under the mount ("nightly-backup/can-start", no leading
+ * slash) into target and verb.  The shape must be exactly "{x}/{verb}"
+ * with x non-empty and free of '/', verb one of can-start, start, end,
+ * message.  Returns 1 and fills *verb and *target (allocated in p) on
+ * success, 0 for any other shape. */
+int charon_parse_route(apr_pool_t *p, const char *rest,
+                       charon_verb_e *verb, const char **target);
+
+const char *charon_verb_name(charon_verb_e verb);
+
+/* ---- request bodies -------------------------------------------------- */
+
+typedef enum {
+    CHARON_TYPE_INVALID = -1,
+    CHARON_TYPE_WARNING = 0,
+    CHARON_TYPE_INFO,
+    CHARON_TYPE_SUCCESS,
+    CHARON_TYPE_ERROR
+} charon_type_e;
+
+/* "warning", "info", "success", "error"; NULL for anything else. */
+const char *charon_type_name(charon_type_e type);
+
+/* A parsed and validated body of `end` or `message`. */
+typedef struct {
+    int has_message;            /* 0 when absent (or null, for end) */
+    const char *message;        /* NUL-terminated copy in the pool */
+    apr_size_t message_len;     /* bytes, without the terminator */
+    charon_type_e type;
+    int success;                /* 0 or 1; end only */
+} charon_body_t;
+
+/* Why a body was refused: status is 400 (not a JSON object) or 422 (a
+ * field is missing, of the wrong type or out of range).  field is the
+ * field's name for 422, NULL for 400.  detail is a sentence for people. */
+typedef struct {
+    int status;
+    const char *detail;
+    const char *field;
+} charon_error_t;
+
+/* Parse and validate the body of `end` (type and success required,
+ * message optional) or `message` (message and type required).  Rules:
+ * the body must be one JSON object and nothing else but white space;
+ * unknown fields are ignored; type is one of the four names exactly;
+ * success is true/false, 0/1, "true"/"false"/"0"/"1"; message is a
+ * string of valid UTF-8 with no NUL, at most max_message bytes.
+ * Returns 1 on success, 0 with *err filled otherwise. */
+int charon_parse_end_body(apr_pool_t *p, const char *buf, apr_size_t len,
+                          apr_size_t max_message, charon_body_t *out,
+                          charon_error_t *err);
+int charon_parse_message_body(apr_pool_t *p, const char *buf, apr_size_t len,
+                              apr_size_t max_message, charon_body_t *out,
+                              charon_error_t *err);
+
+/* 1 when buf[0..len) is valid UTF-8 (no overlongs, no surrogates, no
+ * code point past U+10FFFF), 0 otherwise. */
+int charon_utf8_valid(const char *buf, apr_size_t len);
+
+/* ---- API keys -------------------------------------------------------- */
+
+typedef struct {
+    const char *name;                        /* the application's name */
+    unsigned char digest[CHARON_DIGEST_LEN]; /* SHA-256 of the secret */
+    apr_array_header_t *patterns;            /* const char *, may be empty */
+} charon_key_t;
+
+void charon_sha256(const void *data, apr_size_t len,
+                   unsigned char out[CHARON_DIGEST_LEN]);
+
+/* Turns a configured secret into its digest: "sha256:" followed by 64 hex
+ * digits (either case) is taken as the digest itself; anything else is a
+ * clear key of at least CHARON_MIN_KEY_LEN bytes, hashed here.  Returns
+ * NULL on success or an error sentence (which never quotes the secret). */
+const char *charon_key_digest(apr_pool_t *p, const char *secret,
+                              unsigned char out[CHARON_DIGEST_LEN]);
+
+/* Checks a key name: 1 to 64 characters of [A-Za-z0-9._-].  Returns NULL
+ * or an error sentence. */
+const char *charon_key_name_check(apr_pool_t *p, const char *name);
+
+/* Finds the key whose digest equals SHA-256(presented).  Every key is
+ * compared in constant time and the loop never stops early, so the time
+ * taken says nothing about which key (if any) matched.  keys holds
+ * charon_key_t *.  Returns NULL when none matches or presented is NULL. */
+const charon_key_t *charon_key_find(const apr_array_header_t *keys,
+                                    const char *presented, apr_size_t len);
+
+/* 1 when the key may touch the cron with this slug: it has no patterns,
+ * or one of its shell-style patterns (apr_fnmatch, no flags) matches. */
+int charon_key_allows(const charon_key_t *key, const char *slug);
+
+/* Parses one line of a CharonApiKeyFile: "NAME KEY [PATTERN ...]",
+ * fields separated by blanks, '#' starts a comment line, blank lines are
+ * skipped.  Returns NULL and sets *out (NULL for a line with no key), or
+ * an error sentence. */
+const char *charon_keyfile_line(apr_pool_t *p, const char *line,
+                                charon_key_t **out);
+
+/* ---- JSON answers ---------------------------------------------------- */
+
+/* {"slug":"...","canStart":true,"cronId":7} */
+const char *charon_json_can_start(apr_pool_t *p, const char *slug,
+                                  int can_start, apr_int64_t cron_id);
+/* {"id":1234} */
+const char *charon_json_id(apr_pool_t *p, apr_int64_t id);
+/* RFC 9457 problem document: {"type":"about:blank","title":...,
+ * "status":...,"detail":...[,"field":...]}; field may be NULL. */
+const char *charon_json_problem(apr_pool_t *p, int status, const char *title,
+                                const char *detail, const char *field);
+
+#endif /* CHARON_CORE_H */
