@@ -59,7 +59,13 @@ static void drop_body(request_rec *r)
 static int send_json(request_rec *r, int status, const char *ctype,
                      const char *json)
 {
-    apr_size_t len = strlen(json);
+    apr_size_t len;
+
+    if (!json) {
+        /* json-c could not allocate: nothing sensible can be said. */
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    len = strlen(json);
 
     r->status = status;
     /* httpd has no reason phrase for 418: give every status its own. */
