@@ -3,11 +3,12 @@
 -- Times are DATETIME(6) in UTC: the module writes UTC_TIMESTAMP(6).  The
 -- defaults below use the session's time zone; run the server in UTC, or
 -- give created_at explicitly, when seeding crons by hand.
--- Slugs use a binary collation: they match exactly, as sent.
+-- Slugs are VARBINARY: they match byte for byte, as sent (utf8mb4_bin is a
+-- PAD SPACE collation, which would take 'x ' for 'x').
 
 CREATE TABLE IF NOT EXISTS charon_cron (
     id          BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    slug        VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    slug        VARBINARY(255) NOT NULL,
     name        VARCHAR(255) NOT NULL,
     active      BOOLEAN      NOT NULL DEFAULT TRUE,
     created_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),

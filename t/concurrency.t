@@ -1,0 +1,139 @@
+# Concurrent requests: end is exactly-once, starts and messages do not
+# collide.
+use strict;
+use warnings;
+
+use Apache::Test qw(-withtestmore);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use CharonTest;
+use POSIX ();
+
+plan tests => 6;
+
+my $cron = seed_cron('conc-cron', 1);
+CharonTest::ua();               # made once, before the forks
+
+# race($n, $make): runs $make->($i) for i in 0..n-1 in n child processes,
+# released at the same moment. Returns [code, leak, body] per child.
+sub race {
+    my ($n, $make) = @_;
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
+    my @kids;
+    for my $i (0 .. $n - 1) {
+        pipe(my $res_r, my $res_w) or die "pipe: $!";
+        my $pid = fork;
+        die "fork: $!" unless defined $pid;
+        if (!$pid) {
+            close $go_w;
+            close $res_r;
+            my $buf;
+            sysread $go_r, $buf, 1;              # EOF when the parent says go
+            my $res = eval { $make->($i) };
+            my $code = $res ? $res->code : 599;
+            my $text = $res ? $res->headers->as_string . ($res->content // '') : '';
+            my $leak = $text =~ /test-key-/ ? 1 : 0;
+            (my $body = $res ? $res->content // '' : "$@") =~ s/[\r\n]+/ /g;
+            syswrite $res_w, "$code\t$leak\t$body";
+            close $res_w;
+            POSIX::_exit(0);
+        }
+        close $res_w;
+        push @kids, [$pid, $res_r];
+    }
+    close $go_r;
+    close $go_w;                                  # go
+    my @out;
+    for my $k (@kids) {
+        my ($pid, $fh) = @$k;
+        my $all = do { local $/; <$fh> } // '';
+        close $fh;
+        waitpid $pid, 0;
+        my ($code, $leak, $body) = split /\t/, $all, 3;
+        push @out, [$code // 0, $leak // 0, $body // ''];
+    }
+    return @out;
+}
+
+my $leaks = 0;
+
+# ---- two concurrent ends of one execution, 20 times (2)
+my (@bad_status, @bad_store);
+for my $round (1 .. 20) {
+    my $E = start_exec($cron) // 0;
+    my @bodies = (
+        { type => 'success', success => JSON::true,  message => "round $round by 0" },
+        { type => 'error',   success => JSON::false, message => "round $round by 1" },
+    );
+    my @r = race(2, sub {
+        my $i = shift;
+        req(POST => "/api/$E/end", key => KEY_CLEAR, json => $bodies[$i]);
+    });
+    $leaks += $_->[1] for @r;
+    my @codes = map { $_->[0] } @r;
+    my @won = grep { $r[$_][0] == 200 } 0 .. 1;
+    if (join(',', sort @codes) ne '200,409') {
+        push @bad_status, "round $round (execution $E): statuses @codes";
+        next;
+    }
+    my $w = $bodies[ $won[0] ];
+    my $row = execution($E);
+    my $m = messages_of($E);
+    unless ($row && defined $row->{ended_at} && $row->{type} eq $w->{type}
+            && 0 + $row->{success} == ($w->{success} ? 1 : 0)
+            && @$m == 1 && $m->[0]{message} eq $w->{message}
+            && $m->[0]{type} eq $w->{type}) {
+        push @bad_store, "round $round (execution $E): winner $won[0], row "
+            . join(' ', map { "$_=" . ($row->{$_} // 'NULL') } sort keys %{ $row || {} })
+            . '; messages: ' . join(' | ', map { $_->{message} } @$m);
+    }
+}
+ok(!@bad_status, 'two concurrent ends: one 200 and one 409, 20 times out of 20')
+    or diag join "\n", @bad_status;
+ok(!@bad_store, "the winner's end and only its message are stored")
+    or diag join "\n", @bad_store;
+
+# ---- four concurrent ends, 5 times (1)
+my @bad4;
+for my $round (1 .. 5) {
+    my $E = start_exec($cron) // 0;
+    my @r = race(4, sub {
+        req(POST => "/api/$E/end", key => KEY_CLEAR,
+            json => { type => 'info', success => 1, message => "by $_[0]" });
+    });
+    $leaks += $_->[1] for @r;
+    my $codes = join ',', sort map { $_->[0] } @r;
+    push @bad4, "round $round: $codes (messages " . count_messages($E) . ')'
+        unless $codes eq '200,409,409,409' && count_messages($E) == 1;
+}
+ok(!@bad4, 'four concurrent ends: one 200, three 409, one message')
+    or diag join "\n", @bad4;
+
+# ---- ten concurrent starts (1)
+my $before = count_executions($cron);
+my @r = race(10, sub { req(GET => "/api/$cron/start", key => KEY_CLEAR) });
+$leaks += $_->[1] for @r;
+my %ids = map { my $d = eval { JSON::decode_json($_->[2]) };
+                ((ref $d eq 'HASH' ? $d->{id} // '' : '') => 1) }
+          grep { $_->[0] == 200 } @r;
+ok(10 == grep({ $_->[0] == 200 } @r) && 10 == grep({ /^\d+$/ } keys %ids)
+   && count_executions($cron) == $before + 10,
+   'ten concurrent starts: ten 200s, ten distinct executions')
+    or diag join "\n", map { "$_->[0] $_->[2]" } @r;
+
+# ---- ten concurrent messages on one execution (1)
+my $M = start_exec($cron) // 0;
+@r = race(10, sub {
+    req(POST => "/api/$M/message", key => KEY_CLEAR,
+        json => { type => 'info', message => "message $_[0]" });
+});
+$leaks += $_->[1] for @r;
+my $m = messages_of($M);
+my %texts = map { $_->{message} => 1 } @$m;
+ok(10 == grep({ $_->[0] == 200 } @r) && @$m == 10
+   && 10 == grep({ $texts{"message $_"} } 0 .. 9),
+   'ten concurrent messages: ten 200s, ten rows')
+    or diag join "\n", (map { "$_->[0] $_->[2]" } @r), "rows: " . scalar @$m;
+
+# ---- no key echoed (1)
+is($leaks, 0, 'no API key echoed in any response');

@@ -1,0 +1,604 @@
+package CharonTest;
+
+# Helpers shared by the mod_charon Apache::Test suite (t/*.t).
+#
+# - HTTP: req() goes through LWP (Content-Length bodies, or chunked when
+#   given a code ref); raw_req() writes the request by hand on a socket
+#   (exact header names, hand-made chunked bodies).
+# - Checks: ok_json(), ok_problem(), ok_head() each emit exactly ONE test
+#   (all the aspects of a response are checked together and every failed
+#   aspect is reported with diag), so plans are easy to count.
+# - Database: the same database as httpd, through DBI and the DSN the
+#   harness gives in CHARON_TEST_DSN (DBD::SQLite, DBD::Pg, DBD::MariaDB
+#   or DBD::mysql); read back every write, seed crons.
+# - Every response seen is checked for an API key in its headers or body;
+#   no_leak_ok() reports it as one test at the end of each file.
+
+use strict;
+use warnings;
+
+use Apache::Test ();
+use Apache::TestRequest ();
+use DBI;
+use HTTP::Request;
+use HTTP::Response;
+use IO::Select;
+use IO::Socket::INET;
+use JSON ();
+use LWP::UserAgent;
+use Test::Builder;
+use Time::Local ();
+
+use Exporter 'import';
+our @EXPORT = qw(
+    KEY_GLOBAL KEY_CLEAR KEY_HASHED KEY_HASHED_DIGEST KEY_SCOPED KEY_FILE
+    KEY_FILE_SCOPED KEY_SMALL KEY_VHOST_A KEY_VHOST_B
+    req raw_req decode_body
+    ok_json ok_problem ok_head ok_allow no_leak_ok
+    dbh seed_cron purge_cron set_active cron_id execution executions_of
+    count_executions count_all_executions messages_of count_messages
+    max_execution_id ts_epoch ts_recent start_exec end_exec json_enc
+);
+
+use constant {
+    KEY_GLOBAL        => 'test-key-global-0123456789',
+    KEY_CLEAR         => 'test-key-clear-0123456789',
+    KEY_HASHED        => 'test-key-hashed-0123456789',
+    KEY_HASHED_DIGEST =>
+        'b5185ba896e3b4b01bb7a36d95ac09435ae2a75402fff4ef8f972f3321d79bfd',
+    KEY_SCOPED        => 'test-key-scoped-0123456789',
+    KEY_FILE          => 'test-key-file-0123456789',
+    KEY_FILE_SCOPED   => 'test-key-filescoped-0123456789',
+    KEY_SMALL         => 'test-key-small-0123456789',
+    KEY_VHOST_A       => 'test-key-vhost-a-0123456789',
+    KEY_VHOST_B       => 'test-key-vhost-b-0123456789',
+};
+
+my $TB = Test::Builder->new;
+my $JSON = JSON->new->utf8->canonical->allow_nonref;
+
+sub json_enc { $JSON->encode($_[0]) }
+
+# ---------------------------------------------------------------- leaks
+
+# Every key this suite configures or presents starts with "test-key-";
+# the hashed key's digest must not be echoed either.
+my @LEAKS;
+
+sub check_leak {
+    my ($res, $what) = @_;
+    my $text = $res->headers->as_string . "\n" . ($res->content // '');
+    for my $needle ('test-key-', KEY_HASHED_DIGEST) {
+        if (index(lc $text, lc $needle) >= 0) {
+            push @LEAKS, "$what: response contains '$needle'";
+        }
+    }
+}
+
+# One test: no response seen so far echoed a key.
+sub no_leak_ok {
+    my $name = shift || 'no API key echoed in any response header or body';
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    $TB->ok(!@LEAKS, $name) or $TB->diag(join "\n", @LEAKS);
+}
+
+# ----------------------------------------------------------------- HTTP
+
+my $UA;
+sub ua {
+    $UA ||= LWP::UserAgent->new(
+        agent        => 'charon-test/1',
+        timeout      => 60,
+        keep_alive   => 0,
+        max_redirect => 0,
+    );
+    return $UA;
+}
+
+# req(METHOD, PATH, %opt)
+#   key       => value of the key header (none when absent)
+#   keyheader => name of that header (default X-API-KEY)
+#   json      => a Perl structure sent as the JSON body
+#   body      => raw body bytes
+#   content   => a code ref: LWP sends the body chunked
+#   ctype     => Content-Type (default application/json when there is a
+#                body; undef: no Content-Type at all)
+#   headers   => [ name => value, ... ] more request headers
+#   vhost     => an Apache::Test vhost name (charon_vhost_a, ...)
+sub req {
+    my ($method, $path, %o) = @_;
+    local $Apache::TestRequest::Module = $o{vhost} if $o{vhost};
+    my $url = Apache::TestRequest::resolve_url($path);
+
+    my $r = HTTP::Request->new($method => $url);
+    $r->header(($o{keyheader} // 'X-API-KEY') => $o{key}) if defined $o{key};
+
+    my $body = exists $o{json} ? json_enc($o{json}) : $o{body};
+    my $has_body = defined $body || ref $o{content} eq 'CODE';
+    if ($has_body) {
+        my $ct = exists $o{ctype} ? $o{ctype} : 'application/json';
+        $r->header('Content-Type' => $ct) if defined $ct;
+    }
+    if (ref $o{content} eq 'CODE') {
+        $r->content($o{content});         # no Content-Length: chunked
+    }
+    elsif (defined $body) {
+        utf8::downgrade($body) or die "body must be bytes";
+        $r->content($body);
+        $r->header('Content-Length' => length $body);
+    }
+    my @h = @{ $o{headers} || [] };
+    while (my ($k, $v) = splice @h, 0, 2) {
+        $r->push_header($k => $v);
+    }
+
+    my $res = ua()->request($r);
+    check_leak($res, "$method $path");
+    return $res;
+}
+
+sub host_port {
+    my ($vhost) = @_;
+    local $Apache::TestRequest::Module = $vhost if $vhost;
+    my $hp = Apache::TestRequest::hostport();
+    my ($host, $port) = $hp =~ /^(.*):(\d+)$/ or die "bad hostport $hp";
+    return ($host, $port);
+}
+
+# raw_req(%opt): writes the request by hand.
+#   method, path, headers => [ [name, value], ... ] (sent exactly as
+#   given), body => bytes (sent with Content-Length unless
+#   no_length => 1), chunks => [ bytes, ... ] (sent chunked), vhost.
+# Returns an HTTP::Response (code 599 when no answer could be read).
+sub raw_req {
+    my (%o) = @_;
+    my $method = $o{method} || 'GET';
+    my ($host, $port) = host_port($o{vhost});
+    my $addr = Apache::Test::vars('remote_addr') || '127.0.0.1';
+
+    my $req = "$method $o{path} HTTP/1.1\r\nHost: $host:$port\r\n"
+            . "Connection: close\r\n";
+    for my $h (@{ $o{headers} || [] }) {
+        $req .= "$h->[0]: $h->[1]\r\n";
+    }
+    my $body = '';
+    if ($o{chunks}) {
+        $req .= "Transfer-Encoding: chunked\r\n";
+        for my $c (@{ $o{chunks} }) {
+            next unless length $c;
+            $body .= sprintf("%x\r\n", length $c) . $c . "\r\n";
+        }
+        $body .= "0\r\n\r\n";
+    }
+    elsif (defined $o{body}) {
+        $body = $o{body};
+        $req .= "Content-Length: " . length($body) . "\r\n"
+            unless $o{no_length};
+    }
+    $req .= "\r\n" . $body;
+
+    local $SIG{PIPE} = 'IGNORE';
+    my $sock = IO::Socket::INET->new(PeerAddr => $addr, PeerPort => $port,
+                                     Proto => 'tcp', Timeout => 30);
+    return HTTP::Response->new(599, "connect: $!") unless $sock;
+    binmode $sock;
+    my $off = 0;
+    while ($off < length $req) {
+        my $n = syswrite($sock, $req, length($req) - $off, $off);
+        last unless $n;                  # the server may answer early
+        $off += $n;
+    }
+    my $in = '';
+    my $sel = IO::Select->new($sock);
+    my $deadline = time + 60;
+    while (time < $deadline) {
+        last unless $sel->can_read(5);
+        my $n = sysread($sock, $in, 65536, length $in);
+        last unless $n;
+    }
+    close $sock;
+
+    my $res = parse_raw_response($in);
+    check_leak($res, "$method $o{path} (raw)");
+    return $res;
+}
+
+sub parse_raw_response {
+    my ($in) = @_;
+    my ($head, $body) = split /\r?\n\r?\n/, $in, 2;
+    $body //= '';
+    return HTTP::Response->new(599, 'no response') unless defined $head
+        && $head =~ s{^HTTP/\d\.\d\s+(\d{3})[ \t]*([^\r\n]*)\r?\n?}{};
+    my ($code, $msg) = ($1, $2);
+    my @h;
+    for my $line (split /\r?\n/, $head) {
+        my ($k, $v) = $line =~ /^([^:]+):\s*(.*?)\s*$/ or next;
+        push @h, $k, $v;
+    }
+    my $res = HTTP::Response->new($code, $msg, \@h);
+    if (($res->header('Transfer-Encoding') // '') =~ /chunked/i) {
+        my $out = '';
+        while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+            my $len = hex $1;
+            last if $len == 0;
+            $out .= substr($body, 0, $len, '');
+            $body =~ s/^\r\n//;
+        }
+        $body = $out;
+    }
+    $res->content($body);
+    return $res;
+}
+
+# --------------------------------------------------------------- checks
+
+sub decode_body {
+    my ($res) = @_;
+    my $c = $res->content;
+    return undef unless defined $c && length $c;
+    my $d = eval { $JSON->decode($c) };
+    return $d;
+}
+
+sub describe {
+    my ($res) = @_;
+    my $c = $res->content // '';
+    $c = substr($c, 0, 400) . '...' if length $c > 400;
+    return sprintf "got: %s\n%s\n%s", $res->status_line,
+        $res->headers->as_string, $c;
+}
+
+sub common_errors {
+    my ($res, $status, $ctype) = @_;
+    my @err;
+    if (($res->header('Client-Warning') // '') =~ /internal response/i) {
+        push @err, 'no answer from the server (LWP internal response)';
+    }
+    push @err, "status " . $res->code . ", expected $status"
+        unless $res->code == $status;
+    my $cc = $res->header('Cache-Control') // '';
+    push @err, "Cache-Control '$cc' has no no-store"
+        unless $cc =~ /(^|[ ,])no-store([ ,;]|$)/i;
+    if (defined $ctype) {
+        my $ct = $res->header('Content-Type') // '';
+        push @err, "Content-Type '$ct', expected $ctype"
+            unless $ct =~ m{^\Q$ctype\E\s*(;|$)}i;
+    }
+    return @err;
+}
+
+# A JSON number (not a string) for this member, read in the raw text.
+sub raw_number {
+    my ($raw, $field) = @_;
+    return ($raw // '') =~ /"\Q$field\E"\s*:\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*[,}]/;
+}
+
+# ok_json($res, $name, %opt): one test. 200, application/json,
+# Cache-Control no-store, body a JSON object.
+#   keys => [ ... ]   the exact set of members
+#   numbers => [ ... ] members that must be JSON numbers (integers > 0)
+#   fields => { k => v } expected values (compared as strings)
+# Returns the decoded body (a hash ref, possibly empty).
+sub ok_json {
+    my ($res, $name, %o) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my @err = common_errors($res, $o{status} // 200, 'application/json');
+    my $d = decode_body($res);
+    if (ref $d ne 'HASH') {
+        push @err, 'body is not a JSON object';
+        $d = {};
+    }
+    else {
+        if ($o{keys}) {
+            my $want = join ',', sort @{ $o{keys} };
+            my $got  = join ',', sort keys %$d;
+            push @err, "members {$got}, expected {$want}" if $want ne $got;
+        }
+        for my $n (@{ $o{numbers} || [] }) {
+            push @err, "'$n' is not a positive JSON integer"
+                unless raw_number($res->content, $n)
+                    && defined $d->{$n} && !ref $d->{$n}
+                    && $d->{$n} =~ /^[1-9]\d*$/;
+        }
+        for my $k (sort keys %{ $o{fields} || {} }) {
+            my $want = $o{fields}{$k};
+            my $got = $d->{$k};
+            push @err, sprintf("'%s' is %s, expected %s", $k,
+                               defined $got ? "'$got'" : 'absent', $want)
+                unless defined $got && "$got" eq "$want";
+        }
+    }
+    $TB->ok(!@err, $name) or $TB->diag(join("\n", @err) . "\n" . describe($res));
+    return $d;
+}
+
+sub allow_set {
+    my ($v) = @_;
+    return join ', ', sort map { uc } grep { length } split /\s*,\s*/, ($v // '');
+}
+
+# ok_problem($res, $status, $name, %opt): one test. RFC 9457 problem:
+# application/problem+json, Cache-Control no-store, type about:blank,
+# a title, status equal to the HTTP status (a JSON number), a detail.
+#   field => 'x'      for 422: the field named
+#   allow => 'GET, HEAD'  for 405: the Allow header (as a set)
+#   head  => 1        a HEAD request: no body expected, only headers
+sub ok_problem {
+    my ($res, $status, $name, %o) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my @err = common_errors($res, $status, 'application/problem+json');
+    if ($o{head}) {
+        push @err, 'HEAD answer has a body'
+            if length($res->content // '');
+    }
+    else {
+        my $d = decode_body($res);
+        if (ref $d ne 'HASH') {
+            push @err, 'body is not a JSON object';
+        }
+        else {
+            push @err, "type is not about:blank"
+                unless ($d->{type} // '') eq 'about:blank';
+            push @err, 'no title'
+                unless defined $d->{title} && !ref $d->{title}
+                    && length $d->{title};
+            push @err, 'status member is not the JSON number ' . $status
+                unless raw_number($res->content, 'status')
+                    && ($d->{status} // 0) == $status;
+            push @err, 'no detail'
+                unless defined $d->{detail} && !ref $d->{detail}
+                    && length $d->{detail};
+            if (defined $o{field}) {
+                push @err, sprintf("field is %s, expected '%s'",
+                    defined $d->{field} ? "'$d->{field}'" : 'absent',
+                    $o{field})
+                    unless ($d->{field} // '') eq $o{field};
+            }
+        }
+    }
+    if (defined $o{allow}) {
+        my $got = allow_set($res->header('Allow'));
+        my $want = allow_set($o{allow});
+        push @err, "Allow '" . ($res->header('Allow') // '') .
+            "', expected '$o{allow}'" if $got ne $want;
+    }
+    $TB->ok(!@err, $name) or $TB->diag(join("\n", @err) . "\n" . describe($res));
+    return decode_body($res);
+}
+
+# ok_allow: a 405 with this Allow header (one test).
+sub ok_allow {
+    my ($res, $allow, $name, %o) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    return ok_problem($res, 405, $name, allow => $allow, %o);
+}
+
+# ok_head($res, $status, $name): one test. A HEAD answer: that status,
+# Cache-Control no-store, the content type of the GET answer, no body.
+sub ok_head {
+    my ($res, $status, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $ct = $status == 200 ? 'application/json' : 'application/problem+json';
+    my @err = common_errors($res, $status, $ct);
+    push @err, 'HEAD answer has a body' if length($res->content // '');
+    $TB->ok(!@err, $name) or $TB->diag(join("\n", @err) . "\n" . describe($res));
+}
+
+# ------------------------------------------------------------- database
+
+my $DBH;
+
+sub dsn_from_db_conf {
+    my $file = Apache::Test::vars('t_conf') . '/db.conf';
+    open my $fh, '<', $file or return;
+    my ($driver, $params);
+    while (<$fh>) {
+        $driver = $1 if /^\s*DBDriver\s+"?([^"\s]+)/i;
+        $params = $1 // $2 if /^\s*DBDParams\s+(?:"([^"]*)"|(\S+))/i;
+    }
+    return unless $driver && defined $params;
+    if ($driver eq 'sqlite3') {
+        return ("dbi:SQLite:dbname=$params", '', '');
+    }
+    my %p = map { /^([^=]+)=(.*)$/ ? ($1, $2) : () } split ' ', $params;
+    if ($driver eq 'pgsql') {
+        my @a = map { "$_=$p{$_}" } grep { defined $p{$_} }
+            qw(host port dbname);
+        return ('dbi:Pg:' . join(';', @a), $p{user} // '',
+                $p{password} // '');
+    }
+    if ($driver eq 'mysql') {
+        my $drv = eval { require DBD::MariaDB; 1 } ? 'MariaDB' : 'mysql';
+        my @a = ("database=" . ($p{dbname} // ''));
+        push @a, "host=$p{host}" if defined $p{host};
+        push @a, "port=$p{port}" if defined $p{port};
+        push @a, lc($drv) . "_socket=$p{sock}" if defined $p{sock};
+        return ("dbi:$drv:" . join(';', @a), $p{user} // '', $p{pass} // '');
+    }
+    return;
+}
+
+sub dbh {
+    return $DBH if $DBH && $DBH->{Active};
+    my ($dsn, $user, $pass) = ($ENV{CHARON_TEST_DSN},
+        $ENV{CHARON_TEST_DBUSER} // '', $ENV{CHARON_TEST_DBPASS} // '');
+    ($dsn, $user, $pass) = dsn_from_db_conf() unless $dsn;
+    die "CharonTest: no database: set CHARON_TEST_DSN (and "
+      . "CHARON_TEST_DBUSER, CHARON_TEST_DBPASS)\n" unless $dsn;
+    # Character strings in and out on every driver: slugs and messages
+    # are passed as decoded strings, and read back as such.
+    my %attr = (RaiseError => 1, PrintError => 0, AutoCommit => 1,
+                AutoInactiveDestroy => 1);
+    $attr{sqlite_unicode} = 1        if $dsn =~ /^dbi:SQLite:/i;
+    $attr{pg_enable_utf8} = 1        if $dsn =~ /^dbi:Pg:/i;
+    $attr{mysql_enable_utf8mb4} = 1  if $dsn =~ /^dbi:mysql:/i;
+    $DBH = DBI->connect($dsn, $user, $pass, \%attr) or die "CharonTest: cannot connect to $dsn: $DBI::errstr\n";
+    my $drv = $DBH->{Driver}{Name};
+    if ($drv eq 'Pg') {
+        $DBH->do(q{SET TIME ZONE 'UTC'});
+    }
+    elsif ($drv eq 'SQLite') {
+        $DBH->sqlite_busy_timeout(30_000);
+    }
+    elsif ($drv eq 'MariaDB' || $drv eq 'mysql') {
+        $DBH->do(q{SET time_zone = '+00:00'});
+        $DBH->do(q{SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED});
+    }
+    return $DBH;
+}
+
+# A byte string (UTF-8) as a character string, for DBI.
+sub chars {
+    my ($s) = @_;
+    utf8::decode($s) unless utf8::is_utf8($s);
+    return $s;
+}
+
+sub cron_id {
+    my ($slug) = @_;
+    $slug = chars($slug);
+    my ($id) = dbh()->selectrow_array(
+        'SELECT id FROM charon_cron WHERE slug = ?', undef, $slug);
+    return $id;
+}
+
+# Removes a cron this suite seeded earlier (a previous run against the
+# same database), with its executions and messages.
+sub purge_cron {
+    my ($slug) = @_;
+    $slug = chars($slug);
+    my $d = dbh();
+    my $ids = $d->selectcol_arrayref(
+        'SELECT id FROM charon_cron WHERE slug = ?', undef, $slug);
+    for my $cid (@$ids) {
+        my $eids = $d->selectcol_arrayref(
+            'SELECT id FROM charon_execution WHERE cron_id = ?', undef, $cid);
+        for my $eid (@$eids) {
+            $d->do('DELETE FROM charon_message WHERE execution_id = ?',
+                   undef, $eid);
+        }
+        $d->do('DELETE FROM charon_execution WHERE cron_id = ?', undef, $cid);
+        $d->do('DELETE FROM charon_cron WHERE id = ?', undef, $cid);
+    }
+}
+
+# seed_cron($slug, $active[, $name]) -> the new cron's id
+sub seed_cron {
+    my ($slug, $active, $name) = @_;
+    purge_cron($slug);
+    $slug = chars($slug);
+    dbh()->do('INSERT INTO charon_cron (slug, name, active) VALUES (?, ?, ?)',
+              undef, $slug, $name // "Test cron $slug", $active ? 1 : 0);
+    my $id = cron_id($slug);
+    die "CharonTest: seeded cron '$slug' not found\n" unless $id;
+    return $id;
+}
+
+sub set_active {
+    my ($cron_id, $active) = @_;
+    dbh()->do('UPDATE charon_cron SET active = ? WHERE id = ?', undef,
+              $active ? 1 : 0, $cron_id);
+}
+
+sub execution {
+    my ($id) = @_;
+    return dbh()->selectrow_hashref(
+        'SELECT id, cron_id, started_at, ended_at, success, type, api_key, '
+      . 'remote_addr FROM charon_execution WHERE id = ?', undef, $id);
+}
+
+sub executions_of {
+    my ($cron_id) = @_;
+    return dbh()->selectall_arrayref(
+        'SELECT id, cron_id, started_at, ended_at, success, type, api_key, '
+      . 'remote_addr FROM charon_execution WHERE cron_id = ? ORDER BY id',
+        { Slice => {} }, $cron_id);
+}
+
+sub count_executions {
+    my ($cron_id) = @_;
+    my ($n) = dbh()->selectrow_array(
+        'SELECT COUNT(*) FROM charon_execution WHERE cron_id = ?', undef,
+        $cron_id);
+    return 0 + $n;
+}
+
+sub count_all_executions {
+    my ($n) = dbh()->selectrow_array('SELECT COUNT(*) FROM charon_execution');
+    return 0 + $n;
+}
+
+sub max_execution_id {
+    my ($n) = dbh()->selectrow_array('SELECT MAX(id) FROM charon_execution');
+    return 0 + ($n // 0);
+}
+
+sub messages_of {
+    my ($exec_id) = @_;
+    my $rows = dbh()->selectall_arrayref(
+        'SELECT id, execution_id, type, message, created_at FROM charon_message '
+      . 'WHERE execution_id = ? ORDER BY id', { Slice => {} }, $exec_id);
+    # Bytes, whatever the driver's idea of character strings.
+    for my $r (@$rows) {
+        utf8::encode($r->{message}) if defined $r->{message}
+            && utf8::is_utf8($r->{message});
+    }
+    return $rows;
+}
+
+sub count_messages {
+    my ($exec_id) = @_;
+    my ($n) = dbh()->selectrow_array(
+        'SELECT COUNT(*) FROM charon_message WHERE execution_id = ?', undef,
+        $exec_id);
+    return 0 + $n;
+}
+
+# A timestamp as read from any of the three databases, as epoch seconds
+# (UTC; the connection runs in UTC).  undef if it cannot be parsed.
+sub ts_epoch {
+    my ($s) = @_;
+    return undef unless defined $s;
+    my ($Y, $M, $D, $h, $m, $sec, $frac, $tz) = $s =~
+        /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[-+]\d\d(?::?\d\d)?)?$/
+        or return undef;
+    my $t = Time::Local::timegm($sec, $m, $h, $D, $M - 1, $Y) + ($frac // 0);
+    if (defined $tz && $tz ne 'Z') {
+        my ($sign, $th, $tm) = $tz =~ /^([-+])(\d\d):?(\d\d)?$/;
+        my $off = $th * 3600 + ($tm // 0) * 60;
+        $t -= $sign eq '+' ? $off : -$off;
+    }
+    return $t;
+}
+
+# True when the timestamp is within $slack seconds of now (UTC).
+sub ts_recent {
+    my ($s, $slack) = @_;
+    my $t = ts_epoch($s);
+    return defined $t && abs($t - time) <= ($slack // 300);
+}
+
+# ------------------------------------------------------------- shortcuts
+
+# start_exec($cron_id[, key, mount]) -> execution id (undef and a diag on
+# failure; emits no test).
+sub start_exec {
+    my ($cron_id, $key, $mount) = @_;
+    my $res = req(GET => ($mount // '/api/') . "$cron_id/start",
+                  key => $key // KEY_CLEAR);
+    my $d = decode_body($res);
+    if ($res->code == 200 && ref $d eq 'HASH' && ($d->{id} // '') =~ /^\d+$/) {
+        return $d->{id};
+    }
+    $TB->diag("start of cron $cron_id failed: " . describe($res));
+    return undef;
+}
+
+# end_exec($exec_id, \%body[, key]) -> HTTP::Response
+sub end_exec {
+    my ($exec_id, $body, $key) = @_;
+    return req(POST => "/api/$exec_id/end", key => $key // KEY_CLEAR,
+               json => $body // { type => 'success', success => JSON::true });
+}
+
+1;
