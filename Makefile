@@ -10,7 +10,8 @@ APXS    ?= apxs
 CC      ?= cc
 WERROR  ?=
 SOURCES  = mod_charon.c src/charon_config.c src/charon_mount.c \
-           src/charon_handler.c src/charon_db.c src/charon_core.c
+           src/charon_handler.c src/charon_db.c src/charon_gate.c \
+           src/charon_core.c
 HEADERS  = src/charon.h src/charon_core.h
 WARN     = -Wall -Wextra $(if $(WERROR),-Werror)
 LIBS     = -ljson-c -lcrypto
@@ -31,9 +32,13 @@ comma := ,
 install: all
 	$(APXS) -i -n charon mod_charon.la
 
-build/test_core: tests/unit/test_core.c src/charon_core.c src/charon_core.h
+UNIT_SOURCES = $(wildcard tests/unit/*.c)
+UNIT_HEADERS = $(wildcard tests/unit/*.h)
+
+build/test_core: $(UNIT_SOURCES) $(UNIT_HEADERS) src/charon_core.c \
+                 src/charon_core.h
 	@mkdir -p build
-	$(CC) $(WARN) -g $(APR_CFLAGS) -Isrc tests/unit/test_core.c \
+	$(CC) $(WARN) -g $(APR_CFLAGS) -Isrc $(UNIT_SOURCES) \
 		src/charon_core.c $(APR_LIBS) $(LIBS) -o $@
 
 unit: build/test_core

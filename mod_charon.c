@@ -19,6 +19,8 @@ static void charon_register_hooks(apr_pool_t *p)
     /* The API's URLs are not files: keep core from looking for them. */
     ap_hook_map_to_storage(charon_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
+    /* After mod_dbd's post_config has grouped servers into pools. */
+    ap_hook_child_init(charon_gate_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

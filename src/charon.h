@@ -60,6 +60,25 @@ int charon_check_config(apr_pool_t *pconf, apr_pool_t *plog,
  * is not under the mount. */
 const char *charon_route_path(request_rec *r);
 
+/* ---- waiting for the database (charon_gate.c) ----------------------- */
+
+typedef struct charon_gate charon_gate;
+
+typedef enum {
+    CHARON_GATE_OPEN,           /* holds a ticket until the request ends */
+    CHARON_GATE_BUSY,           /* every connection stayed busy too long */
+    CHARON_GATE_DOWN            /* the database was unreachable just now */
+} charon_gate_e;
+
+void charon_gate_child_init(apr_pool_t *pchild, server_rec *s);
+/* The gate of the request's database pool, or NULL. */
+charon_gate *charon_gate_for(request_rec *r);
+/* Waits (boundedly) for a ticket.  *probe is set when this request is the
+ * one allowed to try a database that was just found unreachable. */
+charon_gate_e charon_gate_enter(charon_gate *gate, request_rec *r, int *probe);
+/* Reports whether a connection could be had. */
+void charon_gate_result(charon_gate *gate, int probe, int connected);
+
 /* ---- database (charon_db.c) ------------------------------------------ */
 
 typedef enum {
@@ -72,9 +91,9 @@ typedef enum {
 
 typedef struct charon_db charon_db;
 
-/* Acquires the request's pooled connection; NULL when the database cannot
- * be reached (logged). */
-charon_db *charon_db_open(request_rec *r);
+/* Acquires the request's pooled connection, waiting a bounded time; NULL
+ * (logged, and *why set for the answer) when none can be had. */
+charon_db *charon_db_open(request_rec *r, const char **why);
 
 charon_db_status_e charon_db_cron_by_slug(charon_db *db, const char *slug,
                                           apr_int64_t *id, int *active);

@@ -36,7 +36,7 @@ typedef struct {
     const char *driver;         /* apr_dbd_name() */
     int returning;              /* INSERT ... RETURNING id works */
     const char *begin;          /* opens a write transaction */
-    const char *init;           /* once per connection, may be NULL */
+    const char *init[4];        /* once per connection, NULL-terminated */
     const char *sql[ST_COUNT];
 } dialect_t;
 
@@ -74,16 +74,23 @@ typedef struct {
     NULL }
 
 static const dialect_t dialects[] = {
-    { "pgsql", 1, "BEGIN", "SET client_encoding TO 'UTF8'",
+    /* A statement that waits longer than 5 s (a lock held on a table) is
+     * cancelled by the server: the request gets 503 instead of waiting. */
+    { "pgsql", 1, "BEGIN",
+      { "SET client_encoding TO 'UTF8'", "SET statement_timeout = '5s'",
+        NULL },
       SQL_SET("%lld", "now()", "(%d <> 0)", " RETURNING id") },
     /* Neither MySQL 8 nor the mysql driver's results offer RETURNING on
      * every server; LAST_INSERT_ID() is per connection, and mod_dbd keeps
      * the connection for the whole request. */
-    { "mysql", 0, "START TRANSACTION", "SET NAMES utf8mb4",
+    { "mysql", 0, "START TRANSACTION",
+      { "SET NAMES utf8mb4", "SET SESSION lock_wait_timeout = 5",
+        "SET SESSION innodb_lock_wait_timeout = 5", NULL },
       SQL_SET("CAST(%s AS SIGNED)", "UTC_TIMESTAMP(6)", "%d", "") },
     /* SQLite 3.35+ has RETURNING.  BEGIN IMMEDIATE takes the write lock
      * up front, so a transaction never fails half-way on a lock upgrade. */
-    { "sqlite3", 1, "BEGIN IMMEDIATE", "PRAGMA foreign_keys = ON",
+    /* The sqlite3 driver itself retries a locked database for ~1.6 s. */
+    { "sqlite3", 1, "BEGIN IMMEDIATE", { "PRAGMA foreign_keys = ON", NULL },
       SQL_SET("%lld", "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')", "%d", " RETURNING id") },
 };
 
@@ -167,20 +174,41 @@ static charon_conn_t *state_get(charon_db *db)
     return st;
 }
 
-charon_db *charon_db_open(request_rec *r)
+charon_db *charon_db_open(request_rec *r, const char **why)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire =
         APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    charon_gate *gate = charon_gate_for(r);
     charon_db *db = apr_pcalloc(r->pool, sizeof(*db));
+    int probe = 0;
 
+    *why = "the database cannot be reached";
+    if (gate) {
+        switch (charon_gate_enter(gate, r, &probe)) {
+        case CHARON_GATE_DOWN:
+            return NULL;        /* said once, when it was found down */
+        case CHARON_GATE_BUSY:
+            *why = "every database connection stayed busy";
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, CHARON_LOGNO(110)
+                          "every pooled database connection stayed busy: "
+                          "answering 503 (DBDMax may be too small)");
+            return NULL;
+        case CHARON_GATE_OPEN:
+            break;
+        }
+    }
     db->r = r;
     db->failed_stmt = -1;
     db->dbd = acquire ? acquire(r) : NULL;
+    if (gate) {
+        charon_gate_result(gate, probe, db->dbd != NULL);
+    }
     if (!db->dbd) {
         /* mod_dbd has logged why: a database that cannot be reached, or a
          * statement of another module that fails to prepare. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CHARON_LOGNO(102)
-                      "no database connection (see mod_dbd's message above)");
+                      "no database connection (see mod_dbd's message above); "
+                      "answering 503 for a second before trying again");
         return NULL;
     }
     db->state = state_get(db);
@@ -190,18 +218,20 @@ charon_db *charon_db_open(request_rec *r)
 static int connection_init(charon_db *db)
 {
     charon_conn_t *st = db->state;
+    const char *const *sql;
     int nrows, rv;
 
-    if (st->initialised || !st->dialect->init) {
-        st->initialised = 1;
+    if (st->initialised) {
         return 1;
     }
-    rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
-                       st->dialect->init);
-    if (rv) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(103)
-                      "setting up the connection failed: %s", db_error(db, rv));
-        return 0;
+    for (sql = st->dialect->init; *sql; sql++) {
+        rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, *sql);
+        if (rv) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(103)
+                          "setting up the connection failed (%s): %s", *sql,
+                          db_error(db, rv));
+            return 0;
+        }
     }
     st->initialised = 1;
     return 1;
@@ -293,8 +323,11 @@ static int run_select(charon_db *db, stmt_e s, int nargs, const char **args,
     for (i = 1; i <= n; i++) {
         apr_dbd_row_t *row = NULL;
 
+        /* A row that cannot be read is an error, never "not found". */
         if (apr_dbd_get_row(db->dbd->driver, qp, res, &row, i) != 0) {
-            break;
+            stmt_failed(db, s, -1);
+            apr_pool_destroy(qp);
+            return 0;
         }
         if (!*found) {
             for (c = 0; c < ncols; c++) {

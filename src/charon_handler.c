@@ -115,9 +115,11 @@ static int send_db_problem(request_rec *r, charon_db_status_e st,
     }
 }
 
-static int send_unavailable(request_rec *r)
+static int send_unavailable(request_rec *r, const char *why)
 {
-    return send_db_problem(r, CHARON_DB_UNAVAILABLE, NULL);
+    return send_problem(r, HTTP_SERVICE_UNAVAILABLE,
+                        apr_pstrcat(r->pool, why, "; try again later", NULL),
+                        NULL);
 }
 
 static int send_forbidden(request_rec *r)
@@ -242,6 +244,7 @@ static int run_can_start(request_rec *r, const charon_key_t *key,
                          const char *slug)
 {
     charon_db *db;
+    const char *why;
     charon_db_status_e st;
     apr_int64_t id;
     int active;
@@ -252,8 +255,8 @@ static int run_can_start(request_rec *r, const charon_key_t *key,
     if (!slug_possible(slug)) {
         return send_db_problem(r, CHARON_DB_NOT_FOUND, "no cron has this slug");
     }
-    if (!(db = charon_db_open(r))) {
-        return send_unavailable(r);
+    if (!(db = charon_db_open(r, &why))) {
+        return send_unavailable(r, why);
     }
     st = charon_db_cron_by_slug(db, slug, &id, &active);
     if (st != CHARON_DB_OK) {
@@ -266,14 +269,15 @@ static int run_start(request_rec *r, const charon_key_t *key,
                      const char *target)
 {
     charon_db *db;
+    const char *why;
     charon_db_status_e st;
     apr_int64_t cron_id, execution_id;
 
     if (!charon_parse_id(target, &cron_id)) {
         return send_db_problem(r, CHARON_DB_NOT_FOUND, "no cron has this id");
     }
-    if (!(db = charon_db_open(r))) {
-        return send_unavailable(r);
+    if (!(db = charon_db_open(r, &why))) {
+        return send_unavailable(r, why);
     }
     if (key->patterns->nelts) {
         const char *slug;
@@ -324,6 +328,7 @@ static int run_end_or_message(request_rec *r, const charon_key_t *key,
                               const char *target, charon_verb_e verb)
 {
     charon_db *db;
+    const char *why;
     charon_db_status_e st;
     charon_body_t body;
     apr_int64_t id, message_id = 0;
@@ -339,8 +344,8 @@ static int run_end_or_message(request_rec *r, const charon_key_t *key,
     if (sent) {
         return rc;
     }
-    if (!(db = charon_db_open(r))) {
-        return send_unavailable(r);
+    if (!(db = charon_db_open(r, &why))) {
+        return send_unavailable(r, why);
     }
     rc = check_execution_scope(r, db, key, id, &sent);
     if (sent) {
