@@ -59,6 +59,8 @@ int charon_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 /* The request's path under its mount ("7/start"), or NULL when the URI
  * is not under the mount. */
 const char *charon_route_path(request_rec *r);
+int charon_translate_name(request_rec *r);
+int charon_map_to_storage(request_rec *r);
 
 /* ---- waiting for the database (charon_gate.c) ----------------------- */
 
@@ -116,6 +118,5 @@ charon_db_status_e charon_db_message(charon_db *db, apr_int64_t execution_id,
 /* ---- HTTP (charon_handler.c) ----------------------------------------- */
 
 int charon_handler(request_rec *r);
-int charon_map_to_storage(request_rec *r);
 
 #endif /* CHARON_H */

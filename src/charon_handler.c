@@ -160,8 +160,9 @@ static int read_body(request_rec *r, apr_off_t max, char **buf,
                                          APR_BLOCK_READ, HUGE_STRING_LEN);
 
         if (rv != APR_SUCCESS) {
-            /* 413 from LimitRequestBody, 400 for a malformed chunk, or
-             * the client went away: in no case was anything written. */
+            /* A malformed chunk or LimitRequestBody: httpd has answered
+             * already (AP_FILTER_ERROR).  Or the client went away.  In no
+             * case was anything written. */
             r->connection->keepalive = AP_CONN_CLOSE;
             return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         }
@@ -210,6 +211,9 @@ static int get_body(request_rec *r, charon_verb_e verb, charon_body_t *body,
     status = read_body(r, charon_max_body(conf), &buf, &len);
     if (status != OK) {
         *sent = 1;
+        if (status == AP_FILTER_ERROR) {
+            return status;      /* httpd's own answer has gone out */
+        }
         if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
             return send_problem(r, status, apr_psprintf(r->pool,
                                 "the body is larger than %" APR_OFF_T_FMT

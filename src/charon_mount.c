@@ -216,6 +216,19 @@ const char *charon_route_path(request_rec *r)
     return NULL;
 }
 
+/* The API's URLs are not files.  Claiming them here keeps core from
+ * mapping them onto DocumentRoot, which fails with 403 for a path longer
+ * than a file name may be, before the handler can answer. */
+int charon_translate_name(request_rec *r)
+{
+    if (find_mount(r) < 0) {
+        return DECLINED;
+    }
+    r->filename = apr_pstrcat(r->pool, "charon:", r->uri, NULL);
+    return OK;
+}
+
+/* ... and keeps core from looking for them on disk. */
 int charon_map_to_storage(request_rec *r)
 {
     return find_mount(r) >= 0 ? OK : DECLINED;
