@@ -78,6 +78,8 @@ charon_gate *charon_gate_for(request_rec *r);
 /* Waits (boundedly) for a ticket.  *probe is set when this request is the
  * one allowed to try a database that was just found unreachable. */
 charon_gate_e charon_gate_enter(charon_gate *gate, request_rec *r, int *probe);
+/* The pool's size (DBDMax), 0 when connections are not pooled. */
+int charon_gate_size(const charon_gate *gate);
 /* Reports whether a connection could be had. */
 void charon_gate_result(charon_gate *gate, int probe, int connected);
 

@@ -111,6 +111,7 @@ struct charon_db {
     ap_dbd_t *dbd;
     charon_conn_t *state;
     int failed_stmt;            /* the statement that failed last, or -1 */
+    const char *failed_error;   /* and what the driver said */
 };
 
 static const char *stmt_sql(const dialect_t *d, stmt_e st)
@@ -174,6 +175,29 @@ static charon_conn_t *state_get(charon_db *db)
     return st;
 }
 
+/* mod_dbd answers NULL both when no connection can be opened and when the
+ * pooled connection it drew had died (a database restart): it then drops
+ * that one.  A dead pooled connection is found out quickly, so while
+ * attempts fail fast, draw again, up to the pool's size; a slow failure is
+ * a real attempt to connect, and is not repeated. */
+static ap_dbd_t *acquire_connection(request_rec *r,
+                                    APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire,
+                                    charon_gate *gate)
+{
+    int tries = gate ? charon_gate_size(gate) + 1 : 1;
+    ap_dbd_t *dbd = NULL;
+
+    while (tries-- > 0) {
+        apr_time_t began = apr_time_now();
+
+        if ((dbd = acquire(r)) != NULL
+            || apr_time_now() - began > apr_time_from_msec(100)) {
+            break;
+        }
+    }
+    return dbd;
+}
+
 charon_db *charon_db_open(request_rec *r, const char **why)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire =
@@ -199,7 +223,7 @@ charon_db *charon_db_open(request_rec *r, const char **why)
     }
     db->r = r;
     db->failed_stmt = -1;
-    db->dbd = acquire ? acquire(r) : NULL;
+    db->dbd = acquire ? acquire_connection(r, acquire, gate) : NULL;
     if (gate) {
         charon_gate_result(gate, probe, db->dbd != NULL);
     }
@@ -270,8 +294,9 @@ static apr_dbd_prepared_t *stmt_get(charon_db *db, stmt_e s)
 static void stmt_failed(charon_db *db, stmt_e s, int rv)
 {
     db->failed_stmt = s;
+    db->failed_error = apr_pstrdup(db->r->pool, db_error(db, rv));
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(105)
-                  "statement %d failed: %s", (int)s, db_error(db, rv));
+                  "statement %d failed: %s", (int)s, db->failed_error);
 }
 
 /* Runs a statement that returns no rows; *nrows is the rows it changed.
@@ -441,11 +466,23 @@ static int insert_returning(charon_db *db, stmt_e s, int *found,
         }
     }
     else {
+        /* Two statements: in one transaction, so that a connection lost
+         * between them leaves no row behind that the client never heard
+         * of (and would create again when it retries). */
+        if (!run_plain(db, db->state->dialect->begin)) {
+            return 0;
+        }
         if (!run_query(db, s, &nrows, NARGS(args), args)) {
+            run_plain(db, "ROLLBACK");
             return 0;
         }
         *found = nrows > 0;
         if (*found && !run_select(db, ST_LAST_ID, 0, NULL, 1, row, found)) {
+            run_plain(db, "ROLLBACK");
+            return 0;
+        }
+        if (!run_plain(db, "COMMIT")) {
+            run_plain(db, "ROLLBACK");
             return 0;
         }
     }
@@ -551,52 +588,55 @@ static charon_db_status_e op_message(charon_db *db, apr_int64_t execution_id,
 
 /* ---- recovery --------------------------------------------------------- */
 
-/* Called after an operation failed.  Decides whether its statements had
- * vanished under it, in which case it is safe to run it once more: the
- * failing statement never ran, and whatever ran before it was a read or
- * was rolled back.
+/* Called after an operation failed: may it run once more?  Only when the
+ * failing statement is known not to have run, and whatever ran before it
+ * was a read or was rolled back (every operation is written that way).
  *
- * On PostgreSQL statements are named on the server, so preparing the
- * failed statement again under its old name tells: it succeeds only if
- * the server had forgotten it (a reset connection).  The other drivers
- * keep statements in the client, so their statements are simply prepared
- * afresh on the next use, which also recovers from a silent MySQL
- * reconnection or a changed SQLite schema. */
-static int statements_were_lost(charon_db *db)
+ * - PostgreSQL names statements on the server and forgets them when a
+ *   connection is reset after a restart; the error then names our own
+ *   statement ("prepared statement \"charon_g0_s4\" does not exist", in
+ *   any language).  Prepare them all afresh and run again.
+ * - SQLite answers "database is locked" when another writer kept the lock
+ *   through the driver's ~1.6 s of retries; nothing was written.  (SQLite's
+ *   own busy_timeout is not used: it would sleep holding the driver's
+ *   process-wide mutex, stalling every thread of the child.)
+ * - Otherwise MySQL and SQLite statements, which live in the client, are
+ *   prepared afresh on the next use, which recovers from a silent MySQL
+ *   reconnection or a schema changed under SQLite. */
+static int may_run_again(charon_db *db)
 {
     charon_conn_t *st = db->state;
-    apr_dbd_prepared_t *probe = NULL;
-    apr_pool_t *tmp;
-    int lost = 0;
+    const char *driver = st->dialect->driver;
+    const char *err = db->failed_error ? db->failed_error : "";
+    int again = 0;
 
     if (db->failed_stmt < 0) {
         return 0;
     }
-    if (strcmp(st->dialect->driver, "pgsql") != 0) {
-        state_reset(db);
-        return 0;
+    if (!strcmp(driver, "pgsql")) {
+        if (st->stmt[db->failed_stmt]
+            && strstr(err, stmt_label(db->r->pool, st, db->failed_stmt))) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r,
+                          CHARON_LOGNO(109) "the database forgot this "
+                          "connection's statements (was it restarted?): "
+                          "preparing them again");
+            state_reset(db);
+            again = 1;
+        }
     }
-    if (!st->stmt[db->failed_stmt]
-        || apr_pool_create(&tmp, db->r->pool) != APR_SUCCESS) {
-        return 0;
-    }
-    lost = apr_dbd_prepare(db->dbd->driver, tmp, db->dbd->handle,
-                           stmt_sql(st->dialect, db->failed_stmt),
-                           stmt_label(tmp, st, db->failed_stmt), &probe) == 0;
-    apr_pool_destroy(tmp);
-    if (lost) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r, CHARON_LOGNO(109)
-                      "the database forgot this connection's statements "
-                      "(was it restarted?): preparing them again");
+    else {
+        again = !strcmp(driver, "sqlite3")
+                && strstr(err, "database is locked") != NULL;
         state_reset(db);
     }
-    return lost;
+    db->failed_stmt = -1;
+    db->failed_error = NULL;
+    return again;
 }
 
 #define WITH_RECOVERY(db, call) do {                                        \
         charon_db_status_e st_ = (call);                                    \
-        if (st_ == CHARON_DB_UNAVAILABLE && statements_were_lost(db)) {     \
-            (db)->failed_stmt = -1;                                         \
+        if (st_ == CHARON_DB_UNAVAILABLE && may_run_again(db)) {            \
             st_ = (call);                                                   \
         }                                                                   \
         return st_;                                                         \

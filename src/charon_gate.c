@@ -98,6 +98,11 @@ static apr_status_t ticket_release(void *data)
     return APR_SUCCESS;
 }
 
+int charon_gate_size(const charon_gate *gate)
+{
+    return gate->max;
+}
+
 charon_gate_e charon_gate_enter(charon_gate *gate, request_rec *r,
                                 int *probe)
 {
