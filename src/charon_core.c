@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <apr_fnmatch.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include <json-c/json.h>
@@ -195,6 +196,84 @@ static const char *json_kind(json_object *o)
  * accepts anyway).  UTF-8 is not validated by the tokener on purpose: bad
  * text inside "message" is a 422 naming the field, found afterwards.
  * Depth is json-c's default (32): an object nested 32 deep is refused. */
+/* json-c's strict mode still takes numbers JSON does not have ("00",
+ * "-01", "1.", "-.5", "1.e5", NaN, Infinity), so "success": 00 would
+ * count as false.  Once
+ * json-c has accepted the text, every number in it, outside strings, is
+ * checked against RFC 8259:  -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)? */
+static int number_is_json(const char *s, apr_size_t n)
+{
+    apr_size_t i = 0;
+
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && apr_isdigit(s[i]))
+            i++;
+    else
+        return 0;
+    if (i < n && s[i] == '.') {
+        if (++i >= n || !apr_isdigit(s[i]))
+            return 0;
+        while (i < n && apr_isdigit(s[i]))
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || !apr_isdigit(s[i]))
+            return 0;
+        while (i < n && apr_isdigit(s[i]))
+            i++;
+    }
+    return i == n;
+}
+
+static int word_is_json(const char *s, apr_size_t n)
+{
+    return (n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "null", 4)))
+           || (n == 5 && !memcmp(s, "false", 5));
+}
+
+static int numbers_are_json(const char *buf, apr_size_t len)
+{
+    apr_size_t i = 0;
+
+    while (i < len) {
+        char c = buf[i];
+
+        if (c == '"') {                  /* skip a string, escapes and all */
+            for (i++; i < len && buf[i] != '"'; i++)
+                if (buf[i] == '\\')
+                    i++;
+            i++;
+        }
+        else if (c == '-' || c == '.' || apr_isdigit(c)) {
+            apr_size_t start = i;
+
+            while (i < len && (apr_isdigit(buf[i]) || buf[i] == '-'
+                               || buf[i] == '+' || buf[i] == '.'
+                               || buf[i] == 'e' || buf[i] == 'E'))
+                i++;
+            if (!number_is_json(buf + start, i - start))
+                return 0;
+        }
+        else if (apr_isalpha(c)) {       /* NaN, Infinity: not JSON either */
+            apr_size_t start = i;
+
+            while (i < len && apr_isalpha(buf[i]))
+                i++;
+            if (!word_is_json(buf + start, i - start))
+                return 0;
+        }
+        else
+            i++;
+    }
+    return 1;
+}
+
 static json_object *parse_object(apr_pool_t *p, const char *buf,
                                  apr_size_t len, charon_error_t *err)
 {
@@ -222,7 +301,12 @@ static json_object *parse_object(apr_pool_t *p, const char *buf,
     end = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
 
-    if (jerr != json_tokener_success || obj == NULL) {
+    if (jerr == json_tokener_success && obj == NULL) {
+        /* json-c's null is the NULL pointer: a complete "null". */
+        set_error(err, 400, NULL, "body is not a JSON object: it is null");
+        return NULL;
+    }
+    if (jerr != json_tokener_success) {
         /* "continue" means the text stopped in the middle of a value, and
          * is also what a lone top-level number or null gives. */
         json_object_put(obj);
@@ -242,6 +326,13 @@ static json_object *parse_object(apr_pool_t *p, const char *buf,
         json_object_put(obj);
         set_error(err, 400, NULL,
                   "body is not a JSON object: data follows the JSON value");
+        return NULL;
+    }
+    if (!numbers_are_json(buf, len)) {
+        json_object_put(obj);
+        set_error(err, 400, NULL,
+                  "body is not a JSON object: a number is not written as "
+                  "JSON writes numbers");
         return NULL;
     }
     if (!json_object_is_type(obj, json_type_object)) {

@@ -96,6 +96,7 @@ void bad_(parse_fn fn, const char *buf, apr_size_t len, apr_size_t max,
     bad_(charon_parse_message_body, lit, sizeof(lit) - 1, MAXMSG, status, \
          field, detail, HERE)
 
+#define D_NOT_JSON_NUMBER "body is not a JSON object: a number is not written as JSON writes numbers"
 #define D_TYPE_REQ   "field 'type' is required"
 #define D_TYPE_BAD   "field 'type' must be one of warning, info, success, error"
 #define D_SUCC_REQ   "field 'success' is required"

@@ -93,7 +93,7 @@ void test_end_success_field(void)
      * true, false, 0, 1, "true", "false", "0" or "1". */
     static const char *const refused[] = {
         "2", "-1", "1.0", "0.0", "-0.0", "1e0", "0e5",
-        "1e400", "-1e400", "1e-400", "NaN", "Infinity",
+        "1e400", "-1e400", "1e-400",
         "99999999999999999999",
         "18446744073709551617",                 /* 2^64 + 1 */
         "18446744073709551616",                 /* 2^64 */
@@ -122,6 +122,22 @@ void test_end_success_field(void)
                    "success", D_SUCC_BAD);
     END_BAD("{\"type\":\"info\"}", 422, "success", D_SUCC_REQ);
     END_BAD("{\"type\":\"info\",\"Success\":true}", 422, "success", D_SUCC_REQ);
+
+    /* Numbers and words json-c takes but JSON does not have: the body is
+     * not JSON, so 400, never "success": 00 read as false (found by
+     * fuzzing). */
+    END_BAD("{\"type\":\"info\",\"success\":NaN}", 400, NULL, D_NOT_JSON_NUMBER);
+    END_BAD("{\"type\":\"info\",\"success\":Infinity}", 400, NULL, D_NOT_JSON_NUMBER);
+    END_BAD("{\"type\":\"info\",\"success\":00}", 400, NULL, D_NOT_JSON_NUMBER);
+    END_BAD("{\"type\":\"info\",\"success\":-01}", 400, NULL, D_NOT_JSON_NUMBER);
+    END_BAD("{\"type\":\"info\",\"success\":true,\"x\":1.}", 400, NULL, D_NOT_JSON_NUMBER);
+    END_BAD("{\"type\":\"info\",\"success\":true,\"x\":-.5}", 400, NULL, D_NOT_JSON_NUMBER);
+    END_BAD("{\"type\":\"info\",\"success\":true,\"x\":1.e5}", 400, NULL, D_NOT_JSON_NUMBER);
+    /* ...while the same characters inside strings are text. */
+    END_OK("{\"type\":\"info\",\"success\":true,\"x\":\"00 1. NaN\"}", I, 1);
+    END_OK("{\"type\":\"info\",\"success\":true,\"x\":[0,-0,0.5,-1.5e-3,1E+2]}", I, 1);
+    /* A complete null is named as such (found by fuzzing). */
+    END_BAD("null ", 400, NULL, "body is not a JSON object: it is null");
 }
 
 void test_end_type_field(void)
