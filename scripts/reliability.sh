@@ -243,7 +243,7 @@ Listen 127.0.0.1:$HTTP_PORT
 PidFile "$work/httpd/httpd.pid"
 DefaultRuntimeDir "$work/httpd"
 ErrorLog "$work/httpd/error_log"
-LogLevel warn mpm_event:trace1
+LogLevel warn mpm_event:trace1 charon:debug
 # Which connection each answer went to, and whether it was kept open
 # (%X: + kept alive, - closed, X aborted), for matching the client's view.
 LogFormat "%{%H:%M:%S}t.%{msec_frac}t %a:%{remote}p %m %U %>s %X %k %D %P/%{tid}P" rel

@@ -226,6 +226,10 @@ charon_db *charon_db_open(request_rec *r, const char **why)
     db->dbd = acquire ? acquire_connection(r, acquire, gate) : NULL;
     if (gate) {
         charon_gate_result(gate, probe, db->dbd != NULL);
+        if (probe) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CHARON_LOGNO(111)
+                          "the try %s", db->dbd ? "connected" : "failed");
+        }
     }
     if (!db->dbd) {
         /* mod_dbd has logged why: a database that cannot be reached, or a

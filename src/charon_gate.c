@@ -11,8 +11,8 @@
  * child process.  It hands out as many tickets as the pool has connections
  * (DBDMax) and waits at most CHARON_GATE_WAIT for one, so a request never
  * blocks inside the pool; and once a connection could not be opened, it
- * answers "unavailable" at once for CHARON_GATE_RETRY, then lets a single
- * request try again.  Every refusal becomes a 503 with Retry-After.
+ * answers "unavailable" at once, letting one request a CHARON_GATE_RETRY
+ * try again.  Every refusal becomes a 503 with Retry-After.
  */
 #include "charon.h"
 
@@ -26,10 +26,11 @@
 struct charon_gate {
     apr_thread_mutex_t *mutex;
     apr_thread_cond_t *freed;
+    apr_thread_cond_t *settled; /* a try to connect has ended */
     int max;                    /* tickets: DBDMax, or 0 for no pool */
     int in_use;
     int down;                   /* the last attempt to connect failed */
-    int probing;                /* a request is trying to connect */
+    int probing;                /* requests trying to connect */
     apr_time_t retry_at;        /* when down: the next try */
 };
 
@@ -67,7 +68,9 @@ void charon_gate_child_init(apr_pool_t *pchild, server_rec *s)
             gate = apr_pcalloc(pchild, sizeof(*gate));
             if (apr_thread_mutex_create(&gate->mutex, APR_THREAD_MUTEX_DEFAULT,
                                         pchild) != APR_SUCCESS
-                || apr_thread_cond_create(&gate->freed, pchild) != APR_SUCCESS) {
+                || apr_thread_cond_create(&gate->freed, pchild) != APR_SUCCESS
+                || apr_thread_cond_create(&gate->settled, pchild)
+                   != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CHARON_LOGNO(201)
                              "cannot create the database gate");
                 continue;
@@ -110,12 +113,25 @@ charon_gate_e charon_gate_enter(charon_gate *gate, request_rec *r,
 
     *probe = 0;
     apr_thread_mutex_lock(gate->mutex);
+    if (gate->down && gate->probing > 0 && apr_time_now() < gate->retry_at) {
+        /* A try is under way: its answer is worth waiting for (briefly),
+         * since the first requests after the database is back would
+         * otherwise get 503 while it connects. */
+        apr_thread_cond_timedwait(gate->settled, gate->mutex,
+                                  gate->retry_at - apr_time_now());
+    }
     if (gate->down) {
-        if (gate->probing || apr_time_now() < gate->retry_at) {
+        /* One try a second: a try that is still under way after a second
+         * (a slow connect) does not keep the others waiting longer. */
+        if (apr_time_now() < gate->retry_at) {
             apr_thread_mutex_unlock(gate->mutex);
             return CHARON_GATE_DOWN;
         }
-        gate->probing = *probe = 1;
+        gate->retry_at = apr_time_now() + CHARON_GATE_RETRY;
+        gate->probing++;
+        *probe = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CHARON_LOGNO(202)
+                      "database was unreachable: this request tries again");
     }
     while (gate->max > 0 && gate->in_use >= gate->max) {
         apr_time_t left = deadline - apr_time_now();
@@ -126,7 +142,7 @@ charon_gate_e charon_gate_enter(charon_gate *gate, request_rec *r,
                 break;
             }
             if (*probe) {
-                gate->probing = 0;
+                gate->probing--;
             }
             apr_thread_mutex_unlock(gate->mutex);
             return CHARON_GATE_BUSY;
@@ -146,7 +162,7 @@ void charon_gate_result(charon_gate *gate, int probe, int connected)
 {
     apr_thread_mutex_lock(gate->mutex);
     if (probe) {
-        gate->probing = 0;
+        gate->probing--;
     }
     if (connected) {
         gate->down = 0;
@@ -155,5 +171,6 @@ void charon_gate_result(charon_gate *gate, int probe, int connected)
         gate->down = 1;
         gate->retry_at = apr_time_now() + CHARON_GATE_RETRY;
     }
+    apr_thread_cond_broadcast(gate->settled);
     apr_thread_mutex_unlock(gate->mutex);
 }
