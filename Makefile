@@ -3,7 +3,8 @@
 #   make            build .libs/mod_charon.so with apxs
 #   make install    install it into Apache's module directory (apxs -i)
 #   make run        demo on 127.0.0.1:8080 with SQLite (installs what is missing)
-#   make test       unit tests, then Apache::Test on SQLite, PostgreSQL, MariaDB
+#   make test       unit tests and fuzz corpus replay, then Apache::Test on
+#                   SQLite, PostgreSQL, MariaDB, then one fault run on each
 #   make unit       the C unit tests alone
 
 APXS    ?= apxs
@@ -52,9 +53,240 @@ test: deps
 	$(MAKE) clean
 	$(MAKE) WERROR=1 all unit
 	./scripts/test.sh
+	./scripts/reliability.sh --quick
 
 run: deps all
 	./scripts/run.sh
 
 clean:
 	rm -rf .libs build *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs
+
+# ---- fuzzing: tests/fuzz/ ---------------------------------------------
+#
+#   make fuzz          each libFuzzer harness (clang, ASan + UBSan) for
+#                      FUZZ_SECONDS from its committed corpus, then its
+#                      executions, cov/ft and line coverage of charon_core.c
+#   make fuzz-replay   every committed corpus through its harness, built
+#                      with $(CC) without libFuzzer; `make unit` runs it
+#   make fuzz-merge    minimize committed + grown corpora (build/fuzz/corpus)
+#                      into tests/fuzz/corpus/ (to commit)
+#   make fuzz-cov      line coverage of src/charon_core.c by the corpora
+#   make fuzz-deps     install clang, libclang-rt-14-dev and llvm-14
+#
+# FUZZ_TARGETS=body runs one harness; FUZZ_OPTS adds libFuzzer flags
+# ("-fork=1 -ignore_crashes=1" goes on past a known crash; then executions
+# are libFuzzer's last "#N:" count).  Crashes land in build/fuzz/crashes/.
+
+FUZZ_TARGETS  ?= body route keys utf8_json
+FUZZ_SECONDS  ?= 60
+FUZZ_OPTS     ?=
+FUZZ_CC       ?= clang
+LLVM_PROFDATA ?= llvm-profdata-14
+LLVM_COV      ?= llvm-cov-14
+FUZZ_PKGS      = clang libclang-rt-14-dev llvm-14
+FUZZ_DIR       = build/fuzz
+FUZZ_CORPUS    = tests/fuzz/corpus
+FUZZ_DEPS      = tests/fuzz/fuzz.h src/charon_core.c src/charon_core.h
+FUZZ_INC       = $(APR_CFLAGS) -Isrc -Itests/fuzz
+FUZZ_SAN       = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# No jump or lookup tables: each case of a switch stays an edge of its own.
+FUZZ_CFLAGS    = -g -O1 -fno-omit-frame-pointer -fno-jump-tables
+
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-merge fuzz-cov fuzz-deps
+
+# The harness with libFuzzer, for `make fuzz` and `make fuzz-merge`.
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) $(FUZZ_INC) \
+		$< src/charon_core.c $(APR_LIBS) $(LIBS) -o $@
+
+# The harness with tests/fuzz/replay.c, no libFuzzer, the usual compiler.
+$(FUZZ_DIR)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(FUZZ_DIR)
+	$(CC) -Wall -Wextra -Werror -g -O1 $(FUZZ_INC) tests/fuzz/replay.c \
+		$< src/charon_core.c $(APR_LIBS) $(LIBS) -o $@
+
+# The same, instrumented for llvm-cov.
+$(FUZZ_DIR)/cov_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) -g -O0 -fprofile-instr-generate -fcoverage-mapping \
+		$(FUZZ_INC) tests/fuzz/replay.c $< src/charon_core.c \
+		$(APR_LIBS) $(LIBS) -o $@
+
+fuzz-build: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+
+# Last line: "fuzz-replay: N passed, M failed", N the files replayed.
+fuzz-replay: $(addprefix $(FUZZ_DIR)/replay_,$(FUZZ_TARGETS))
+	@pass=0; fail=0; \
+	for t in $(FUZZ_TARGETS); do \
+	    $(FUZZ_DIR)/replay_$$t $(FUZZ_CORPUS)/$$t > $(FUZZ_DIR)/replay_$$t.out; \
+	    rc=$$?; line=$$(tail -n 1 $(FUZZ_DIR)/replay_$$t.out); \
+	    echo "  $$line"; \
+	    set -- $$line; \
+	    case "$$2$$4" in \
+	        ''|*[!0-9]*) fail=$$((fail + 1)); continue ;; \
+	    esac; \
+	    pass=$$((pass + $$2)); fail=$$((fail + $$4)); \
+	    if [ $$rc -ne 0 ] && [ $$4 -eq 0 ]; then fail=$$((fail + 1)); fi; \
+	done; \
+	echo "fuzz-replay: $$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ] && [ $$pass -gt 0 ]
+
+unit: fuzz-replay
+
+fuzz-deps:
+	@missing=""; \
+	for p in $(FUZZ_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
+	        || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "fuzz-deps: installing:$$missing"; \
+	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends $$missing > /dev/null; \
+	fi
+
+# New inputs go to build/fuzz/corpus/<target>, the committed corpus is only
+# read; the table at the end gives libFuzzer's own figures per target.
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@mkdir -p $(FUZZ_DIR)/crashes; status=0; \
+	for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_CORPUS)/$$t; \
+	    dict=""; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS) s, log in $(FUZZ_DIR)/$$t.log"; \
+	    $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
+	        $$dict $(FUZZ_OPTS) $(FUZZ_DIR)/corpus/$$t $(FUZZ_CORPUS)/$$t \
+	        > $(FUZZ_DIR)/$$t.log 2>&1 \
+	    || { status=1; echo "fuzz: $$t FAILED: see $(FUZZ_DIR)/$$t.log"; \
+	         grep -m 3 -E 'FUZZ_CHECK|ERROR:|runtime error|Test unit written' \
+	             $(FUZZ_DIR)/$$t.log; }; \
+	done; \
+	printf '%-10s %12s %6s %7s %8s\n' target executions cov ft corpus; \
+	for t in $(FUZZ_TARGETS); do \
+	    log=$(FUZZ_DIR)/$$t.log; \
+	    execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -n 1); \
+	    last=$$(grep ' cov: ' $$log | tail -n 1); \
+	    [ -n "$$execs" ] || execs=$$(echo "$$last" | sed -n 's/^#\([0-9]*\).*/\1/p'); \
+	    cov=$$(echo "$$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p'); \
+	    ft=$$(echo "$$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p'); \
+	    corp=$$(echo "$$last" | sed -n 's/.* corp: \([0-9]*\).*/\1/p'); \
+	    printf '%-10s %12s %6s %7s %8s\n' $$t "$${execs:-?}" "$${cov:-?}" \
+	        "$${ft:-?}" "$${corp:-?}"; \
+	done; \
+	$(MAKE) --no-print-directory fuzz-cov || status=1; \
+	exit $$status
+
+# Replays committed and grown corpora (one profile merged over the child
+# processes, %m) and reports lines of src/charon_core.c covered; inputs
+# that fail (known bugs in a grown corpus) are counted, not covered.
+fuzz-cov: fuzz-deps $(addprefix $(FUZZ_DIR)/cov_,$(FUZZ_TARGETS))
+	@rm -rf $(FUZZ_DIR)/cov; mkdir -p $(FUZZ_DIR)/cov; objs=""; \
+	printf '%-10s %-22s %s\n' target "lines of charon_core.c" inputs; \
+	for t in $(FUZZ_TARGETS); do \
+	    dirs=$(FUZZ_CORPUS)/$$t; \
+	    [ -d $(FUZZ_DIR)/corpus/$$t ] && dirs="$$dirs $(FUZZ_DIR)/corpus/$$t"; \
+	    LLVM_PROFILE_FILE=$(FUZZ_DIR)/cov/$$t-%m.profraw \
+	        $(FUZZ_DIR)/cov_$$t $$dirs > $(FUZZ_DIR)/cov/$$t.out 2>&1; \
+	    inputs=$$(tail -n 1 $(FUZZ_DIR)/cov/$$t.out | sed 's/^[^:]*: //'); \
+	    $(LLVM_PROFDATA) merge -sparse $(FUZZ_DIR)/cov/$$t-*.profraw \
+	        -o $(FUZZ_DIR)/cov/$$t.profdata || exit 1; \
+	    $(LLVM_COV) report $(FUZZ_DIR)/cov_$$t \
+	        -instr-profile=$(FUZZ_DIR)/cov/$$t.profdata src/charon_core.c \
+	        | awk -v t=$$t -v i="$$inputs" '$$1 == "TOTAL" { printf "%-10s %-22s %s\n", t, sprintf("%d/%d (%s)", $$8 - $$9, $$8, $$10), i }'; \
+	    if [ -z "$$objs" ]; then objs=$(FUZZ_DIR)/cov_$$t; \
+	    else objs="$$objs -object $(FUZZ_DIR)/cov_$$t"; fi; \
+	done; \
+	$(LLVM_PROFDATA) merge -sparse $(FUZZ_DIR)/cov/*.profraw \
+	    -o $(FUZZ_DIR)/cov/all.profdata || exit 1; \
+	$(LLVM_COV) report $$objs -instr-profile=$(FUZZ_DIR)/cov/all.profdata \
+	    src/charon_core.c \
+	    | awk '$$1 == "TOTAL" { printf "%-10s %d/%d (%s)\n", "all", $$8 - $$9, $$8, $$10 }'; \
+	$(LLVM_COV) show $$objs -instr-profile=$(FUZZ_DIR)/cov/all.profdata \
+	    src/charon_core.c > $(FUZZ_DIR)/cov/charon_core.txt; \
+	echo "fuzz-cov: line by line in $(FUZZ_DIR)/cov/charon_core.txt"
+
+# Keeps, of the committed and grown corpora, the inputs that add coverage
+# (smallest first), and makes them the committed corpus.
+fuzz-merge: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(FUZZ_DIR)/merge/$$t; \
+	    mkdir -p $(FUZZ_DIR)/merge/$$t $(FUZZ_DIR)/corpus/$$t $(FUZZ_CORPUS)/$$t; \
+	    $(FUZZ_DIR)/fuzz_$$t -merge=1 $(FUZZ_DIR)/merge/$$t $(FUZZ_CORPUS)/$$t \
+	        $(FUZZ_DIR)/corpus/$$t > $(FUZZ_DIR)/merge-$$t.log 2>&1 \
+	    || { echo "fuzz-merge: $$t failed: see $(FUZZ_DIR)/merge-$$t.log"; exit 1; }; \
+	    [ -n "$$(ls $(FUZZ_DIR)/merge/$$t)" ] \
+	    || { echo "fuzz-merge: $$t: nothing kept, corpus left as is"; exit 1; }; \
+	    rm -f $(FUZZ_CORPUS)/$$t/*; \
+	    cp $(FUZZ_DIR)/merge/$$t/* $(FUZZ_CORPUS)/$$t/; \
+	    echo "fuzz-merge: $$t: $$(ls $(FUZZ_CORPUS)/$$t | wc -l) files," \
+	         "$$(cat $(FUZZ_CORPUS)/$$t/* | wc -c) bytes"; \
+	done
+
+# Fault injection under load on PostgreSQL, MariaDB and SQLite: database
+# down at start, restarts, crashes, locks, an exhausted pool, a frozen
+# server, graceful restarts, clients leaving mid-body; checks that nothing
+# acknowledged is lost. About 8 minutes, as root. See docs/RELIABILITY.md.
+# (scripts/reliability.sh --quick: one fault per database, under 2 minutes.)
+.PHONY: reliability
+reliability: all
+	./scripts/reliability.sh
+
+# ---- MPMs and memory checks: scripts/test.sh --mpm, --check -------------
+#
+#   make test-mpm       the Apache::Test suite on $(MPM_DBS) under each MPM
+#                       of $(MPMS)
+#   make test-mpm-all   the same on SQLite, PostgreSQL and MariaDB
+#   make asan           the module built with AddressSanitizer and UBSan
+#                       ($(SANITIZE)) at the usual .libs/mod_charon.so
+#   make test-asan      make asan; the suite on $(CHECK_DBS) with httpd
+#                       preloading the sanitizers' runtimes; then removes
+#                       the module (an ASan build cannot be loaded without
+#                       them: `make` builds the normal one again)
+#   make test-valgrind  the suite on $(CHECK_DBS), httpd in one process under
+#                       valgrind's memcheck (apt-get install valgrind)
+#
+# CHECK_MPM=worker (or a list) picks the MPM of test-asan and test-valgrind.
+# Each prints a line per run, then "apache-test: N passed, M failed", and
+# fails when a run does; logs and reports go to build/apache-test/<run>/.
+
+MPMS      ?= event,worker,prefork
+MPM_DBS   ?= sqlite
+CHECK_DBS ?= sqlite
+CHECK_MPM ?=
+SANITIZE  ?= -fsanitize=address,undefined -fno-omit-frame-pointer
+
+.PHONY: test-mpm test-mpm-all asan test-asan test-valgrind
+
+test-mpm: deps
+	$(MAKE) clean
+	$(MAKE) WERROR=1 all
+	./scripts/test.sh --mpm=$(MPMS) $(MPM_DBS)
+
+test-mpm-all:
+	$(MAKE) test-mpm MPM_DBS="sqlite pgsql mysql"
+
+# Each flag to the compiler (-Wc,), and -fsanitize=... to the link (-Wl,),
+# so that the module names the runtimes it needs (ldd), which
+# scripts/test.sh --check=asan preloads into httpd.
+asan:
+	$(MAKE) clean
+	$(MAKE) all WARN="$(WARN) $(SANITIZE)" \
+		APXS="$(APXS) $(addprefix -Wl$(comma),$(filter -fsanitize=%,$(SANITIZE)))"
+
+# Removes the ASan module afterwards, but not build/ (the reports).
+test-asan: deps
+	$(MAKE) asan
+	./scripts/test.sh --check=asan $(if $(CHECK_MPM),--mpm=$(CHECK_MPM)) \
+		$(CHECK_DBS); status=$$?; \
+	rm -rf .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs; \
+	exit $$status
+
+test-valgrind: deps
+	$(MAKE) clean
+	$(MAKE) all
+	./scripts/test.sh --check=valgrind $(if $(CHECK_MPM),--mpm=$(CHECK_MPM)) \
+		$(CHECK_DBS)
