@@ -418,6 +418,10 @@ sub dsn_from_db_conf {
     return;
 }
 
+# In a forked child: forget the parent's handle (AutoInactiveDestroy keeps
+# the parent's connection open), so the next dbh() connects afresh.
+sub dbh_after_fork { undef $DBH; }
+
 sub dbh {
     return $DBH if $DBH && $DBH->{Active};
     my ($dsn, $user, $pass) = ($ENV{CHARON_TEST_DSN},
