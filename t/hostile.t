@@ -271,16 +271,8 @@ sub parse_response {
         }
         next if $status =~ /^1/;
         my $body = $rest;
-        if (grep { /chunked/i } @{ $h{'transfer-encoding'} || [] }) {
-            my $out = '';
-            while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
-                my $len = hex $1;
-                last if $len == 0;
-                $out .= substr($body, 0, $len, '');
-                $body =~ s/^\r\n//;
-            }
-            $body = $out;
-        }
+        $body = CharonTest::dechunk($body)
+            if grep { /chunked/i } @{ $h{'transfer-encoding'} || [] };
         %res = (%res, status => $status, headers => \%h, body => $body);
         last;
     }

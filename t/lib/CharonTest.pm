@@ -203,6 +203,19 @@ sub raw_req {
     return $res;
 }
 
+# The data of a chunked body (extensions and trailers dropped).
+sub dechunk {
+    my ($body) = @_;
+    my $out = '';
+    while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+        my $len = hex $1;
+        last if $len == 0;
+        $out .= substr($body, 0, $len, '');
+        $body =~ s/^\r\n//;
+    }
+    return $out;
+}
+
 sub parse_raw_response {
     my ($in) = @_;
     my ($head, $body) = split /\r?\n\r?\n/, $in, 2;
@@ -216,16 +229,8 @@ sub parse_raw_response {
         push @h, $k, $v;
     }
     my $res = HTTP::Response->new($code, $msg, \@h);
-    if (($res->header('Transfer-Encoding') // '') =~ /chunked/i) {
-        my $out = '';
-        while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
-            my $len = hex $1;
-            last if $len == 0;
-            $out .= substr($body, 0, $len, '');
-            $body =~ s/^\r\n//;
-        }
-        $body = $out;
-    }
+    $body = dechunk($body)
+        if ($res->header('Transfer-Encoding') // '') =~ /chunked/i;
     $res->content($body);
     return $res;
 }

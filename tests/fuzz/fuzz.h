@@ -124,4 +124,22 @@ static inline int ref_utf8_valid(const unsigned char *s, size_t n)
     return 1;
 }
 
+
+/* Equal strings, or both NULL. */
+static inline int fuzz_str_eq(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+/* Printable ASCII only: what an error sentence may hold. */
+static inline int fuzz_printable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
+            return 0;
+    return 1;
+}
+
 #endif /* CHARON_FUZZ_H */

@@ -48,20 +48,6 @@ static apr_size_t pick_max(uint8_t b)
     return b < 0xF0 ? (apr_size_t)b : max_table[b - 0xF0];
 }
 
-static int str_eq(const char *a, const char *b)
-{
-    if (a == NULL || b == NULL)
-        return a == b;
-    return strcmp(a, b) == 0;
-}
-
-static int printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
-            return 0;
-    return 1;
-}
 
 /* Runs fn on a heap copy of exactly len bytes, *out poisoned first. */
 static result_t run(parse_fn fn, const char *buf, apr_size_t len,
@@ -121,13 +107,13 @@ static void check_alone(const char *what, const result_t *r, apr_size_t max,
                "%s: status %d", what, e->status);
     FUZZ_CHECK(e->detail != NULL && e->detail[0] != '\0',
                "%s: no detail", what);
-    FUZZ_CHECK(printable(e->detail), "%s: detail not printable ASCII: %s",
+    FUZZ_CHECK(fuzz_printable(e->detail), "%s: detail not printable ASCII: %s",
                what, e->detail);
     if (e->status == 400)
         FUZZ_CHECK(e->field == NULL, "%s: 400 with field %s", what, e->field);
     else
-        FUZZ_CHECK(str_eq(e->field, "type") || str_eq(e->field, "message")
-                   || (is_end && str_eq(e->field, "success")),
+        FUZZ_CHECK(fuzz_str_eq(e->field, "type") || fuzz_str_eq(e->field, "message")
+                   || (is_end && fuzz_str_eq(e->field, "success")),
                    "%s: 422 with field %s", what,
                    e->field ? e->field : "(null)");
 }
@@ -158,15 +144,15 @@ static int same_outcome(const result_t *a, const result_t *b, int is_end)
     if (a->e.status != b->e.status)
         return 0;
     if (a->e.status == 422)
-        return str_eq(a->e.field, b->e.field)
-            && str_eq(a->e.detail, b->e.detail);
+        return fuzz_str_eq(a->e.field, b->e.field)
+            && fuzz_str_eq(a->e.detail, b->e.detail);
     return 1;
 }
 
 static int is_longer_than(const result_t *r, apr_size_t max)
 {
-    return !r->ok && r->e.status == 422 && str_eq(r->e.field, "message")
-        && str_eq(r->e.detail,
+    return !r->ok && r->e.status == 422 && fuzz_str_eq(r->e.field, "message")
+        && fuzz_str_eq(r->e.detail,
                   apr_psprintf(fuzz_pool, "field 'message' is longer than %"
                                APR_SIZE_T_FMT " bytes", max));
 }
@@ -191,7 +177,7 @@ static void check_max(const char *what, parse_fn fn, const char *buf,
     else if (!same_outcome(r, big, is_end)) {
         /* message refused as too long, then type refused (message body) */
         FUZZ_CHECK(!is_end && is_longer_than(r, max)
-                   && big->e.status == 422 && str_eq(big->e.field, "type"),
+                   && big->e.status == 422 && fuzz_str_eq(big->e.field, "type"),
                    "%s: refusals differ at max %" APR_SIZE_T_FMT
                    " (%d %s) and without a limit (%d %s)", what, max,
                    r->e.status, r->e.field ? r->e.field : "-",
@@ -221,7 +207,7 @@ static void check_pair(const result_t *end, const result_t *msg)
 {
     FUZZ_CHECK((end->e.status == 400) == (msg->e.status == 400)
                && (end->e.status != 400
-                   || str_eq(end->e.detail, msg->e.detail)),
+                   || fuzz_str_eq(end->e.detail, msg->e.detail)),
                "end and message read the JSON differently: %d %s / %d %s",
                end->e.status, end->e.detail ? end->e.detail : "-",
                msg->e.status, msg->e.detail ? msg->e.detail : "-");
@@ -233,26 +219,26 @@ static void check_pair(const result_t *end, const result_t *msg)
                    "end accepted type and message, message did not agree");
     if (end->ok && !end->b.has_message)
         FUZZ_CHECK(!msg->ok && msg->e.status == 422
-                   && str_eq(msg->e.field, "message"),
+                   && fuzz_str_eq(msg->e.field, "message"),
                    "end accepted no message, message endpoint did not "
                    "refuse it as required");
     if (msg->ok)
         FUZZ_CHECK((end->ok && end->b.type == msg->b.type
                     && end->b.has_message)
                    || (!end->ok && end->e.status == 422
-                       && str_eq(end->e.field, "success")),
+                       && fuzz_str_eq(end->e.field, "success")),
                    "message accepted, end refused it for %s",
                    end->e.field ? end->e.field : "(400)");
-    if (!end->ok && end->e.status == 422 && str_eq(end->e.field, "message"))
+    if (!end->ok && end->e.status == 422 && fuzz_str_eq(end->e.field, "message"))
         FUZZ_CHECK(!msg->ok && msg->e.status == 422
-                   && str_eq(msg->e.field, "message")
-                   && str_eq(msg->e.detail, end->e.detail),
+                   && fuzz_str_eq(msg->e.field, "message")
+                   && fuzz_str_eq(msg->e.detail, end->e.detail),
                    "end refused the message, message endpoint did not the "
                    "same way");
-    if (!msg->ok && msg->e.status == 422 && str_eq(msg->e.field, "type"))
+    if (!msg->ok && msg->e.status == 422 && fuzz_str_eq(msg->e.field, "type"))
         FUZZ_CHECK(!end->ok && end->e.status == 422
-                   && str_eq(end->e.field, "type")
-                   && str_eq(end->e.detail, msg->e.detail),
+                   && fuzz_str_eq(end->e.field, "type")
+                   && fuzz_str_eq(end->e.detail, msg->e.detail),
                    "message refused the type, end did not the same way");
 }
 

@@ -121,20 +121,6 @@ static char *rotate(const char *s)
     return r;
 }
 
-static int same_msg(const char *a, const char *b)
-{
-    if (a == NULL || b == NULL)
-        return a == b;
-    return strcmp(a, b) == 0;
-}
-
-static int printable(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
-            return 0;
-    return 1;
-}
 
 /* ---- checks ------------------------------------------------------------ */
 
@@ -152,7 +138,7 @@ static const char *check_digest(const char *secret)
         FUZZ_CHECK(memcmp(got, want, 32) == 0, "charon_key_digest: wrong "
                    "digest");
     else
-        FUZZ_CHECK(why[0] != '\0' && printable(why),
+        FUZZ_CHECK(why[0] != '\0' && fuzz_printable(why),
                    "charon_key_digest: bad sentence \"%s\"", why);
 
     /* The same secret with its letters and digits changed, class kept: the
@@ -162,7 +148,7 @@ static const char *check_digest(const char *secret)
         if (strncmp(secret, "sha256:", 7) == 0)
             memcpy(rot, "sha256:", 7);
         why2 = charon_key_digest(fuzz_pool, rot, other);
-        FUZZ_CHECK(same_msg(why, why2), "charon_key_digest: the sentence "
+        FUZZ_CHECK(fuzz_str_eq(why, why2), "charon_key_digest: the sentence "
                    "depends on the secret's characters: \"%s\" / \"%s\"",
                    why ? why : "(accepted)", why2 ? why2 : "(accepted)");
     }
@@ -176,9 +162,9 @@ static const char *check_name(const char *name)
 
     FUZZ_CHECK((why == NULL) == ref_name(name),
                "charon_key_name_check: %s", why ? why : "accepted");
-    FUZZ_CHECK(same_msg(why, why2), "charon_key_name_check: the sentence "
+    FUZZ_CHECK(fuzz_str_eq(why, why2), "charon_key_name_check: the sentence "
                "depends on the name's characters");
-    FUZZ_CHECK(why == NULL || (why[0] != '\0' && printable(why)),
+    FUZZ_CHECK(why == NULL || (why[0] != '\0' && fuzz_printable(why)),
                "charon_key_name_check: bad sentence");
     return why;
 }
@@ -214,20 +200,20 @@ static charon_key_t *check_keyfile_line(const char *line)
     }
     if (why != NULL) {
         FUZZ_CHECK(key == NULL, "charon_keyfile_line: refused, key set");
-        FUZZ_CHECK(printable(why), "charon_keyfile_line: bad sentence");
+        FUZZ_CHECK(fuzz_printable(why), "charon_keyfile_line: bad sentence");
     }
     if (total < 2) {
         FUZZ_CHECK(why != NULL, "charon_keyfile_line: one field accepted");
         return NULL;
     }
     if (!ref_name(tok[0])) {
-        FUZZ_CHECK(same_msg(why, check_name(tok[0])),
+        FUZZ_CHECK(fuzz_str_eq(why, check_name(tok[0])),
                    "charon_keyfile_line: bad name, sentence %s",
                    why ? why : "(accepted)");
         return NULL;
     }
     if (!ref_digest(tok[1], want)) {
-        FUZZ_CHECK(why != NULL && same_msg(why, check_digest(tok[1])),
+        FUZZ_CHECK(why != NULL && fuzz_str_eq(why, check_digest(tok[1])),
                    "charon_keyfile_line: bad key, sentence %s",
                    why ? why : "(accepted)");
         return NULL;
