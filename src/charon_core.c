@@ -477,11 +477,13 @@ static void body_init(charon_body_t *out)
     out->success = 0;
 }
 
-/* end: fields are checked in the order type, success, message, so the
- * field named in a 422 is the first wrong one in that order. */
-int charon_parse_end_body(apr_pool_t *p, const char *buf, apr_size_t len,
-                          apr_size_t max_message, charon_body_t *out,
-                          charon_error_t *err)
+/* Parses the object, then checks its fields: for end in the order type,
+ * success, message; for message in the order message, type (a "success"
+ * field, meaningless there, is ignored like any unknown field).  The field
+ * named in a 422 is the first wrong one in that order. */
+static int parse_body(apr_pool_t *p, const char *buf, apr_size_t len,
+                      apr_size_t max_message, int is_end, charon_body_t *out,
+                      charon_error_t *err)
 {
     json_object *obj;
     int ok;
@@ -490,34 +492,29 @@ int charon_parse_end_body(apr_pool_t *p, const char *buf, apr_size_t len,
     obj = parse_object(p, buf, len, err);
     if (obj == NULL)
         return 0;
-    ok = check_type(obj, out, err)
-        && check_success(obj, out, err)
-        && check_message(p, obj, 0, max_message, out, err);
+    ok = is_end ? check_type(obj, out, err)
+                  && check_success(obj, out, err)
+                  && check_message(p, obj, 0, max_message, out, err)
+                : check_message(p, obj, 1, max_message, out, err)
+                  && check_type(obj, out, err);
     json_object_put(obj);       /* message was copied into p */
     if (!ok)
         body_init(out);
     return ok;
 }
 
-/* message: fields are checked in the order message, type.  A "success"
- * field, meaningless here, is ignored like any unknown field. */
+int charon_parse_end_body(apr_pool_t *p, const char *buf, apr_size_t len,
+                          apr_size_t max_message, charon_body_t *out,
+                          charon_error_t *err)
+{
+    return parse_body(p, buf, len, max_message, 1, out, err);
+}
+
 int charon_parse_message_body(apr_pool_t *p, const char *buf, apr_size_t len,
                               apr_size_t max_message, charon_body_t *out,
                               charon_error_t *err)
 {
-    json_object *obj;
-    int ok;
-
-    body_init(out);
-    obj = parse_object(p, buf, len, err);
-    if (obj == NULL)
-        return 0;
-    ok = check_message(p, obj, 1, max_message, out, err)
-        && check_type(obj, out, err);
-    json_object_put(obj);
-    if (!ok)
-        body_init(out);
-    return ok;
+    return parse_body(p, buf, len, max_message, 0, out, err);
 }
 
 /* ===================================================================== */
