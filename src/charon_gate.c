@@ -81,13 +81,15 @@ void charon_gate_child_init(apr_pool_t *pchild, server_rec *s)
             apr_hash_set(by_group, apr_pmemdup(pchild, &key, sizeof(key)),
                          sizeof(key), gate);
         }
-        apr_hash_set(gates, s, sizeof(s), gate);
+        /* Keyed by the pointer's value: a copy of it, kept in pchild. */
+        apr_hash_set(gates, apr_pmemdup(pchild, &s, sizeof(s)), sizeof(s),
+                     gate);
     }
 }
 
 charon_gate *charon_gate_for(request_rec *r)
 {
-    return gates ? apr_hash_get(gates, r->server, sizeof(r->server)) : NULL;
+    return gates ? apr_hash_get(gates, &r->server, sizeof(r->server)) : NULL;
 }
 
 static apr_status_t ticket_release(void *data)
@@ -173,4 +175,13 @@ void charon_gate_result(charon_gate *gate, int probe, int connected)
     }
     apr_thread_cond_broadcast(gate->settled);
     apr_thread_mutex_unlock(gate->mutex);
+}
+
+const void *charon_dbd_pool_id(server_rec *s)
+{
+    module *dbd = ap_find_linked_module("mod_dbd.c");
+    dbd_svr_view *svr = dbd ? ap_get_module_config(s->module_config, dbd)
+                            : NULL;
+
+    return svr && svr->group ? svr->group : (const void *)s;
 }

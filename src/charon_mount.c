@@ -184,7 +184,8 @@ static apr_ssize_t find_mount(const request_rec *r)
     int i;
 
     if (mounts_by_server) {
-        mounts = apr_hash_get(mounts_by_server, r->server, sizeof(r->server));
+        mounts = apr_hash_get(mounts_by_server, &r->server,
+                              sizeof(r->server));
     }
     for (i = 0; mounts && i < mounts->nelts; i++) {
         const char *m = APR_ARRAY_IDX(mounts, i, const char *);
@@ -232,4 +233,12 @@ int charon_translate_name(request_rec *r)
 int charon_map_to_storage(request_rec *r)
 {
     return find_mount(r) >= 0 ? OK : DECLINED;
+}
+
+int charon_server_mounted(server_rec *s)
+{
+    apr_array_header_t *mounts = mounts_by_server
+        ? apr_hash_get(mounts_by_server, &s, sizeof(s)) : NULL;
+
+    return mounts && mounts->nelts > 0;
 }
