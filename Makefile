@@ -3,16 +3,21 @@
 #   make            build .libs/mod_charon.so with apxs
 #   make install    install it into Apache's module directory (apxs -i)
 #   make run        demo on 127.0.0.1:8080 with SQLite (installs what is missing)
-#   make test       unit tests and fuzz corpus replay, then Apache::Test on
-#                   SQLite, PostgreSQL, MariaDB, then one fault run on each
+#   make test       unit tests and fuzz corpus replay, the schema upgrade
+#                   test, then Apache::Test on SQLite, PostgreSQL, MariaDB,
+#                   then one fault run on each
 #   make unit       the C unit tests alone
+#   make upgrade-test  sql/upgrade/1-to-2/*.sql on a schema-1 database with
+#                   data, against a fresh sql/*.sql, on SQLite, PostgreSQL,
+#                   MariaDB (scripts/upgrade-test.sh, about 20 s)
 
 APXS    ?= apxs
 CC      ?= cc
 WERROR  ?=
 SOURCES  = mod_charon.c src/charon_config.c src/charon_mount.c \
            src/charon_handler.c src/charon_db.c src/charon_gate.c \
-           src/charon_core.c
+           src/charon_sql.c src/charon_ops.c src/charon_watchdog.c \
+           src/charon_core.c src/charon_settings.c
 HEADERS  = src/charon.h src/charon_core.h
 WARN     = -Wall -Wextra $(if $(WERROR),-Werror)
 LIBS     = -ljson-c -lcrypto
@@ -20,7 +25,7 @@ LIBS     = -ljson-c -lcrypto
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit test run deps clean
+.PHONY: all install unit upgrade-test test run deps clean
 
 all: .libs/mod_charon.so
 
@@ -37,13 +42,16 @@ UNIT_SOURCES = $(wildcard tests/unit/*.c)
 UNIT_HEADERS = $(wildcard tests/unit/*.h)
 
 build/test_core: $(UNIT_SOURCES) $(UNIT_HEADERS) src/charon_core.c \
-                 src/charon_core.h
+                 src/charon_settings.c src/charon_core.h
 	@mkdir -p build
 	$(CC) $(WARN) -g $(APR_CFLAGS) -Isrc $(UNIT_SOURCES) \
-		src/charon_core.c $(APR_LIBS) $(LIBS) -o $@
+		src/charon_core.c src/charon_settings.c $(APR_LIBS) $(LIBS) -o $@
 
 unit: build/test_core
 	./build/test_core
+
+upgrade-test: deps
+	./scripts/upgrade-test.sh
 
 deps:
 	@./scripts/deps.sh
@@ -52,6 +60,7 @@ deps:
 test: deps
 	$(MAKE) clean
 	$(MAKE) WERROR=1 all unit
+	./scripts/upgrade-test.sh
 	./scripts/test.sh
 	./scripts/reliability.sh --quick
 

@@ -3,8 +3,10 @@
  *
  * This file is glue only: the module record and its hooks.  The handler
  * lives in src/charon_handler.c, the directives in src/charon_config.c,
- * the database side in src/charon_db.c and the httpd-free logic in
- * src/charon_core.c.
+ * the database side in src/charon_db.c (connections), src/charon_sql.c
+ * (statements) and src/charon_ops.c (operations), the housekeeping in
+ * src/charon_watchdog.c and the httpd-free logic in src/charon_core.c and
+ * src/charon_settings.c.
  */
 /* AP_DECLARE_MODULE declares the log index itself. */
 #define CHARON_NO_LOG_DECL
@@ -12,6 +14,9 @@
 
 static void charon_register_hooks(apr_pool_t *p)
 {
+    static const char *const dbd[] = { "mod_dbd.c", NULL };
+    static const char *const watchdog[] = { "mod_watchdog.c", NULL };
+
     (void)p;
     /* mod_dbd must be loaded and a database configured: refuse to start
      * (and fail `apachectl configtest`) rather than 503 every request. */
@@ -21,6 +26,10 @@ static void charon_register_hooks(apr_pool_t *p)
     ap_hook_translate_name(charon_translate_name, NULL, NULL, APR_HOOK_LAST);
     ap_hook_map_to_storage(charon_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
+    /* After mod_dbd has grouped servers into pools, before mod_watchdog
+     * starts the callbacks registered. */
+    ap_hook_post_config(charon_watchdog_post_config, dbd, watchdog,
+                        APR_HOOK_MIDDLE);
     /* After mod_dbd's post_config has grouped servers into pools. */
     ap_hook_child_init(charon_gate_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_handler, NULL, NULL, APR_HOOK_MIDDLE);
@@ -30,8 +39,8 @@ AP_DECLARE_MODULE(charon) = {
     STANDARD20_MODULE_STUFF,
     charon_create_dir_conf,     /* per-directory config */
     charon_merge_dir_conf,      /* merge per-directory */
-    NULL,                       /* per-server config */
-    NULL,                       /* merge per-server */
+    charon_create_server_conf,  /* per-server config */
+    charon_merge_server_conf,   /* merge per-server */
     charon_cmds,                /* directives */
     charon_register_hooks,
     AP_MODULE_FLAG_NONE

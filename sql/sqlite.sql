@@ -12,7 +12,19 @@ CREATE TABLE IF NOT EXISTS charon_cron (
     slug        TEXT    NOT NULL UNIQUE,
     name        TEXT    NOT NULL,
     active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
-    created_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+    created_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    -- Run control (schema 2).  'forbid': one running execution at a time.
+    concurrency TEXT    NOT NULL DEFAULT 'allow'
+                        CHECK (concurrency IN ('allow', 'forbid')),
+    -- Seconds after which a running execution is lost; NULL: never.
+    max_runtime INTEGER CHECK (max_runtime IS NULL OR max_runtime > 0),
+    -- Why the cron is off, and when it comes back on by itself (UTC,
+    -- 'YYYY-MM-DD HH:MM:SS' or any form julianday() reads).
+    off_reason  TEXT,
+    off_until   TEXT,
+    -- Refused starts: while switched off (418), while locked (409).
+    refused_inactive INTEGER NOT NULL DEFAULT 0,
+    refused_locked   INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS charon_execution (
@@ -23,10 +35,23 @@ CREATE TABLE IF NOT EXISTS charon_execution (
     success     INTEGER CHECK (success IN (0, 1)),
     type        TEXT    CHECK (type IN ('warning', 'info', 'success', 'error')),
     api_key     TEXT    NOT NULL,
-    remote_addr TEXT    NOT NULL
+    remote_addr TEXT    NOT NULL,
+    -- Started while the cron's concurrency was 'forbid': holds the lock
+    -- until it ends or is lost.
+    forbid_overlap INTEGER NOT NULL DEFAULT 0 CHECK (forbid_overlap IN (0, 1)),
+    -- When the module found it still running past max_runtime.
+    lost_at     TEXT
 );
 CREATE INDEX IF NOT EXISTS charon_execution_cron
     ON charon_execution (cron_id, started_at);
+-- The overlap lock: at most one running execution that holds it per cron.
+CREATE UNIQUE INDEX IF NOT EXISTS charon_execution_lock
+    ON charon_execution (cron_id)
+    WHERE forbid_overlap AND ended_at IS NULL AND lost_at IS NULL;
+-- What the watchdog scans for lost runs.
+CREATE INDEX IF NOT EXISTS charon_execution_open
+    ON charon_execution (cron_id)
+    WHERE ended_at IS NULL AND lost_at IS NULL;
 
 CREATE TABLE IF NOT EXISTS charon_message (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -37,3 +62,16 @@ CREATE TABLE IF NOT EXISTS charon_message (
 );
 CREATE INDEX IF NOT EXISTS charon_message_execution
     ON charon_message (execution_id, id);
+
+-- Answers kept for Idempotency-Key retries, per API key name.
+CREATE TABLE IF NOT EXISTS charon_idempotency (
+    key_name    TEXT    NOT NULL,
+    idem_key    TEXT    NOT NULL,
+    request     TEXT    NOT NULL,     -- SHA-256 (hex) of route and body
+    status      INTEGER NOT NULL,
+    response    TEXT    NOT NULL,
+    created_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    PRIMARY KEY (key_name, idem_key)
+);
+CREATE INDEX IF NOT EXISTS charon_idempotency_created
+    ON charon_idempotency (created_at);

@@ -195,6 +195,105 @@ static const char *set_limit(cmd_parms *cmd, void *mconfig, const char *arg)
     return NULL;
 }
 
+/* ---- per-server settings: the watchdog's work ------------------------ */
+
+void *charon_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    charon_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)s;
+    conf->interval = -1;
+    conf->idem_window = -1;
+    return conf;
+}
+
+/* A virtual host takes what it sets and inherits the rest. */
+void *charon_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    charon_server_conf *base = basev, *add = addv;
+    charon_server_conf *conf = apr_palloc(p, sizeof(*conf));
+
+    conf->interval = add->interval != -1 ? add->interval : base->interval;
+    conf->idem_window = add->idem_window != -1 ? add->idem_window
+                                               : base->idem_window;
+    conf->retention_set = add->retention_set || base->retention_set;
+    conf->retention = add->retention_set ? add->retention : base->retention;
+    return conf;
+}
+
+static charon_server_conf *server_conf(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &charon_module);
+}
+
+apr_interval_time_t charon_watchdog_interval(server_rec *s)
+{
+    const charon_server_conf *conf = server_conf(s);
+
+    return apr_time_from_sec(conf->interval != -1 ? conf->interval
+                                                  : CHARON_DEFAULT_INTERVAL);
+}
+
+apr_int64_t charon_idempotency_window(server_rec *s)
+{
+    const charon_server_conf *conf = server_conf(s);
+
+    return conf->idem_window != -1 ? conf->idem_window
+                                   : CHARON_DEFAULT_IDEM_WINDOW;
+}
+
+const charon_retention_t *charon_retention(server_rec *s)
+{
+    const charon_server_conf *conf = server_conf(s);
+
+    return conf->retention_set && conf->retention.enabled ? &conf->retention
+                                                          : NULL;
+}
+
+static const char *set_duration(cmd_parms *cmd, void *mconfig,
+                                const char *arg)
+{
+    charon_server_conf *conf = server_conf(cmd->server);
+    int interval = cmd->info != NULL;
+    const char *err;
+    apr_int64_t secs;
+
+    (void)mconfig;
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    err = charon_parse_duration(cmd->pool, arg, 1,
+                                interval ? 86400 : 30 * 86400, &secs);
+    if (err) {
+        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, err);
+    }
+    if (interval) {
+        conf->interval = secs;
+    }
+    else {
+        conf->idem_window = secs;
+    }
+    return NULL;
+}
+
+static const char *set_retention(cmd_parms *cmd, void *mconfig,
+                                 int argc, char *const argv[])
+{
+    charon_server_conf *conf = server_conf(cmd->server);
+    const char *err;
+
+    (void)mconfig;
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    err = charon_parse_retention(cmd->pool, argc, argv, &conf->retention);
+    if (err) {
+        return apr_psprintf(cmd->pool, "CharonRetention: %s", err);
+    }
+    conf->retention_set = 1;
+    return NULL;
+}
+
 const command_rec charon_cmds[] = {
     AP_INIT_TAKE_ARGV("CharonApiKey", set_api_key, NULL,
                       RSRC_CONF | ACCESS_CONF,
@@ -213,5 +312,15 @@ const command_rec charon_cmds[] = {
                   (void *)APR_OFFSETOF(charon_dir_conf, max_message),
                   RSRC_CONF | ACCESS_CONF,
                   "longest message text in bytes (default 65536)"),
+    AP_INIT_TAKE1("CharonWatchdogInterval", set_duration, (void *)1,
+                  RSRC_CONF,
+                  "how often lost runs are marked and old runs purged, e.g. "
+                  "60s or 5m (default 60s)"),
+    AP_INIT_TAKE1("CharonIdempotencyWindow", set_duration, NULL, RSRC_CONF,
+                  "how long an Idempotency-Key's answer is kept, e.g. 24h "
+                  "(default 24h)"),
+    AP_INIT_TAKE_ARGV("CharonRetention", set_retention, NULL, RSRC_CONF,
+                      "off, or [max-age=DURATION] [keep=N] "
+                      "[keep-failures=N]: which finished runs are kept"),
     { NULL }
 };

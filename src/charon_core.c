@@ -760,3 +760,62 @@ const char *charon_json_problem(apr_pool_t *p, int status, const char *title,
     }
     return finish_json(p, o);
 }
+
+/* Adds the refusal's members that are set. */
+static void add_refusal(json_object *o, const charon_refusal_t *why)
+{
+    json_object_object_add(o, "refusal", new_string(why->refusal));
+    if (why->reason != NULL && *why->reason)
+        json_object_object_add(o, "reason", new_string(why->reason));
+    if (why->until != NULL && *why->until)
+        json_object_object_add(o, "until", new_string(why->until));
+    if (why->running_id > 0)
+        json_object_object_add(o, "runningExecutionId",
+                               json_object_new_int64(why->running_id));
+}
+
+const char *charon_json_cannot_start(apr_pool_t *p, const char *slug,
+                                     apr_int64_t cron_id,
+                                     const charon_refusal_t *why)
+{
+    json_object *o = json_object_new_object();
+
+    if (o != NULL) {
+        json_object_object_add(o, "slug", new_string(slug));
+        json_object_object_add(o, "canStart", json_object_new_boolean(0));
+        json_object_object_add(o, "cronId", json_object_new_int64(cron_id));
+        add_refusal(o, why);
+    }
+    return finish_json(p, o);
+}
+
+const char *charon_json_refused(apr_pool_t *p, int status, const char *title,
+                                const char *detail,
+                                const charon_refusal_t *why)
+{
+    json_object *o = json_object_new_object();
+
+    if (o != NULL) {
+        json_object_object_add(o, "type", json_object_new_string("about:blank"));
+        json_object_object_add(o, "title", new_string(title));
+        json_object_object_add(o, "status", json_object_new_int(status));
+        json_object_object_add(o, "detail", new_string(detail));
+        add_refusal(o, why);
+    }
+    return finish_json(p, o);
+}
+
+const char *charon_json_end(apr_pool_t *p, apr_int64_t id,
+                            const char *lost_at)
+{
+    json_object *o = json_object_new_object();
+
+    if (o != NULL) {
+        json_object_object_add(o, "id", json_object_new_int64(id));
+        if (lost_at != NULL && *lost_at) {
+            json_object_object_add(o, "late", json_object_new_boolean(1));
+            json_object_object_add(o, "lostAt", new_string(lost_at));
+        }
+    }
+    return finish_json(p, o);
+}

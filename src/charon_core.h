@@ -141,4 +141,72 @@ const char *charon_json_id(apr_pool_t *p, apr_int64_t id);
 const char *charon_json_problem(apr_pool_t *p, int status, const char *title,
                                 const char *detail, const char *field);
 
+/* Why a cron may not start now: switched off, or held by the overlap
+ * lock.  Absent parts are NULL or 0. */
+typedef struct {
+    const char *refusal;        /* "inactive" or "locked" */
+    const char *reason;         /* the operator's off_reason, or for a lock
+                                 * a sentence naming the running execution */
+    const char *until;          /* off_until, ISO 8601 UTC */
+    apr_int64_t running_id;     /* the execution holding the lock */
+} charon_refusal_t;
+
+/* {"slug":...,"canStart":false,"cronId":7,"refusal":...[,"reason":...]
+ * [,"until":...][,"runningExecutionId":...]} */
+const char *charon_json_cannot_start(apr_pool_t *p, const char *slug,
+                                     apr_int64_t cron_id,
+                                     const charon_refusal_t *why);
+/* A problem document (as charon_json_problem, no field) with the
+ * refusal's members added: RFC 9457 extension members. */
+const char *charon_json_refused(apr_pool_t *p, int status, const char *title,
+                                const char *detail,
+                                const charon_refusal_t *why);
+/* {"id":1234}, or {"id":1234,"late":true,"lostAt":...} for the end of an
+ * execution that had been marked lost (lost_at not NULL). */
+const char *charon_json_end(apr_pool_t *p, apr_int64_t id,
+                            const char *lost_at);
+
+/* ---- run-control settings (charon_settings.c) ------------------------- */
+
+/* Parses a duration: decimal digits, optionally followed by one unit of
+ * s, m, h, d or w (no unit: seconds), e.g. "90", "15m", "30d".  Returns
+ * NULL and sets *secs when the value is in min..max seconds, or an error
+ * sentence (naming the bounds) otherwise. */
+const char *charon_parse_duration(apr_pool_t *p, const char *s,
+                                  apr_int64_t min, apr_int64_t max,
+                                  apr_int64_t *secs);
+
+typedef struct {
+    int enabled;                /* 0: nothing is ever purged */
+    apr_int64_t max_age;        /* seconds; 0: no age limit */
+    apr_int64_t keep;           /* runs kept per cron; 0: no count limit */
+    apr_int64_t keep_failures;  /* latest failures always kept per cron */
+} charon_retention_t;
+
+#define CHARON_DEFAULT_KEEP_FAILURES 10
+
+/* Parses the arguments of CharonRetention: "off" alone, or words
+ * max-age=DURATION (at least 60 s), keep=N (1 .. 10^9) and
+ * keep-failures=N (0 .. 10^9) in any order, each at most once, with at
+ * least one of max-age and keep.  keep-failures defaults to
+ * CHARON_DEFAULT_KEEP_FAILURES.  Returns NULL with *out filled, or an
+ * error sentence. */
+const char *charon_parse_retention(apr_pool_t *p, int argc,
+                                   char *const argv[],
+                                   charon_retention_t *out);
+
+#define CHARON_IDEMPOTENCY_KEY_MAX 255
+
+/* 1 when an Idempotency-Key header value is acceptable: 1 to
+ * CHARON_IDEMPOTENCY_KEY_MAX bytes, each printable ASCII (0x20..0x7E). */
+int charon_idempotency_key_valid(const char *s);
+
+/* What identifies a request for Idempotency-Key: the lower-case hex
+ * SHA-256 (64 characters) of the verb's name, the target (id) and the
+ * body, each unambiguously delimited, so the same key sent with another
+ * route or another body can be told apart. */
+const char *charon_request_fingerprint(apr_pool_t *p, charon_verb_e verb,
+                                       const char *target, const char *body,
+                                       apr_size_t len);
+
 #endif /* CHARON_CORE_H */

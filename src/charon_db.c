@@ -11,7 +11,8 @@
  * prepare them again instead of failing for good.
  *
  * Every value is bound through a placeholder; no SQL text is ever built
- * from a value.
+ * from a value.  The statements themselves are in charon_sql.c, and what
+ * each API call does with them in charon_ops.c.
  */
 #include "charon.h"
 
@@ -19,117 +20,77 @@
 
 #define STATE_KEY "mod_charon:connection"
 
-typedef enum {
-    ST_CRON_BY_SLUG,
-    ST_CRON_BY_ID,
-    ST_EXECUTION_SLUG,
-    ST_EXECUTION_ENDED,
-    ST_START,
-    ST_END,
-    ST_MESSAGE,
-    ST_END_MESSAGE,
-    ST_LAST_ID,
-    ST_COUNT
-} stmt_e;
-
-typedef struct {
-    const char *driver;         /* apr_dbd_name() */
-    int returning;              /* INSERT ... RETURNING id works */
-    const char *begin;          /* opens a write transaction */
-    const char *init[4];        /* once per connection, NULL-terminated */
-    const char *sql[ST_COUNT];
-} dialect_t;
-
-/* SQL shared by all dialects, with the spots where they differ as macros:
- * ID binds an id (MySQL compares a string with a BIGINT as a double, which
- * loses exactness past 2^53), NOW is the database's UTC clock, SUCCESS
- * turns 0/1 into the column's type, RET asks for the new row's id. */
-#define SQL_SET(ID, NOW, SUCCESS, RET) {                                     \
-    /* ST_CRON_BY_SLUG */                                                    \
-    "SELECT id, CASE WHEN active THEN 1 ELSE 0 END FROM charon_cron "        \
-    "WHERE slug = %s",                                                       \
-    /* ST_CRON_BY_ID */                                                      \
-    "SELECT slug, CASE WHEN active THEN 1 ELSE 0 END FROM charon_cron "      \
-    "WHERE id = " ID,                                                        \
-    /* ST_EXECUTION_SLUG */                                                  \
-    "SELECT c.slug FROM charon_execution e "                                 \
-    "JOIN charon_cron c ON c.id = e.cron_id WHERE e.id = " ID,               \
-    /* ST_EXECUTION_ENDED */                                                 \
-    "SELECT CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END "                   \
-    "FROM charon_execution WHERE id = " ID,                                  \
-    /* ST_START: creates nothing unless the cron exists and is active */     \
-    "INSERT INTO charon_execution (cron_id, started_at, api_key, remote_addr) " \
-    "SELECT id, " NOW ", %s, %s FROM charon_cron "                           \
-    "WHERE id = " ID " AND active = TRUE" RET,                               \
-    /* ST_END: the condition on ended_at makes ending exactly-once */        \
-    "UPDATE charon_execution SET ended_at = " NOW ", success = " SUCCESS     \
-    ", type = %s WHERE id = " ID " AND ended_at IS NULL",                    \
-    /* ST_MESSAGE */                                                         \
-    "INSERT INTO charon_message (execution_id, type, message, created_at) "  \
-    "SELECT id, %s, %s, " NOW " FROM charon_execution WHERE id = " ID RET,   \
-    /* ST_END_MESSAGE */                                                     \
-    "INSERT INTO charon_message (execution_id, type, message, created_at) "  \
-    "SELECT id, %s, %s, " NOW " FROM charon_execution WHERE id = " ID,       \
-    /* ST_LAST_ID: filled per dialect below */                               \
-    NULL }
-
-static const dialect_t dialects[] = {
-    /* A statement that waits longer than 5 s (a lock held on a table) is
-     * cancelled by the server: the request gets 503 instead of waiting. */
-    { "pgsql", 1, "BEGIN",
-      { "SET client_encoding TO 'UTF8'", "SET statement_timeout = '5s'",
-        NULL },
-      SQL_SET("%lld", "now()", "(%d <> 0)", " RETURNING id") },
-    /* Neither MySQL 8 nor the mysql driver's results offer RETURNING on
-     * every server; LAST_INSERT_ID() is per connection, and mod_dbd keeps
-     * the connection for the whole request. */
-    { "mysql", 0, "START TRANSACTION",
-      { "SET NAMES utf8mb4", "SET SESSION lock_wait_timeout = 5",
-        "SET SESSION innodb_lock_wait_timeout = 5", NULL },
-      SQL_SET("CAST(%s AS SIGNED)", "UTC_TIMESTAMP(6)", "%d", "") },
-    /* SQLite 3.35+ has RETURNING.  BEGIN IMMEDIATE takes the write lock
-     * up front, so a transaction never fails half-way on a lock upgrade. */
-    /* The sqlite3 driver itself retries a locked database for ~1.6 s. */
-    { "sqlite3", 1, "BEGIN IMMEDIATE", { "PRAGMA foreign_keys = ON", NULL },
-      SQL_SET("%lld", "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')", "%d", " RETURNING id") },
-};
-
-static const char *const last_id_sql = "SELECT LAST_INSERT_ID()";
-
 /* What this module keeps with one pooled connection. */
 typedef struct {
     apr_pool_t *pool;           /* holds the statements; a child of the
                                  * connection's pool, so it goes first */
-    const dialect_t *dialect;
+    const charon_dialect_t *dialect;
     unsigned generation;        /* part of PostgreSQL statement names */
     int initialised;
     apr_dbd_prepared_t *stmt[ST_COUNT];
 } charon_conn_t;
 
 struct charon_db {
-    request_rec *r;
+    request_rec *r;             /* NULL outside requests */
+    server_rec *s;
+    apr_pool_t *pool;           /* the request's, or the caller's */
     ap_dbd_t *dbd;
+    int opened;                 /* by ap_dbd_open: give back at close */
     charon_conn_t *state;
+    int depth;                  /* transactions opened and not ended */
+    int pinned;                 /* an outer caller retries, not each call */
     int failed_stmt;            /* the statement that failed last, or -1 */
     const char *failed_error;   /* and what the driver said */
 };
 
-static const char *stmt_sql(const dialect_t *d, stmt_e st)
+/* A statement that is not one of ours failed: transaction control. */
+#define FAILED_PLAIN ST_COUNT
+
+static const char *stmt_sql(const charon_dialect_t *d, charon_stmt_e st)
 {
-    return st == ST_LAST_ID ? last_id_sql : d->sql[st];
+    return st == ST_LAST_ID ? charon_last_id_sql : d->sql[st];
 }
 
-static const dialect_t *dialect_for(const apr_dbd_driver_t *driver)
+static const charon_dialect_t *dialect_for(const apr_dbd_driver_t *driver)
 {
     const char *name = apr_dbd_name(driver);
-    apr_size_t i;
+    const charon_dialect_t *d;
 
-    for (i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++) {
-        if (!strcmp(name, dialects[i].driver)) {
-            return &dialects[i];
+    for (d = charon_dialects; d->driver; d++) {
+        if (!strcmp(name, d->driver)) {
+            return d;
         }
     }
     return NULL;
+}
+
+void charon_db_log(const charon_db *db, int level, const char *fmt, ...)
+{
+    va_list ap;
+    const char *msg;
+
+    if (db->r ? !APLOG_R_IS_LEVEL(db->r, level) : !APLOG_IS_LEVEL(db->s, level)) {
+        return;
+    }
+    va_start(ap, fmt);
+    msg = apr_pvsprintf(db->pool, fmt, ap);
+    va_end(ap);
+    if (db->r) {
+        ap_log_rerror(APLOG_MARK, level, 0, db->r, "%s", msg);
+    }
+    else {
+        ap_log_error(APLOG_MARK, level, 0, db->s, "%s", msg);
+    }
+}
+
+apr_pool_t *charon_db_pool(const charon_db *db)
+{
+    return db->pool;
+}
+
+const charon_dialect_t *charon_db_dialect(const charon_db *db)
+{
+    return db->state->dialect;
 }
 
 static const char *db_error(charon_db *db, int rv)
@@ -157,10 +118,10 @@ static charon_conn_t *state_get(charon_db *db)
                                     APR_HASH_KEY_STRING);
 
     if (!st) {
-        const dialect_t *d = dialect_for(db->dbd->driver);
+        const charon_dialect_t *d = dialect_for(db->dbd->driver);
 
         if (!d) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(101)
+            charon_db_log(db, APLOG_ERR, CHARON_LOGNO(101)
                           "DBDriver %s is not supported: use sqlite3, pgsql "
                           "or mysql", apr_dbd_name(db->dbd->driver));
             return NULL;
@@ -222,6 +183,8 @@ charon_db *charon_db_open(request_rec *r, const char **why)
         }
     }
     db->r = r;
+    db->s = r->server;
+    db->pool = r->pool;
     db->failed_stmt = -1;
     db->dbd = acquire ? acquire_connection(r, acquire, gate) : NULL;
     if (gate) {
@@ -243,6 +206,40 @@ charon_db *charon_db_open(request_rec *r, const char **why)
     return db->state ? db : NULL;
 }
 
+charon_db *charon_db_open_server(apr_pool_t *p, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    charon_db *db = apr_pcalloc(p, sizeof(*db));
+
+    db->s = s;
+    db->pool = p;
+    db->failed_stmt = -1;
+    db->dbd = dbd_open ? dbd_open(p, s) : NULL;
+    if (!db->dbd) {
+        return NULL;            /* mod_dbd has said why */
+    }
+    db->opened = 1;
+    db->state = state_get(db);
+    if (!db->state) {
+        charon_db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+void charon_db_close(charon_db *db)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+
+    if (db && db->opened && db->dbd && dbd_close) {
+        charon_db_rollback(db);
+        dbd_close(db->s, db->dbd);
+        db->dbd = NULL;
+    }
+}
+
 static int connection_init(charon_db *db)
 {
     charon_conn_t *st = db->state;
@@ -255,7 +252,7 @@ static int connection_init(charon_db *db)
     for (sql = st->dialect->init; *sql; sql++) {
         rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, *sql);
         if (rv) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(103)
+            charon_db_log(db, APLOG_ERR, CHARON_LOGNO(103)
                           "setting up the connection failed (%s): %s", *sql,
                           db_error(db, rv));
             return 0;
@@ -266,12 +263,13 @@ static int connection_init(charon_db *db)
 }
 
 /* PostgreSQL statement names are sent unquoted: plain lower case. */
-static const char *stmt_label(apr_pool_t *p, const charon_conn_t *st, stmt_e s)
+static const char *stmt_label(apr_pool_t *p, const charon_conn_t *st,
+                              charon_stmt_e s)
 {
     return apr_psprintf(p, "charon_g%u_s%d", st->generation, (int)s);
 }
 
-static apr_dbd_prepared_t *stmt_get(charon_db *db, stmt_e s)
+static apr_dbd_prepared_t *stmt_get(charon_db *db, charon_stmt_e s)
 {
     charon_conn_t *st = db->state;
     int rv;
@@ -286,7 +284,7 @@ static apr_dbd_prepared_t *stmt_get(charon_db *db, stmt_e s)
         if (rv) {
             st->stmt[s] = NULL;
             db->failed_stmt = s;
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(104)
+            charon_db_log(db, APLOG_ERR, CHARON_LOGNO(104)
                           "preparing statement %d failed (is the schema from "
                           "sql/ loaded?): %s", (int)s, db_error(db, rv));
             return NULL;
@@ -295,18 +293,18 @@ static apr_dbd_prepared_t *stmt_get(charon_db *db, stmt_e s)
     return st->stmt[s];
 }
 
-static void stmt_failed(charon_db *db, stmt_e s, int rv)
+static void stmt_failed(charon_db *db, int s, int rv)
 {
     db->failed_stmt = s;
-    db->failed_error = apr_pstrdup(db->r->pool, db_error(db, rv));
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(105)
-                  "statement %d failed: %s", (int)s, db->failed_error);
+    db->failed_error = apr_pstrdup(db->pool, db_error(db, rv));
+    charon_db_log(db, APLOG_ERR, CHARON_LOGNO(105)
+                  "statement %d failed: %s", s, db->failed_error);
 }
 
 /* Runs a statement that returns no rows; *nrows is the rows it changed.
  * args[] holds one string per placeholder, as apr_dbd wants them. */
-static int run_query(charon_db *db, stmt_e s, int *nrows, int nargs,
-                     const char **args)
+int charon_db_query(charon_db *db, charon_stmt_e s, int *nrows, int nargs,
+                    const char **args)
 {
     apr_dbd_prepared_t *stmt = stmt_get(db, s);
     int rv;
@@ -314,7 +312,7 @@ static int run_query(charon_db *db, stmt_e s, int *nrows, int nargs,
     if (!stmt) {
         return 0;
     }
-    rv = apr_dbd_pquery(db->dbd->driver, db->r->pool, db->dbd->handle,
+    rv = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle,
                         nrows, stmt, nargs, args);
     if (rv) {
         stmt_failed(db, s, rv);
@@ -329,8 +327,9 @@ static int run_query(charon_db *db, stmt_e s, int *nrows, int nargs,
  * the connection is clean for the next statement.  random=1 is what keeps
  * the pgsql driver from sleeping on an empty result and from turning
  * errors into empty results. */
-static int run_select(charon_db *db, stmt_e s, int nargs, const char **args,
-                      int ncols, const char **out, int *found)
+int charon_db_select(charon_db *db, charon_stmt_e s, int nargs,
+                     const char **args, int ncols, const char **out,
+                     int *found)
 {
     apr_dbd_prepared_t *stmt = stmt_get(db, s);
     apr_dbd_results_t *res = NULL;
@@ -338,7 +337,7 @@ static int run_select(charon_db *db, stmt_e s, int nargs, const char **args,
     int rv, n, i, c;
 
     *found = 0;
-    if (!stmt || apr_pool_create(&qp, db->r->pool) != APR_SUCCESS) {
+    if (!stmt || apr_pool_create(&qp, db->pool) != APR_SUCCESS) {
         return 0;
     }
     rv = apr_dbd_pselect(db->dbd->driver, qp, db->dbd->handle, &res, stmt,
@@ -362,7 +361,7 @@ static int run_select(charon_db *db, stmt_e s, int nargs, const char **args,
             for (c = 0; c < ncols; c++) {
                 const char *v = apr_dbd_get_entry(db->dbd->driver, row, c);
 
-                out[c] = apr_pstrdup(db->r->pool, v ? v : "");
+                out[c] = apr_pstrdup(db->pool, v ? v : "");
             }
             *found = 1;
         }
@@ -371,8 +370,6 @@ static int run_select(charon_db *db, stmt_e s, int nargs, const char **args,
     return 1;
 }
 
-#define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 /* Plain statements with no value in them: transaction control. */
 static int run_plain(charon_db *db, const char *sql)
 {
@@ -380,214 +377,55 @@ static int run_plain(charon_db *db, const char *sql)
 
     rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
     if (rv) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(106)
-                      "%s failed: %s", sql, db_error(db, rv));
+        stmt_failed(db, FAILED_PLAIN, rv);
         return 0;
     }
     return 1;
 }
 
-static int parse_id(const char *s, apr_int64_t *out)
+/* ---- transactions ----------------------------------------------------- */
+
+/* Transactions nest: only the outermost BEGIN and COMMIT reach the
+ * database, so an operation that needs one (an end with its message) can
+ * also run inside the transaction that stores an Idempotency-Key. */
+int charon_db_begin(charon_db *db)
 {
-    return s && charon_parse_id(s, out);
-}
-
-/* ---- operations ------------------------------------------------------- */
-
-static charon_db_status_e op_cron_by_slug(charon_db *db, const char *slug,
-                                          apr_int64_t *id, int *active)
-{
-    const char *row[2];
-    int found;
-
-    const char *args[] = { slug };
-
-    if (!run_select(db, ST_CRON_BY_SLUG, NARGS(args), args, 2, row, &found)) {
-        return CHARON_DB_UNAVAILABLE;
-    }
-    if (!found) {
-        return CHARON_DB_NOT_FOUND;
-    }
-    if (!parse_id(row[0], id)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(107)
-                      "charon_cron returned an id that is not one: '%s'",
-                      row[0]);
-        return CHARON_DB_UNAVAILABLE;
-    }
-    *active = !strcmp(row[1], "1");
-    return CHARON_DB_OK;
-}
-
-static charon_db_status_e op_cron_by_id(charon_db *db, apr_int64_t id,
-                                        const char **slug, int *active)
-{
-    const char *row[2];
-    const char *ids = apr_psprintf(db->r->pool, "%" APR_INT64_T_FMT, id);
-    int found;
-
-    const char *args[] = { ids };
-
-    if (!run_select(db, ST_CRON_BY_ID, NARGS(args), args, 2, row, &found)) {
-        return CHARON_DB_UNAVAILABLE;
-    }
-    if (!found) {
-        return CHARON_DB_NOT_FOUND;
-    }
-    *slug = row[0];
-    *active = !strcmp(row[1], "1");
-    return CHARON_DB_OK;
-}
-
-static charon_db_status_e op_execution_slug(charon_db *db, apr_int64_t id,
-                                            const char **slug)
-{
-    const char *ids = apr_psprintf(db->r->pool, "%" APR_INT64_T_FMT, id);
-    int found;
-
-    const char *args[] = { ids };
-
-    if (!run_select(db, ST_EXECUTION_SLUG, NARGS(args), args, 1, slug,
-                    &found)) {
-        return CHARON_DB_UNAVAILABLE;
-    }
-    return found ? CHARON_DB_OK : CHARON_DB_NOT_FOUND;
-}
-
-/* Inserts with ST_START or ST_MESSAGE and reads the new row's id: from
- * RETURNING where the dialect has it, else from LAST_INSERT_ID().  A
- * statement that inserts nothing leaves *found at 0. */
-static int insert_returning(charon_db *db, stmt_e s, int *found,
-                            apr_int64_t *id, const char *a, const char *b,
-                            const char *ids)
-{
-    const char *row[1];
-    const char *args[] = { a, b, ids };
-    int nrows = 0;
-
-    if (db->state->dialect->returning) {
-        if (!run_select(db, s, NARGS(args), args, 1, row, found)) {
-            return 0;
-        }
-    }
-    else {
-        /* Two statements: in one transaction, so that a connection lost
-         * between them leaves no row behind that the client never heard
-         * of (and would create again when it retries). */
-        if (!run_plain(db, db->state->dialect->begin)) {
-            return 0;
-        }
-        if (!run_query(db, s, &nrows, NARGS(args), args)) {
-            run_plain(db, "ROLLBACK");
-            return 0;
-        }
-        *found = nrows > 0;
-        if (*found && !run_select(db, ST_LAST_ID, 0, NULL, 1, row, found)) {
-            run_plain(db, "ROLLBACK");
-            return 0;
-        }
-        if (!run_plain(db, "COMMIT")) {
-            run_plain(db, "ROLLBACK");
-            return 0;
-        }
-    }
-    if (*found && !parse_id(row[0], id)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, CHARON_LOGNO(108)
-                      "the database returned an id that is not one: '%s'",
-                      row[0]);
+    if (db->depth == 0 && !run_plain(db, db->state->dialect->begin)) {
         return 0;
     }
+    db->depth++;
     return 1;
 }
 
-static charon_db_status_e op_start(charon_db *db, apr_int64_t cron_id,
-                                   const char *key_name,
-                                   const char *remote_addr,
-                                   apr_int64_t *execution_id)
+/* Ends the innermost transaction; the outermost commits.  Returns 0 when
+ * the commit failed (everything is then rolled back). */
+int charon_db_commit(charon_db *db)
 {
-    const char *ids = apr_psprintf(db->r->pool, "%" APR_INT64_T_FMT, cron_id);
-    const char *slug;
-    int found, active;
-    charon_db_status_e st;
-
-    if (!insert_returning(db, ST_START, &found, execution_id, key_name,
-                          remote_addr, ids)) {
-        return CHARON_DB_UNAVAILABLE;
+    if (db->depth == 0) {
+        return 0;               /* rolled back already */
     }
-    if (found) {
-        return CHARON_DB_OK;
-    }
-    /* Nothing was created: either there is no such cron or it is off. */
-    st = op_cron_by_id(db, cron_id, &slug, &active);
-    return st == CHARON_DB_OK ? CHARON_DB_INACTIVE : st;
-}
-
-/* Tells 404 from 409 once an end changed nothing. */
-static charon_db_status_e why_not_ended(charon_db *db, const char *ids)
-{
-    const char *row[1];
-    const char *args[] = { ids };
-    int found;
-
-    if (!run_select(db, ST_EXECUTION_ENDED, NARGS(args), args, 1, row,
-                    &found)) {
-        return CHARON_DB_UNAVAILABLE;
-    }
-    return found ? CHARON_DB_CONFLICT : CHARON_DB_NOT_FOUND;
-}
-
-static charon_db_status_e op_end(charon_db *db, apr_int64_t execution_id,
-                                 const charon_body_t *body)
-{
-    const char *ids = apr_psprintf(db->r->pool, "%" APR_INT64_T_FMT,
-                                   execution_id);
-    const char *type = charon_type_name(body->type);
-    const char *success = body->success ? "1" : "0";
-    const char *end_args[] = { success, type, ids };
-    const char *msg_args[] = { type, body->message, ids };
-    int nrows = 0;
-
-    if (!body->has_message) {
-        if (!run_query(db, ST_END, &nrows, NARGS(end_args), end_args)) {
-            return CHARON_DB_UNAVAILABLE;
-        }
-        return nrows > 0 ? CHARON_DB_OK : why_not_ended(db, ids);
-    }
-    /* The end and its message are written together or not at all. */
-    if (!run_plain(db, db->state->dialect->begin)) {
-        return CHARON_DB_UNAVAILABLE;
-    }
-    if (!run_query(db, ST_END, &nrows, NARGS(end_args), end_args)) {
-        run_plain(db, "ROLLBACK");
-        return CHARON_DB_UNAVAILABLE;
-    }
-    if (nrows == 0) {
-        run_plain(db, "ROLLBACK");
-        return why_not_ended(db, ids);
-    }
-    if (!run_query(db, ST_END_MESSAGE, &nrows, NARGS(msg_args), msg_args)) {
-        run_plain(db, "ROLLBACK");
-        return CHARON_DB_UNAVAILABLE;
+    if (--db->depth > 0) {
+        return 1;
     }
     if (!run_plain(db, "COMMIT")) {
         run_plain(db, "ROLLBACK");
-        return CHARON_DB_UNAVAILABLE;
+        return 0;
     }
-    return CHARON_DB_OK;
+    return 1;
 }
 
-static charon_db_status_e op_message(charon_db *db, apr_int64_t execution_id,
-                                     const charon_body_t *body,
-                                     apr_int64_t *message_id)
+/* Undoes the whole transaction, however deeply nested. */
+void charon_db_rollback(charon_db *db)
 {
-    const char *ids = apr_psprintf(db->r->pool, "%" APR_INT64_T_FMT,
-                                   execution_id);
-    int found;
-
-    if (!insert_returning(db, ST_MESSAGE, &found, message_id,
-                          charon_type_name(body->type), body->message, ids)) {
-        return CHARON_DB_UNAVAILABLE;
+    if (db->depth > 0) {
+        db->depth = 0;
+        run_plain(db, "ROLLBACK");
     }
-    return found ? CHARON_DB_OK : CHARON_DB_NOT_FOUND;
+}
+
+void charon_db_pin(charon_db *db, int pinned)
+{
+    db->pinned = pinned;
 }
 
 /* ---- recovery --------------------------------------------------------- */
@@ -606,21 +444,22 @@ static charon_db_status_e op_message(charon_db *db, apr_int64_t execution_id,
  *   process-wide mutex, stalling every thread of the child.)
  * - Otherwise MySQL and SQLite statements, which live in the client, are
  *   prepared afresh on the next use, which recovers from a silent MySQL
- *   reconnection or a schema changed under SQLite. */
-static int may_run_again(charon_db *db)
+ *   reconnection or a schema changed under SQLite.
+ * Never inside a caller's transaction (pinned): that caller starts over. */
+int charon_db_may_retry(charon_db *db)
 {
     charon_conn_t *st = db->state;
     const char *driver = st->dialect->driver;
     const char *err = db->failed_error ? db->failed_error : "";
     int again = 0;
 
-    if (db->failed_stmt < 0) {
+    if (db->failed_stmt < 0 || db->pinned) {
         return 0;
     }
     if (!strcmp(driver, "pgsql")) {
-        if (st->stmt[db->failed_stmt]
-            && strstr(err, stmt_label(db->r->pool, st, db->failed_stmt))) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r,
+        if (db->failed_stmt < ST_COUNT && st->stmt[db->failed_stmt]
+            && strstr(err, stmt_label(db->pool, st, db->failed_stmt))) {
+            charon_db_log(db, APLOG_WARNING,
                           CHARON_LOGNO(109) "the database forgot this "
                           "connection's statements (was it restarted?): "
                           "preparing them again");
@@ -629,8 +468,10 @@ static int may_run_again(charon_db *db)
         }
     }
     else {
-        again = !strcmp(driver, "sqlite3")
-                && strstr(err, "database is locked") != NULL;
+        /* MySQL rolls a deadlock's victim back whole: run it again. */
+        again = strstr(err, !strcmp(driver, "sqlite3") ? "database is locked"
+                                                       : "Deadlock found")
+                != NULL;
         state_reset(db);
     }
     db->failed_stmt = -1;
@@ -638,50 +479,3 @@ static int may_run_again(charon_db *db)
     return again;
 }
 
-#define WITH_RECOVERY(db, call) do {                                        \
-        charon_db_status_e st_ = (call);                                    \
-        if (st_ == CHARON_DB_UNAVAILABLE && may_run_again(db)) {            \
-            st_ = (call);                                                   \
-        }                                                                   \
-        return st_;                                                         \
-    } while (0)
-
-charon_db_status_e charon_db_cron_by_slug(charon_db *db, const char *slug,
-                                          apr_int64_t *id, int *active)
-{
-    WITH_RECOVERY(db, op_cron_by_slug(db, slug, id, active));
-}
-
-charon_db_status_e charon_db_cron_by_id(charon_db *db, apr_int64_t id,
-                                        const char **slug, int *active)
-{
-    WITH_RECOVERY(db, op_cron_by_id(db, id, slug, active));
-}
-
-charon_db_status_e charon_db_execution_slug(charon_db *db, apr_int64_t id,
-                                            const char **slug)
-{
-    WITH_RECOVERY(db, op_execution_slug(db, id, slug));
-}
-
-charon_db_status_e charon_db_start(charon_db *db, apr_int64_t cron_id,
-                                   const char *key_name,
-                                   const char *remote_addr,
-                                   apr_int64_t *execution_id)
-{
-    WITH_RECOVERY(db, op_start(db, cron_id, key_name, remote_addr,
-                               execution_id));
-}
-
-charon_db_status_e charon_db_end(charon_db *db, apr_int64_t execution_id,
-                                 const charon_body_t *body)
-{
-    WITH_RECOVERY(db, op_end(db, execution_id, body));
-}
-
-charon_db_status_e charon_db_message(charon_db *db, apr_int64_t execution_id,
-                                     const charon_body_t *body,
-                                     apr_int64_t *message_id)
-{
-    WITH_RECOVERY(db, op_message(db, execution_id, body, message_id));
-}

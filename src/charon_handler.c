@@ -100,19 +100,78 @@ static int send_problem(request_rec *r, int status, const char *detail,
 static int send_db_problem(request_rec *r, charon_db_status_e st,
                            const char *not_found)
 {
-    switch (st) {
-    case CHARON_DB_NOT_FOUND:
+    if (st == CHARON_DB_NOT_FOUND) {
         return send_problem(r, HTTP_NOT_FOUND, not_found, NULL);
-    case CHARON_DB_INACTIVE:
-        return send_problem(r, 418, "the cron is not active", NULL);
-    case CHARON_DB_CONFLICT:
-        return send_problem(r, HTTP_CONFLICT,
-                            "the execution has already ended", NULL);
-    default:
-        return send_problem(r, HTTP_SERVICE_UNAVAILABLE,
-                            "the database cannot be reached; try again later",
-                            NULL);
     }
+    return send_problem(r, HTTP_SERVICE_UNAVAILABLE,
+                        "the database cannot be reached; try again later",
+                        NULL);
+}
+
+/* Answers that the database decides are built first and sent after, so
+ * that they can be stored for an Idempotency-Key and replayed as they
+ * were. */
+static void answer_ok(charon_answer_t *a, const char *json)
+{
+    a->status = HTTP_OK;
+    a->json = json;
+}
+
+static void answer_problem(request_rec *r, charon_answer_t *a, int status,
+                           const char *detail)
+{
+    a->status = status;
+    a->json = charon_json_problem(r->pool, status, status_title(status),
+                                  detail, NULL);
+}
+
+/* Why a cron may not start now, from its state.  Returns 0 for a cron
+ * that is simply off, with no reason and no end given: its answers stay
+ * exactly the contract's. */
+static int refusal_of(request_rec *r, const charon_cron_t *cron,
+                      charon_refusal_t *why)
+{
+    memset(why, 0, sizeof(*why));
+    if (!cron->on) {
+        why->refusal = "inactive";
+        why->reason = cron->off_reason;
+        why->until = cron->off_until;
+        return *why->reason || *why->until;
+    }
+    else {
+        why->refusal = "locked";
+        why->reason = apr_psprintf(r->pool, "execution %" APR_INT64_T_FMT
+                                   " is still running", cron->running_id);
+        why->running_id = cron->running_id;
+    }
+    return 1;
+}
+
+static void answer_refused(request_rec *r, charon_answer_t *a,
+                           const charon_cron_t *cron)
+{
+    charon_refusal_t why;
+    const char *detail = cron->on ? "another execution of this cron is "
+                                    "still running, and the cron forbids "
+                                    "overlapping runs"
+                                  : "the cron is not active";
+
+    a->status = cron->on ? HTTP_CONFLICT : 418;
+    a->json = refusal_of(r, cron, &why)
+              ? charon_json_refused(r->pool, a->status,
+                                    status_title(a->status), detail, &why)
+              : charon_json_problem(r->pool, a->status,
+                                    status_title(a->status), detail, NULL);
+}
+
+static int send_answer(request_rec *r, const charon_answer_t *a)
+{
+    if (a->status != HTTP_OK) {
+        drop_body(r);
+    }
+    return send_json(r, a->status, a->status == HTTP_OK
+                                   ? "application/json"
+                                   : "application/problem+json", a->json);
 }
 
 static int send_unavailable(request_rec *r, const char *why)
@@ -197,7 +256,7 @@ static int read_body(request_rec *r, apr_off_t max, char **buf,
 /* Reads and validates the body of end or message.  Returns OK, or the
  * answer already sent. */
 static int get_body(request_rec *r, charon_verb_e verb, charon_body_t *body,
-                    int *sent)
+                    char **raw, apr_size_t *raw_len, int *sent)
 {
     const charon_dir_conf *conf =
         ap_get_module_config(r->per_dir_config, &charon_module);
@@ -209,6 +268,8 @@ static int get_body(request_rec *r, charon_verb_e verb, charon_body_t *body,
 
     *sent = 0;
     status = read_body(r, charon_max_body(conf), &buf, &len);
+    *raw = buf;
+    *raw_len = len;
     if (status != OK) {
         *sent = 1;
         if (status == AP_FILTER_ERROR) {
@@ -232,7 +293,48 @@ static int get_body(request_rec *r, charon_verb_e verb, charon_body_t *body,
     return OK;
 }
 
+/* ---- Idempotency-Key -------------------------------------------------- */
+
+/* What a request's Idempotency-Key header asks for: *idem is NULL without
+ * the header.  Returns OK, or the answer already sent (400). */
+static int get_idempotency(request_rec *r, const charon_key_t *key,
+                           charon_verb_e verb, const char *target,
+                           const char *body, apr_size_t len,
+                           charon_idem_t **idem, int *sent)
+{
+    const char *value = apr_table_get(r->headers_in, "Idempotency-Key");
+    charon_idem_t *ik;
+
+    *idem = NULL;
+    *sent = 0;
+    if (!value) {
+        return OK;
+    }
+    if (!charon_idempotency_key_valid(value)) {
+        *sent = 1;
+        return send_problem(r, HTTP_BAD_REQUEST, apr_psprintf(r->pool,
+                            "the Idempotency-Key header must be 1 to %d "
+                            "printable ASCII characters",
+                            CHARON_IDEMPOTENCY_KEY_MAX), NULL);
+    }
+    ik = apr_pcalloc(r->pool, sizeof(*ik));
+    ik->key_name = key->name;
+    ik->key = value;
+    ik->request = charon_request_fingerprint(r->pool, verb, target, body, len);
+    ik->window = charon_idempotency_window(r->server);
+    *idem = ik;
+    return OK;
+}
+
 /* ---- the four endpoints ---------------------------------------------- */
+
+/* What the operation callbacks need to know of the request. */
+typedef struct {
+    request_rec *r;
+    const charon_key_t *key;
+    apr_int64_t id;             /* the cron's, or the execution's */
+    charon_body_t body;
+} op_ctx;
 
 /* Slugs are stored as UTF-8 text of at most 255 characters: anything else
  * cannot name a cron, and is not worth a round trip (PostgreSQL would
@@ -250,8 +352,8 @@ static int run_can_start(request_rec *r, const charon_key_t *key,
     charon_db *db;
     const char *why;
     charon_db_status_e st;
-    apr_int64_t id;
-    int active;
+    charon_cron_t cron;
+    charon_refusal_t refusal;
 
     if (!charon_key_allows(key, slug)) {
         return send_forbidden(r);
@@ -262,45 +364,102 @@ static int run_can_start(request_rec *r, const charon_key_t *key,
     if (!(db = charon_db_open(r, &why))) {
         return send_unavailable(r, why);
     }
-    st = charon_db_cron_by_slug(db, slug, &id, &active);
+    st = charon_db_cron_by_slug(db, slug, &cron);
     if (st != CHARON_DB_OK) {
         return send_db_problem(r, st, "no cron has this slug");
     }
-    return send_ok(r, charon_json_can_start(r->pool, slug, active, id));
+    if ((cron.on && !cron.running_id) || !refusal_of(r, &cron, &refusal)) {
+        return send_ok(r, charon_json_can_start(r->pool, slug, cron.on,
+                                                cron.id));
+    }
+    return send_ok(r, charon_json_cannot_start(r->pool, slug, cron.id,
+                                               &refusal));
+}
+
+/* Runs op, through the Idempotency-Key's stored answer when there is one,
+ * and sends its answer. */
+static int run_op(request_rec *r, charon_db *db, const charon_idem_t *idem,
+                  charon_db_op_fn *op, op_ctx *ctx)
+{
+    charon_answer_t answer;
+    charon_db_status_e st;
+    int replayed = 0;
+
+    st = idem ? charon_db_idempotent(db, idem, op, ctx, &answer, &replayed)
+              : op(db, ctx, &answer);
+    if (st == CHARON_DB_CONFLICT) {
+        return send_problem(r, HTTP_UNPROCESSABLE_ENTITY, "the "
+                            "Idempotency-Key was already used for another "
+                            "request", NULL);
+    }
+    if (st != CHARON_DB_OK) {
+        return send_db_problem(r, st, NULL);
+    }
+    if (replayed) {
+        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+    }
+    return send_answer(r, &answer);
+}
+
+static charon_db_status_e op_start(charon_db *db, void *baton,
+                                   charon_answer_t *a)
+{
+    op_ctx *c = baton;
+    charon_cron_t cron;
+    apr_int64_t execution_id;
+    charon_db_status_e st;
+
+    st = charon_db_start(db, c->id, c->key->name, c->r->useragent_ip,
+                         &execution_id, &cron);
+    switch (st) {
+    case CHARON_DB_OK:
+        answer_ok(a, charon_json_id(c->r->pool, execution_id));
+        break;
+    case CHARON_DB_NOT_FOUND:
+        answer_problem(c->r, a, HTTP_NOT_FOUND, "no cron has this id");
+        break;
+    case CHARON_DB_INACTIVE:
+    case CHARON_DB_LOCKED:
+        answer_refused(c->r, a, &cron);
+        break;
+    default:
+        return CHARON_DB_UNAVAILABLE;
+    }
+    return CHARON_DB_OK;
 }
 
 static int run_start(request_rec *r, const charon_key_t *key,
                      const char *target)
 {
+    op_ctx ctx = { r, key, 0, { 0, NULL, 0, CHARON_TYPE_INVALID, 0 } };
+    charon_idem_t *idem;
     charon_db *db;
     const char *why;
-    charon_db_status_e st;
-    apr_int64_t cron_id, execution_id;
+    int rc, sent;
 
-    if (!charon_parse_id(target, &cron_id)) {
+    if (!charon_parse_id(target, &ctx.id)) {
         return send_db_problem(r, CHARON_DB_NOT_FOUND, "no cron has this id");
+    }
+    rc = get_idempotency(r, key, CHARON_VERB_START, target, NULL, 0, &idem,
+                         &sent);
+    if (sent) {
+        return rc;
     }
     if (!(db = charon_db_open(r, &why))) {
         return send_unavailable(r, why);
     }
     if (key->patterns->nelts) {
-        const char *slug;
-        int active;
+        charon_cron_t cron;
+        charon_db_status_e st = charon_db_cron_by_id(db, ctx.id, &cron);
 
-        st = charon_db_cron_by_id(db, cron_id, &slug, &active);
         if (st != CHARON_DB_OK) {
             return send_db_problem(r, st, "no cron has this id");
         }
-        if (!charon_key_allows(key, slug)) {
+        if (!charon_key_allows(key, cron.slug)) {
             return send_forbidden(r);
         }
     }
-    st = charon_db_start(db, cron_id, key->name, r->useragent_ip,
-                         &execution_id);
-    if (st != CHARON_DB_OK) {
-        return send_db_problem(r, st, "no cron has this id");
-    }
-    return send_ok(r, charon_json_id(r->pool, execution_id));
+    return run_op(r, db, idem, op_start, &ctx);
 }
 
 /* For a key limited to some crons: 403 unless the execution's cron is one
@@ -328,40 +487,89 @@ static int check_execution_scope(request_rec *r, charon_db *db,
     return OK;
 }
 
+static charon_db_status_e op_end(charon_db *db, void *baton,
+                                 charon_answer_t *a)
+{
+    op_ctx *c = baton;
+    const char *lost_at;
+
+    switch (charon_db_end(db, c->id, &c->body, &lost_at)) {
+    case CHARON_DB_OK:
+        answer_ok(a, charon_json_end(c->r->pool, c->id, lost_at));
+        break;
+    case CHARON_DB_NOT_FOUND:
+        answer_problem(c->r, a, HTTP_NOT_FOUND, "no execution has this id");
+        break;
+    case CHARON_DB_CONFLICT:
+        answer_problem(c->r, a, HTTP_CONFLICT,
+                       "the execution has already ended");
+        break;
+    default:
+        return CHARON_DB_UNAVAILABLE;
+    }
+    return CHARON_DB_OK;
+}
+
+static charon_db_status_e op_message(charon_db *db, void *baton,
+                                     charon_answer_t *a)
+{
+    op_ctx *c = baton;
+    apr_int64_t message_id;
+
+    switch (charon_db_message(db, c->id, &c->body, &message_id)) {
+    case CHARON_DB_OK:
+        answer_ok(a, charon_json_id(c->r->pool, message_id));
+        break;
+    case CHARON_DB_NOT_FOUND:
+        answer_problem(c->r, a, HTTP_NOT_FOUND, "no execution has this id");
+        break;
+    default:
+        return CHARON_DB_UNAVAILABLE;
+    }
+    return CHARON_DB_OK;
+}
+
 static int run_end_or_message(request_rec *r, const charon_key_t *key,
                               const char *target, charon_verb_e verb)
 {
+    op_ctx ctx;
+    charon_idem_t *idem;
     charon_db *db;
     const char *why;
-    charon_db_status_e st;
-    charon_body_t body;
-    apr_int64_t id, message_id = 0;
+    char *raw;
+    apr_size_t raw_len;
     int rc, sent;
 
-    if (!charon_parse_id(target, &id)) {
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.r = r;
+    ctx.key = key;
+    if (!charon_parse_id(target, &ctx.id)) {
         return send_db_problem(r, CHARON_DB_NOT_FOUND,
                                "no execution has this id");
     }
-    /* The body is read and checked before the database is touched, so
-     * bad input changes nothing and costs no connection. */
-    rc = get_body(r, verb, &body, &sent);
+    /* The headers and the body are checked before the database is
+     * touched, so bad input changes nothing and costs no connection. */
+    rc = get_idempotency(r, key, verb, target, NULL, 0, &idem, &sent);
     if (sent) {
         return rc;
+    }
+    rc = get_body(r, verb, &ctx.body, &raw, &raw_len, &sent);
+    if (sent) {
+        return rc;
+    }
+    if (idem) {
+        idem->request = charon_request_fingerprint(r->pool, verb, target,
+                                                   raw, raw_len);
     }
     if (!(db = charon_db_open(r, &why))) {
         return send_unavailable(r, why);
     }
-    rc = check_execution_scope(r, db, key, id, &sent);
+    rc = check_execution_scope(r, db, key, ctx.id, &sent);
     if (sent) {
         return rc;
     }
-    st = verb == CHARON_VERB_END ? charon_db_end(db, id, &body)
-                                 : charon_db_message(db, id, &body, &message_id);
-    if (st != CHARON_DB_OK) {
-        return send_db_problem(r, st, "no execution has this id");
-    }
-    return send_ok(r, charon_json_id(r->pool, verb == CHARON_VERB_END
-                                              ? id : message_id));
+    return run_op(r, db, idem, verb == CHARON_VERB_END ? op_end : op_message,
+                  &ctx);
 }
 
 static int run_end(request_rec *r, const charon_key_t *key, const char *target)

@@ -171,7 +171,9 @@ int charon_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         qsort(mounts->elts, mounts->nelts, sizeof(const char *),
               longest_first);
-        apr_hash_set(mounts_by_server, s, sizeof(s), mounts);
+        /* Keyed by the pointer's value: a copy of it, kept in pconf. */
+        apr_hash_set(mounts_by_server, apr_pmemdup(pconf, &s, sizeof(s)),
+                     sizeof(s), mounts);
     }
     return OK;
 }

@@ -70,4 +70,55 @@ void test_json(void)
         CHECK(streq(a, "{\"id\":5}") && streq(b, "{\"id\":6}") && a != b,
               "answers are independent pool copies");
     }
+
+    /* Refusals: only the members that are set. */
+    {
+        charon_refusal_t off = { "inactive", "db migration",
+                                 "2026-11-29T12:00:00Z", 0 };
+        charon_refusal_t off_reason = { "inactive", "moving", "", 0 };
+        charon_refusal_t off_until = { "inactive", NULL,
+                                       "2026-11-29T12:00:00Z", 0 };
+        charon_refusal_t locked = { "locked", "execution 42 is still running",
+                                    NULL, 42 };
+
+        JSON_IS(charon_json_cannot_start(pool, "x", 7, &off),
+                "{\"slug\":\"x\",\"canStart\":false,\"cronId\":7,"
+                "\"refusal\":\"inactive\",\"reason\":\"db migration\","
+                "\"until\":\"2026-11-29T12:00:00Z\"}");
+        JSON_IS(charon_json_cannot_start(pool, "x", 7, &off_reason),
+                "{\"slug\":\"x\",\"canStart\":false,\"cronId\":7,"
+                "\"refusal\":\"inactive\",\"reason\":\"moving\"}");
+        JSON_IS(charon_json_cannot_start(pool, "x", 7, &off_until),
+                "{\"slug\":\"x\",\"canStart\":false,\"cronId\":7,"
+                "\"refusal\":\"inactive\","
+                "\"until\":\"2026-11-29T12:00:00Z\"}");
+        JSON_IS(charon_json_cannot_start(pool, "x", 7, &locked),
+                "{\"slug\":\"x\",\"canStart\":false,\"cronId\":7,"
+                "\"refusal\":\"locked\","
+                "\"reason\":\"execution 42 is still running\","
+                "\"runningExecutionId\":42}");
+        JSON_IS(charon_json_refused(pool, 418, "I'm a teapot",
+                                    "the cron is not active", &off),
+                "{\"type\":\"about:blank\",\"title\":\"I'm a teapot\","
+                "\"status\":418,\"detail\":\"the cron is not active\","
+                "\"refusal\":\"inactive\",\"reason\":\"db migration\","
+                "\"until\":\"2026-11-29T12:00:00Z\"}");
+        JSON_IS(charon_json_refused(pool, 409, "Conflict", "locked", &locked),
+                "{\"type\":\"about:blank\",\"title\":\"Conflict\","
+                "\"status\":409,\"detail\":\"locked\","
+                "\"refusal\":\"locked\","
+                "\"reason\":\"execution 42 is still running\","
+                "\"runningExecutionId\":42}");
+        /* A reason is the operator's free text: escaped, never raw. */
+        off_reason.reason = "say \"no\"\n\\";
+        JSON_IS(charon_json_cannot_start(pool, "x", 1, &off_reason),
+                "{\"slug\":\"x\",\"canStart\":false,\"cronId\":1,"
+                "\"refusal\":\"inactive\","
+                "\"reason\":\"say \\\"no\\\"\\n\\\\\"}");
+    }
+    /* The end of a lost run says so; an ordinary end is the contract's. */
+    JSON_IS(charon_json_end(pool, 5, NULL), "{\"id\":5}");
+    JSON_IS(charon_json_end(pool, 5, ""), "{\"id\":5}");
+    JSON_IS(charon_json_end(pool, 5, "2026-11-29T10:00:00Z"),
+            "{\"id\":5,\"late\":true,\"lostAt\":\"2026-11-29T10:00:00Z\"}");
 }

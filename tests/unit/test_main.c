@@ -6,8 +6,8 @@
  * the shared state and helpers declared in test.h.
  *
  * Built by `make unit` from every .c file in tests/unit, with
- * src/charon_core.c, APR, json-c and libcrypto (see build/test_core in
- * the Makefile).
+ * src/charon_core.c, src/charon_settings.c, APR, json-c and libcrypto
+ * (see build/test_core in the Makefile).
  */
 #include "test.h"
 
@@ -69,6 +69,10 @@ apr_uint64_t rng(void)
     return rng_state * 2685821657736338717ULL;
 }
 
+/* test_settings.c: durations, CharonRetention, Idempotency-Key and
+ * request fingerprints (src/charon_settings.c). */
+void test_settings(void);
+
 int main(void)
 {
     if (apr_initialize() != APR_SUCCESS || apr_pool_create(&pool, NULL)
@@ -98,6 +102,7 @@ int main(void)
     test_key_allows();
     test_keyfile();
     test_json();
+    test_settings();
 
     apr_pool_destroy(pool);
     apr_terminate();

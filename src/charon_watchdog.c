@@ -1,0 +1,175 @@
+/*
+ * charon_watchdog.c: the module's own housekeeping, with no cron and no
+ * outside daemon.
+ *
+ * mod_watchdog calls a singleton callback: in one child process of the
+ * server at a time (the children take turns holding its mutex), every
+ * CharonWatchdogInterval.  There is one callback per database pool that
+ * the handler uses.  Each tick, in bounded batches:
+ *   - marks lost the runs past their cron's max_runtime;
+ *   - switches back on the crons whose off_until has passed;
+ *   - deletes Idempotency-Key answers past their window;
+ *   - applies CharonRetention.
+ * Every statement changes nothing when run twice, so several Apache
+ * servers on one database need no coordination.
+ *
+ * The requests do not depend on it: whether a cron is on, and whether a
+ * lock is held, is computed at each request; the watchdog only makes the
+ * tables say it too, and purges.
+ */
+#include "charon.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "mod_watchdog.h"
+
+#define CHARON_WATCHDOG "_charon_"
+
+/* Batches of CHARON_DB_BATCH rows per task and tick: a backlog is worked
+ * off over several ticks rather than in one long stretch. */
+#define MAX_BATCHES 10
+
+typedef charon_db_status_e task_fn(charon_db *db, server_rec *s, int *count);
+
+static charon_db_status_e task_lose(charon_db *db, server_rec *s, int *count)
+{
+    (void)s;
+    return charon_db_lose_overdue(db, count);
+}
+
+static charon_db_status_e task_reopen(charon_db *db, server_rec *s,
+                                      int *count)
+{
+    (void)s;
+    return charon_db_reopen_crons(db, count);
+}
+
+static charon_db_status_e task_idempotency(charon_db *db, server_rec *s,
+                                           int *count)
+{
+    return charon_db_purge_idempotency(db, charon_idempotency_window(s),
+                                       count);
+}
+
+static charon_db_status_e task_retention(charon_db *db, server_rec *s,
+                                         int *count)
+{
+    const charon_retention_t *rt = charon_retention(s);
+
+    *count = 0;
+    return rt ? charon_db_purge_executions(db, rt, count) : CHARON_DB_OK;
+}
+
+static const struct {
+    const char *done;           /* "%d <done>" is logged */
+    task_fn *run;
+} tasks[] = {
+    { "runs marked lost (past max_runtime)", task_lose },
+    { "crons switched back on (off_until passed)", task_reopen },
+    { "Idempotency-Key answers expired", task_idempotency },
+    { "executions purged (CharonRetention)", task_retention },
+};
+
+static void tick(server_rec *s, apr_pool_t *p)
+{
+    charon_db *db = charon_db_open_server(p, s);
+    apr_size_t t;
+
+    if (!db) {
+        /* mod_dbd has said why; the next tick tries again. */
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, CHARON_LOGNO(301)
+                     "watchdog: no database connection, skipping this tick");
+        return;
+    }
+    for (t = 0; t < sizeof(tasks) / sizeof(tasks[0]); t++) {
+        int batch, count, total = 0;
+
+        for (batch = 0; batch < MAX_BATCHES; batch++) {
+            if (tasks[t].run(db, s, &count) != CHARON_DB_OK) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                             CHARON_LOGNO(302) "watchdog: the database "
+                             "failed (see above); trying again next tick");
+                charon_db_close(db);
+                return;
+            }
+            total += count;
+            if (count < CHARON_DB_BATCH) {
+                break;
+            }
+        }
+        if (total) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CHARON_LOGNO(303)
+                         "watchdog: %d %s", total, tasks[t].done);
+        }
+    }
+    charon_db_close(db);
+}
+
+static apr_status_t watchdog_callback(int state, void *data, apr_pool_t *pool)
+{
+    server_rec *s = data;
+    apr_pool_t *p;
+
+    if (state != AP_WATCHDOG_STATE_RUNNING
+        || apr_pool_create(&p, pool) != APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    tick(s, p);
+    apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
+int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    apr_hash_t *pools = apr_hash_make(ptemp);
+    ap_watchdog_t *wd = NULL;
+    apr_status_t rv;
+
+    (void)plog;
+    /* httpd reads its configuration twice at startup; the watchdog only
+     * acts on the second. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    for (; s; s = s->next) {
+        const void *id;
+
+        if (!charon_server_mounted(s)) {
+            continue;
+        }
+        if (!get_instance || !register_callback) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CHARON_LOGNO(304)
+                         "mod_watchdog is not loaded: runs past max_runtime "
+                         "are marked lost only when a start meets them, and "
+                         "CharonRetention purges nothing");
+            return OK;
+        }
+        /* One callback per database pool: servers that share one need
+         * it done once. */
+        id = charon_dbd_pool_id(s);
+        if (apr_hash_get(pools, &id, sizeof(id))) {
+            continue;
+        }
+        apr_hash_set(pools, apr_pmemdup(ptemp, &id, sizeof(id)), sizeof(id),
+                     s);
+        if (!wd && (rv = get_instance(&wd, CHARON_WATCHDOG, 0, 1, pconf))
+                   != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CHARON_LOGNO(305)
+                         "cannot create the watchdog");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        rv = register_callback(wd, charon_watchdog_interval(s), s,
+                               watchdog_callback);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CHARON_LOGNO(306)
+                         "cannot register the watchdog callback");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
