@@ -7,7 +7,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use CharonTest;
 
-plan tests => 38;
+plan tests => 40;
 
 my $slug = 'cfg-main';
 my $cron = seed_cron($slug, 1);
@@ -104,6 +104,13 @@ ok_json(req(GET => "/api/$slug/can-start", key => KEY_GLOBAL, vhost => $vb),
 
 ok_problem(req(GET => "/api/$slug/can-start", vhost => $va),
            401, 'no key on vhost A: 401');
+
+# Each server has its own mounts: a mount that only one virtual host has
+# is routed there (once, every server shared the last server's list).
+ok_json(req(GET => "/only-a/$slug/can-start", key => KEY_VHOST_A, vhost => $va),
+        'vhost A routes under its own mount /only-a/', %can);
+ok_json(req(GET => "/only-b/$slug/can-start", key => KEY_VHOST_B, vhost => $vb),
+        'vhost B routes under its own mount /only-b/', %can);
 
 # start on a vhost records that vhost's key name
 my $before = count_executions($cron);

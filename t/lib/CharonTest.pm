@@ -13,6 +13,10 @@ package CharonTest;
 #   or DBD::mysql); read back every write, seed crons.
 # - Every response seen is checked for an API key in its headers or body;
 #   no_leak_ok() reports it as one test at the end of each file.
+# - Run control: set_cron()/cron_row()/execution_rc() read and write the
+#   schema 2 columns, times in each database's own format (db_ts, db_now);
+#   insert_execution(s) write past runs; wait_until() polls with a
+#   deadline; fork_race() sends concurrent requests.
 
 use strict;
 use warnings;
@@ -27,7 +31,9 @@ use IO::Socket::INET;
 use JSON ();
 use LWP::UserAgent;
 use Test::Builder;
+use Time::HiRes ();
 use Time::Local ();
+use POSIX ();
 
 use Exporter 'import';
 our @EXPORT = qw(
@@ -38,6 +44,9 @@ our @EXPORT = qw(
     dbh seed_cron purge_cron set_active cron_id execution executions_of
     count_executions count_all_executions messages_of count_messages
     max_execution_id ts_epoch ts_recent start_exec end_exec json_enc
+    db_kind db_now db_ts iso_z set_cron cron_row refused execution_rc
+    insert_execution insert_executions insert_message wait_until fork_race
+    hires_time
 );
 
 use constant {
@@ -283,11 +292,15 @@ sub raw_number {
 #   keys => [ ... ]   the exact set of members
 #   numbers => [ ... ] members that must be JSON numbers (integers > 0)
 #   fields => { k => v } expected values (compared as strings)
+#   bools => { k => 0|1 } members that must be JSON booleans of that value
+#   absent => [ ... ] members that must not be there
+#   headers => { name => value } response headers (undef: must be absent)
 # Returns the decoded body (a hash ref, possibly empty).
 sub ok_json {
     my ($res, $name, %o) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my @err = common_errors($res, $o{status} // 200, 'application/json');
+    push @err, header_errors($res, %o);
     my $d = decode_body($res);
     if (ref $d ne 'HASH') {
         push @err, 'body is not a JSON object';
@@ -312,9 +325,46 @@ sub ok_json {
                                defined $got ? "'$got'" : 'absent', $want)
                 unless defined $got && "$got" eq "$want";
         }
+        push @err, extra_errors($d, %o);
     }
     $TB->ok(!@err, $name) or $TB->diag(join("\n", @err) . "\n" . describe($res));
     return $d;
+}
+
+# The check of the headers option (ok_json, ok_problem).
+sub header_errors {
+    my ($res, %o) = @_;
+    my @err;
+    for my $h (sort keys %{ $o{headers} || {} }) {
+        my ($want, $got) = ($o{headers}{$h}, $res->header($h));
+        if (!defined $want) {
+            push @err, "header $h is present ('$got'), expected absent"
+                if defined $got;
+        }
+        elsif (($got // '') ne $want) {
+            push @err, "header $h is " . (defined $got ? "'$got'" : 'absent')
+                . ", expected '$want'";
+        }
+    }
+    return @err;
+}
+
+# The checks of the bools and absent options (ok_json, ok_problem).
+sub extra_errors {
+    my ($d, %o) = @_;
+    my @err;
+    for my $k (sort keys %{ $o{bools} || {} }) {
+        my $v = $d->{$k};
+        push @err, sprintf("'%s' is %s, expected JSON %s", $k,
+                           defined $v ? "'$v'" : 'absent',
+                           $o{bools}{$k} ? 'true' : 'false')
+            unless JSON::is_bool($v) && ($v ? 1 : 0) == ($o{bools}{$k} ? 1 : 0);
+    }
+    for my $k (@{ $o{absent} || [] }) {
+        push @err, "'$k' is present ('" . ($d->{$k} // 'null')
+            . "'), expected absent" if exists $d->{$k};
+    }
+    return @err;
 }
 
 sub allow_set {
@@ -328,10 +378,15 @@ sub allow_set {
 #   field => 'x'      for 422: the field named
 #   allow => 'GET, HEAD'  for 405: the Allow header (as a set)
 #   head  => 1        a HEAD request: no body expected, only headers
+#   fields => { k => v }  extension members (compared as strings)
+#   numbers => [ ... ]    members that must be JSON integers > 0
+#   absent => [ ... ]     members that must not be there
+#   headers => { name => value }  response headers (undef: must be absent)
 sub ok_problem {
     my ($res, $status, $name, %o) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my @err = common_errors($res, $status, 'application/problem+json');
+    push @err, header_errors($res, %o);
     if ($o{head}) {
         push @err, 'HEAD answer has a body'
             if length($res->content // '');
@@ -359,6 +414,20 @@ sub ok_problem {
                     $o{field})
                     unless ($d->{field} // '') eq $o{field};
             }
+            for my $k (sort keys %{ $o{fields} || {} }) {
+                my $got = $d->{$k};
+                push @err, sprintf("'%s' is %s, expected '%s'", $k,
+                                   defined $got ? "'$got'" : 'absent',
+                                   $o{fields}{$k})
+                    unless defined $got && !ref $got
+                        && "$got" eq "$o{fields}{$k}";
+            }
+            for my $n (@{ $o{numbers} || [] }) {
+                push @err, "'$n' is not a positive JSON integer"
+                    unless raw_number($res->content, $n)
+                        && ($d->{$n} // '') =~ /^[1-9]\d*$/;
+            }
+            push @err, extra_errors($d, %o);
         }
     }
     if (defined $o{allow}) {
@@ -608,6 +677,266 @@ sub end_exec {
     my ($exec_id, $body, $key) = @_;
     return req(POST => "/api/$exec_id/end", key => $key // KEY_CLEAR,
                json => $body // { type => 'success', success => JSON::true });
+}
+
+# ---------------------------------------------------------- run control
+
+sub hires_time { Time::HiRes::time() }
+
+# The database under test: 'sqlite', 'pgsql' or 'mysql' (MariaDB too).
+sub db_kind {
+    my $drv = dbh()->{Driver}{Name};
+    return $drv eq 'SQLite' ? 'sqlite' : $drv eq 'Pg' ? 'pgsql' : 'mysql';
+}
+
+# The database's clock, as epoch seconds (with a fraction): the module
+# compares times in SQL, so times the tests write are taken from it.
+sub db_now {
+    my $k = db_kind();
+    my $sql = $k eq 'pgsql' ? 'SELECT EXTRACT(EPOCH FROM clock_timestamp())'
+            : $k eq 'mysql' ? 'SELECT UNIX_TIMESTAMP(NOW(6))'
+            : q{SELECT (julianday('now') - 2440587.5) * 86400.0};
+    my ($t) = dbh()->selectrow_array($sql);
+    return 0 + $t;
+}
+
+# db_ts($epoch): that time (UTC) as a literal the database stores in its
+# own format: PostgreSQL timestamptz 'YYYY-MM-DD HH:MM:SS.ffffff+00',
+# MySQL DATETIME(6) 'YYYY-MM-DD HH:MM:SS.ffffff', SQLite text
+# 'YYYY-MM-DD HH:MM:SS.SSS'. undef stays undef (NULL).
+sub db_ts {
+    my ($t) = @_;
+    return undef unless defined $t;
+    my $us = POSIX::floor($t * 1e6 + 0.5);
+    my $whole = POSIX::floor($us / 1e6);
+    $us -= $whole * 1e6;
+    my @g = gmtime $whole;
+    my $base = sprintf '%04d-%02d-%02d %02d:%02d:%02d', $g[5] + 1900,
+        $g[4] + 1, @g[3, 2, 1, 0];
+    my $k = db_kind();
+    return sprintf('%s.%06d+00', $base, $us) if $k eq 'pgsql';
+    return sprintf('%s.%06d', $base, $us)    if $k eq 'mysql';
+    return sprintf('%s.%03d', $base, POSIX::floor($us / 1000));
+}
+
+# iso_z($epoch): 'YYYY-MM-DDTHH:MM:SSZ', the fraction dropped.
+sub iso_z {
+    my ($t) = @_;
+    return undef unless defined $t;
+    my @g = gmtime POSIX::floor($t);
+    return sprintf '%04d-%02d-%02dT%02d:%02d:%02dZ', $g[5] + 1900, $g[4] + 1,
+        @g[3, 2, 1, 0];
+}
+
+my %CRON_COLS = map { $_ => 1 } qw(active concurrency max_runtime off_reason
+    off_until refused_inactive refused_locked);
+
+# set_cron($cron_id, col => value, ...): concurrency, max_runtime,
+# off_reason, off_until (epoch seconds, written in the database's format;
+# undef: NULL), active (true/false), refused_inactive, refused_locked.
+sub set_cron {
+    my ($cron_id, %c) = @_;
+    my (@set, @bind);
+    for my $col (sort keys %c) {
+        die "CharonTest::set_cron: unknown column $col\n" unless $CRON_COLS{$col};
+        my $v = $c{$col};
+        $v = db_ts($v) if $col eq 'off_until';
+        $v = $v ? 1 : 0 if $col eq 'active';
+        push @set, "$col = ?";
+        push @bind, $v;
+    }
+    return unless @set;
+    dbh()->do('UPDATE charon_cron SET ' . join(', ', @set) . ' WHERE id = ?',
+              undef, @bind, $cron_id);
+}
+
+# The run-control columns of a cron (active as 0/1, counters as numbers).
+sub cron_row {
+    my ($cron_id) = @_;
+    my $r = dbh()->selectrow_hashref(
+        'SELECT id, slug, CASE WHEN active THEN 1 ELSE 0 END AS active, '
+      . 'concurrency, max_runtime, off_reason, off_until, refused_inactive, '
+      . 'refused_locked FROM charon_cron WHERE id = ?', undef, $cron_id);
+    if ($r) {
+        $r->{$_} = 0 + ($r->{$_} // 0)
+            for qw(active refused_inactive refused_locked);
+    }
+    return $r;
+}
+
+# refused($cron_id) -> (refused_inactive, refused_locked)
+sub refused {
+    my $r = cron_row($_[0]) || {};
+    return ($r->{refused_inactive}, $r->{refused_locked});
+}
+
+# An execution with its run-control columns (forbid_overlap as 0/1).
+sub execution_rc {
+    my ($id) = @_;
+    return dbh()->selectrow_hashref(
+        'SELECT id, cron_id, started_at, ended_at, success, type, '
+      . 'CASE WHEN forbid_overlap THEN 1 ELSE 0 END AS forbid_overlap, '
+      . 'lost_at FROM charon_execution WHERE id = ?', undef, $id);
+}
+
+my @EXEC_COLS = qw(cron_id started_at ended_at success type api_key
+                   remote_addr forbid_overlap lost_at);
+
+sub exec_values {
+    my ($cron_id, $e) = @_;
+    my %v = (cron_id => $cron_id, api_key => 'app-test',
+             remote_addr => '127.0.0.1', forbid_overlap => 0, %$e);
+    $v{$_} = db_ts($v{$_}) for qw(started_at ended_at lost_at);
+    $v{started_at} //= db_ts(db_now());
+    for (qw(success forbid_overlap)) {
+        $v{$_} = $v{$_} ? 1 : 0 if defined $v{$_};
+    }
+    return map { $v{$_} } @EXEC_COLS;
+}
+
+sub insert_one {
+    my ($sth, @v) = @_;
+    my $d = dbh();
+    if (db_kind() eq 'pgsql') {
+        $sth->execute(@v);
+        my ($id) = $sth->fetchrow_array;
+        $sth->finish;
+        return $id;
+    }
+    $sth->execute(@v);
+    return $d->last_insert_id(undef, undef, 'charon_execution', 'id');
+}
+
+sub insert_sql {
+    return 'INSERT INTO charon_execution (' . join(', ', @EXEC_COLS)
+         . ') VALUES (' . join(', ', ('?') x @EXEC_COLS) . ')'
+         . (db_kind() eq 'pgsql' ? ' RETURNING id' : '');
+}
+
+# insert_execution($cron_id, started_at => epoch, ended_at => epoch,
+# success => 0|1, type => ..., lost_at => epoch, forbid_overlap => 0|1)
+# -> the new execution's id. Written directly, as a past run would be.
+sub insert_execution {
+    my ($cron_id, %e) = @_;
+    my $sth = dbh()->prepare(insert_sql());
+    return insert_one($sth, exec_values($cron_id, \%e));
+}
+
+# insert_executions($cron_id, [ {...}, ... ]) -> [ids]: all of them in one
+# transaction (they appear at once to the module), in that order. A row's
+# messages => [ [type, text], ... ] are inserted with it.
+sub insert_executions {
+    my ($cron_id, $rows) = @_;
+    my $d = dbh();
+    my @ids;
+    $d->begin_work;
+    my $ok = eval {
+        my $sth = $d->prepare(insert_sql());
+        for my $row (@$rows) {
+            my %e = %$row;
+            my $msgs = delete $e{messages} || [];
+            my $id = insert_one($sth, exec_values($cron_id, \%e));
+            insert_message($id, @$_) for @$msgs;
+            push @ids, $id;
+        }
+        1;
+    };
+    if (!$ok) {
+        my $err = $@;
+        eval { $d->rollback };
+        die $err;
+    }
+    $d->commit;
+    return \@ids;
+}
+
+# insert_message($exec_id, $type, $text) -> the message's id
+sub insert_message {
+    my ($exec_id, $type, $text) = @_;
+    my $d = dbh();
+    if (db_kind() eq 'pgsql') {
+        my ($id) = $d->selectrow_array(
+            'INSERT INTO charon_message (execution_id, type, message) '
+          . 'VALUES (?, ?, ?) RETURNING id', undef, $exec_id, $type, $text);
+        return $id;
+    }
+    $d->do('INSERT INTO charon_message (execution_id, type, message) '
+         . 'VALUES (?, ?, ?)', undef, $exec_id, $type, $text);
+    return $d->last_insert_id(undef, undef, 'charon_message', 'id');
+}
+
+# wait_until($code, $timeout[, $interval]): calls $code until it returns
+# a true value (returned) or $timeout seconds have passed (then the last
+# value is returned).
+sub wait_until {
+    my ($code, $timeout, $interval) = @_;
+    my $deadline = Time::HiRes::time() + $timeout;
+    while (1) {
+        my $v = $code->();
+        return $v if $v;
+        return $v if Time::HiRes::time() >= $deadline;
+        Time::HiRes::sleep($interval // 0.2);
+    }
+}
+
+# fork_race($n, $make): runs $make->($i) for i in 0..n-1 in n child
+# processes released at the same moment. Returns their HTTP::Responses,
+# in order (code 599 when a child returned nothing). Call ua() before.
+sub fork_race {
+    my ($n, $make) = @_;
+    ua();
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
+    my @kids;
+    for my $i (0 .. $n - 1) {
+        pipe(my $res_r, my $res_w) or die "pipe: $!";
+        my $pid = fork;
+        die "fork: $!" unless defined $pid;
+        if (!$pid) {
+            close $go_w;
+            close $res_r;
+            dbh_after_fork();
+            my $buf;
+            sysread $go_r, $buf, 1;              # EOF when the parent says go
+            my $res = eval { $make->($i) };
+            my $out = $res
+                ? join('', $res->code, ' ', $res->message // '', "\n",
+                       $res->headers->as_string("\n"), "\n",
+                       $res->content // '')
+                : "599 child failed\n\n$@";
+            my $off = 0;
+            while ($off < length $out) {
+                my $w = syswrite $res_w, $out, length($out) - $off, $off;
+                last unless $w;
+                $off += $w;
+            }
+            close $res_w;
+            POSIX::_exit(0);
+        }
+        close $res_w;
+        push @kids, [$pid, $res_r];
+    }
+    close $go_r;
+    close $go_w;                                  # go
+    my @out;
+    for my $k (@kids) {
+        my ($pid, $fh) = @$k;
+        binmode $fh;
+        my $all = do { local $/; <$fh> } // '';
+        close $fh;
+        waitpid $pid, 0;
+        my $res;
+        if ($all =~ s/^(\d{3}) ([^\n]*)\n//) {
+            my ($code, $msg) = ($1, $2);
+            my ($head, $body) = split /\n\n/, "\n$all", 2;
+            my @h = map { /^([^:]+):\s*(.*)$/ ? ($1, $2) : () }
+                    split /\n/, $head;
+            $res = HTTP::Response->new($code, $msg, \@h, $body // '');
+        }
+        $res ||= HTTP::Response->new(599, 'no answer from the child');
+        check_leak($res, "raced request $#out");
+        push @out, $res;
+    }
+    return @out;
 }
 
 1;
