@@ -143,7 +143,7 @@ typedef struct {
     const char *driver;         /* apr_dbd_name() */
     int returning;              /* INSERT/UPDATE ... RETURNING works */
     const char *begin;          /* opens a write transaction */
-    const char *init[4];        /* once per connection, NULL-terminated */
+    const char *init[5];        /* once per connection, NULL-terminated */
     const char *sql[ST_COUNT];
 } charon_dialect_t;
 

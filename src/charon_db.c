@@ -390,7 +390,13 @@ static int run_plain(charon_db *db, const char *sql)
  * also run inside the transaction that stores an Idempotency-Key. */
 int charon_db_begin(charon_db *db)
 {
-    if (db->depth == 0 && !run_plain(db, db->state->dialect->begin)) {
+    /* The connection's settings first: SQLite ignores PRAGMA foreign_keys
+     * inside a transaction, and PostgreSQL undoes a SET that a rolled
+     * back transaction made.  A connection whose first use was a
+     * transaction kept neither. */
+    if (db->depth == 0
+        && (!connection_init(db)
+            || !run_plain(db, db->state->dialect->begin))) {
         return 0;
     }
     db->depth++;

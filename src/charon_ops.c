@@ -315,6 +315,9 @@ static int storable(int status)
 
 typedef enum { ROUND_DONE, ROUND_AGAIN, ROUND_FAILED } round_e;
 
+/* Runs after a recoverable failure (a deadlock, a locked SQLite). */
+#define IDEM_RETRIES 2
+
 /* One try: replay a stored answer, or run op and store its answer in the
  * same transaction.  ROUND_AGAIN when a concurrent request with the same
  * key stored its answer first: ours is rolled back, theirs is replayed. */
@@ -324,15 +327,16 @@ static round_e idem_round(charon_db *db, const charon_idem_t *idem,
                           charon_db_status_e *status)
 {
     const char *win = num(db, idem->window);
-    const char *get_args[] = { idem->key_name, idem->key, win };
-    const char *row[3];
+    const char *get_args[] = { win, idem->key_name, idem->key };
+    const char *expire_args[] = { idem->key_name, idem->key, win };
+    const char *row[4];
     int found, nrows;
 
-    if (!charon_db_select(db, ST_IDEM_GET, NARGS(get_args), get_args, 3, row,
+    if (!charon_db_select(db, ST_IDEM_GET, NARGS(get_args), get_args, 4, row,
                           &found)) {
         return ROUND_FAILED;
     }
-    if (found) {
+    if (found && strcmp(row[3], "1")) {
         *replayed = 1;
         answer->status = atoi(row[1]);
         answer->json = row[2];
@@ -340,10 +344,12 @@ static round_e idem_round(charon_db *db, const charon_idem_t *idem,
                                                 : CHARON_DB_OK;
         return ROUND_DONE;
     }
-    /* A stored answer past the window frees its key. */
-    if (!charon_db_begin(db)
-        || !charon_db_query(db, ST_IDEM_EXPIRE, &nrows, NARGS(get_args),
-                            get_args)) {
+    if (!charon_db_begin(db)) {
+        return ROUND_FAILED;
+    }
+    /* An answer past the window frees its key. */
+    if (found && !charon_db_query(db, ST_IDEM_EXPIRE, &nrows,
+                                  NARGS(expire_args), expire_args)) {
         return ROUND_FAILED;
     }
     charon_db_pin(db, 1);
@@ -377,10 +383,10 @@ charon_db_status_e charon_db_idempotent(charon_db *db,
                                         int *replayed)
 {
     charon_db_status_e st = CHARON_DB_UNAVAILABLE;
-    int rounds, retried = 0;
+    int rounds, retries = 0;
 
     *replayed = 0;
-    for (rounds = 0; rounds < 4; rounds++) {
+    for (rounds = 0; rounds < 6; rounds++) {
         switch (idem_round(db, idem, op, baton, answer, replayed, &st)) {
         case ROUND_DONE:
             return st;
@@ -389,7 +395,9 @@ charon_db_status_e charon_db_idempotent(charon_db *db,
         case ROUND_FAILED:
             charon_db_pin(db, 0);
             charon_db_rollback(db);
-            if (retried++ || !charon_db_may_retry(db)) {
+            /* Same-key duplicates meet head-on here: a deadlock victim
+             * may be picked twice in a row. */
+            if (retries++ == IDEM_RETRIES || !charon_db_may_retry(db)) {
                 return CHARON_DB_UNAVAILABLE;
             }
         }

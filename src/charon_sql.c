@@ -75,11 +75,13 @@
     /* ST_END_MESSAGE */                                                     \
     "INSERT INTO charon_message (execution_id, type, message, created_at) "  \
     "SELECT id, %s, %s, " NOW " FROM charon_execution WHERE id = " ID,       \
-    /* ST_IDEM_GET: the stored answer, while the window lasts */             \
-    "SELECT request, status, response FROM charon_idempotency "              \
-    "WHERE key_name = %s AND idem_key = %s AND NOT "                         \
-    OLDER("created_at", INT("%d")),                                          \
-    /* ST_IDEM_EXPIRE: a stored answer past the window frees its key */      \
+    /* ST_IDEM_GET: the stored answer, and whether it is past the window */ \
+    "SELECT request, status, response, CASE WHEN "                           \
+    OLDER("created_at", INT("%d")) " THEN 1 ELSE 0 END "                     \
+    "FROM charon_idempotency WHERE key_name = %s AND idem_key = %s",         \
+    /* ST_IDEM_EXPIRE: a stored answer past the window frees its key (only  \
+     * run when there is one: on MySQL, deleting a row that is not there     \
+     * locks the gap where concurrent duplicates insert, and deadlocks) */   \
     "DELETE FROM charon_idempotency WHERE key_name = %s AND idem_key = %s "  \
     "AND " OLDER("created_at", INT("%d")),                                   \
     /* ST_IDEM_PUT */                                                        \
@@ -173,10 +175,13 @@ const charon_dialect_t charon_dialects[] = {
     /* Neither MySQL 8 nor the mysql driver's results offer RETURNING on
      * every server; LAST_INSERT_ID() is per connection, and mod_dbd keeps
      * the connection for the whole request.  The lock is the unique
-     * generated column lock_cron_id. */
+     * generated column lock_cron_id.  READ COMMITTED: no gap locks, and
+     * INSERT ... SELECT does not share-lock the cron it reads, both of
+     * which made concurrent starts deadlock under REPEATABLE READ. */
     { "mysql", 0, "START TRANSACTION",
       { "SET NAMES utf8mb4", "SET SESSION lock_wait_timeout = 5",
-        "SET SESSION innodb_lock_wait_timeout = 5", NULL },
+        "SET SESSION innodb_lock_wait_timeout = 5",
+        "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", NULL },
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", "", "", MY_PASSED, MY_OLDER,
               MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id") },
