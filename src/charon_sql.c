@@ -175,13 +175,13 @@ const charon_dialect_t charon_dialects[] = {
     /* Neither MySQL 8 nor the mysql driver's results offer RETURNING on
      * every server; LAST_INSERT_ID() is per connection, and mod_dbd keeps
      * the connection for the whole request.  The lock is the unique
-     * generated column lock_cron_id.  READ COMMITTED: no gap locks, and
-     * INSERT ... SELECT does not share-lock the cron it reads, both of
-     * which made concurrent starts deadlock under REPEATABLE READ. */
+     * generated column lock_cron_id.  The server's isolation level is
+     * kept (REPEATABLE READ by default): under READ COMMITTED an end with
+     * its message and a concurrent message took the AUTO-INC lock and the
+     * execution's row lock in opposite orders and deadlocked. */
     { "mysql", 0, "START TRANSACTION",
       { "SET NAMES utf8mb4", "SET SESSION lock_wait_timeout = 5",
-        "SET SESSION innodb_lock_wait_timeout = 5",
-        "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", NULL },
+        "SET SESSION innodb_lock_wait_timeout = 5", NULL },
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", "", "", MY_PASSED, MY_OLDER,
               MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id") },
