@@ -34,6 +34,10 @@ INSERT INTO charon_cron (slug, name, active) VALUES
     ('nightly-backup', 'Nightly backup of the billing database', 1),
     ('weekly-report',  'Weekly report (switched off)',           0);
 SQL
+elif ! sqlite3 "$db" 'SELECT concurrency FROM charon_cron LIMIT 0' 2>/dev/null; then
+    # A demo database from before run control (schema 1): upgrade it.
+    echo "note: upgrading $db to schema 2 (sql/upgrade/1-to-2/sqlite.sql)"
+    sqlite3 -bail "$db" < "$top/sql/upgrade/1-to-2/sqlite.sql" >/dev/null
 fi
 [ "$(id -u)" = 0 ] && chown -R www-data:www-data "$dbdir"
 
@@ -83,6 +87,13 @@ API key (application 'demo'): $key
   curl -s -H 'X-API-KEY: $key' -d '{"message":"done","type":"success","success":true}' $base/1/end
 
 (use the id that start returned in place of 1)
+
+Run control (docs/API.md): a retry with the same Idempotency-Key gets the
+first answer again, and creates nothing:
+  curl -si -H 'X-API-KEY: $key' -H 'Idempotency-Key: run-42' -X POST $base/$cron_id/start
+Switch a cron off for an hour, with a reason; one run at a time:
+  sqlite3 $db "UPDATE charon_cron SET active = 0, off_reason = 'migration', off_until = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour') WHERE slug = 'nightly-backup'"
+  sqlite3 $db "UPDATE charon_cron SET active = 1, concurrency = 'forbid' WHERE slug = 'nightly-backup'"
 Database: $db  (sqlite3 $db 'SELECT * FROM charon_execution')
 Serving in the foreground; Ctrl-C stops.
 

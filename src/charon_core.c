@@ -745,8 +745,9 @@ const char *charon_json_id(apr_pool_t *p, apr_int64_t id)
     return finish_json(p, o);
 }
 
-const char *charon_json_problem(apr_pool_t *p, int status, const char *title,
-                                const char *detail, const char *field)
+/* The members every problem document has. */
+static json_object *problem_object(int status, const char *title,
+                                   const char *detail)
 {
     json_object *o = json_object_new_object();
 
@@ -755,9 +756,17 @@ const char *charon_json_problem(apr_pool_t *p, int status, const char *title,
         json_object_object_add(o, "title", new_string(title));
         json_object_object_add(o, "status", json_object_new_int(status));
         json_object_object_add(o, "detail", new_string(detail));
-        if (field != NULL)
-            json_object_object_add(o, "field", json_object_new_string(field));
     }
+    return o;
+}
+
+const char *charon_json_problem(apr_pool_t *p, int status, const char *title,
+                                const char *detail, const char *field)
+{
+    json_object *o = problem_object(status, title, detail);
+
+    if (o != NULL && field != NULL)
+        json_object_object_add(o, "field", json_object_new_string(field));
     return finish_json(p, o);
 }
 
@@ -793,15 +802,10 @@ const char *charon_json_refused(apr_pool_t *p, int status, const char *title,
                                 const char *detail,
                                 const charon_refusal_t *why)
 {
-    json_object *o = json_object_new_object();
+    json_object *o = problem_object(status, title, detail);
 
-    if (o != NULL) {
-        json_object_object_add(o, "type", json_object_new_string("about:blank"));
-        json_object_object_add(o, "title", new_string(title));
-        json_object_object_add(o, "status", json_object_new_int(status));
-        json_object_object_add(o, "detail", new_string(detail));
+    if (o != NULL)
         add_refusal(o, why);
-    }
     return finish_json(p, o);
 }
 

@@ -17,44 +17,15 @@ my $cron = seed_cron('conc-cron', 1);
 CharonTest::ua();               # made once, before the forks
 
 # race($n, $make): runs $make->($i) for i in 0..n-1 in n child processes,
-# released at the same moment. Returns [code, leak, body] per child.
+# released at the same moment (CharonTest::fork_race). Returns
+# [code, leak, body] per child, the body on one line.
 sub race {
     my ($n, $make) = @_;
-    pipe(my $go_r, my $go_w) or die "pipe: $!";
-    my @kids;
-    for my $i (0 .. $n - 1) {
-        pipe(my $res_r, my $res_w) or die "pipe: $!";
-        my $pid = fork;
-        die "fork: $!" unless defined $pid;
-        if (!$pid) {
-            close $go_w;
-            close $res_r;
-            my $buf;
-            sysread $go_r, $buf, 1;              # EOF when the parent says go
-            my $res = eval { $make->($i) };
-            my $code = $res ? $res->code : 599;
-            my $text = $res ? $res->headers->as_string . ($res->content // '') : '';
-            my $leak = $text =~ /test-key-/ ? 1 : 0;
-            (my $body = $res ? $res->content // '' : "$@") =~ s/[\r\n]+/ /g;
-            syswrite $res_w, "$code\t$leak\t$body";
-            close $res_w;
-            POSIX::_exit(0);
-        }
-        close $res_w;
-        push @kids, [$pid, $res_r];
-    }
-    close $go_r;
-    close $go_w;                                  # go
-    my @out;
-    for my $k (@kids) {
-        my ($pid, $fh) = @$k;
-        my $all = do { local $/; <$fh> } // '';
-        close $fh;
-        waitpid $pid, 0;
-        my ($code, $leak, $body) = split /\t/, $all, 3;
-        push @out, [$code // 0, $leak // 0, $body // ''];
-    }
-    return @out;
+    return map {
+        my $text = $_->headers->as_string . ($_->content // '');
+        (my $body = $_->content // '') =~ s/[\r\n]+/ /g;
+        [$_->code, $text =~ /test-key-/ ? 1 : 0, $body];
+    } fork_race($n, $make);
 }
 
 my $leaks = 0;
