@@ -25,7 +25,7 @@ LIBS     = -ljson-c -lcrypto
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit upgrade-test test run deps clean
+.PHONY: all install unit upgrade-test test test-mysql-plain run deps clean
 
 all: .libs/mod_charon.so
 
@@ -62,7 +62,24 @@ test: deps
 	$(MAKE) WERROR=1 all unit
 	./scripts/upgrade-test.sh
 	./scripts/test.sh
+	$(MAKE) test-mysql-plain
 	./scripts/reliability.sh --quick
+
+# On MariaDB 10.5+ the module inserts with RETURNING; MySQL 8 (not
+# installable here) takes LAST_INSERT_ID() in a transaction.  This runs the
+# tests that insert on MariaDB the MySQL 8 way (httpd -D
+# CHARON_MYSQL_LAST_INSERT_ID), and checks from the log that it did.
+PLAIN_TESTS = t/start.t t/message.t t/end.t t/lock.t t/idempotency.t \
+              t/concurrency.t
+PLAIN_LOGS  = build/apache-test-mysql-plain
+test-mysql-plain:
+	CHARON_TEST_LOGDIR=$(CURDIR)/$(PLAIN_LOGS) ./scripts/test.sh mysql -- \
+		-defines CHARON_MYSQL_LAST_INSERT_ID $(PLAIN_TESTS)
+	@grep -q 'CHARON113: new database connection: mysql$$' \
+		$(PLAIN_LOGS)/mysql/error_log \
+	 && ! grep -q 'CHARON113: .*MariaDB' $(PLAIN_LOGS)/mysql/error_log \
+	 || { echo 'test-mysql-plain: the MySQL 8 way was not taken'; exit 1; }
+	@echo 'test-mysql-plain: every connection took the MySQL 8 way'
 
 run: deps all
 	./scripts/run.sh

@@ -126,6 +126,7 @@ typedef enum {
     ST_REFUSED_LOCKED,
     ST_END,
     ST_END_LOST,
+    ST_END_WITH_MESSAGE,
     ST_MESSAGE,
     ST_END_MESSAGE,
     ST_IDEM_GET,
@@ -141,10 +142,12 @@ typedef enum {
 
 typedef struct {
     const char *driver;         /* apr_dbd_name() */
-    int returning;              /* INSERT/UPDATE ... RETURNING works */
+    int mariadb;                /* mysql driver, MariaDB 10.5 or later */
+    int insert_returning;       /* INSERT ... RETURNING works */
+    int update_returning;       /* UPDATE ... RETURNING works */
     const char *begin;          /* opens a write transaction */
     const char *init[5];        /* once per connection, NULL-terminated */
-    const char *sql[ST_COUNT];
+    const char *sql[ST_COUNT];  /* NULL: not in this dialect */
 } charon_dialect_t;
 
 /* Ends with an entry whose driver is NULL. */

@@ -17,6 +17,7 @@
 #include "charon.h"
 
 #include "apr_strings.h"
+#include "http_core.h"
 
 #define STATE_KEY "mod_charon:connection"
 
@@ -51,13 +52,53 @@ static const char *stmt_sql(const charon_dialect_t *d, charon_stmt_e st)
     return st == ST_LAST_ID ? charon_last_id_sql : d->sql[st];
 }
 
-static const charon_dialect_t *dialect_for(const apr_dbd_driver_t *driver)
+/* 1 when the mysql driver talks to MariaDB 10.5 or later, which has
+ * INSERT ... RETURNING.  Asked once per connection.  `httpd -D
+ * CHARON_MYSQL_LAST_INSERT_ID` takes MySQL 8's way on MariaDB too, so
+ * that the test suite covers it where no MySQL 8 can be had. */
+static int is_mariadb_10_5(charon_db *db)
 {
-    const char *name = apr_dbd_name(driver);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_pool_t *qp;
+    const char *v;
+    char *end;
+    long major, minor = 0;
+    int n, i, yes = 0;
+
+    if (ap_exists_config_define("CHARON_MYSQL_LAST_INSERT_ID")
+        || apr_pool_create(&qp, db->pool) != APR_SUCCESS) {
+        return 0;
+    }
+    if (apr_dbd_select(db->dbd->driver, qp, db->dbd->handle, &res,
+                       "SELECT VERSION()", 1) == 0) {
+        n = apr_dbd_num_tuples(db->dbd->driver, res);
+        for (i = 1; i <= n; i++) {
+            if (apr_dbd_get_row(db->dbd->driver, qp, res, &row, i) != 0) {
+                break;
+            }
+            v = apr_dbd_get_entry(db->dbd->driver, row, 0);
+            if (i == 1 && v && strstr(v, "MariaDB")) {
+                major = strtol(v, &end, 10);
+                if (*end == '.') {
+                    minor = strtol(end + 1, NULL, 10);
+                }
+                yes = major > 10 || (major == 10 && minor >= 5);
+            }
+        }
+    }
+    apr_pool_destroy(qp);
+    return yes;
+}
+
+static const charon_dialect_t *dialect_for(charon_db *db)
+{
+    const char *name = apr_dbd_name(db->dbd->driver);
+    int mariadb = !strcmp(name, "mysql") && is_mariadb_10_5(db);
     const charon_dialect_t *d;
 
     for (d = charon_dialects; d->driver; d++) {
-        if (!strcmp(name, d->driver)) {
+        if (!strcmp(name, d->driver) && d->mariadb == mariadb) {
             return d;
         }
     }
@@ -118,7 +159,7 @@ static charon_conn_t *state_get(charon_db *db)
                                     APR_HASH_KEY_STRING);
 
     if (!st) {
-        const charon_dialect_t *d = dialect_for(db->dbd->driver);
+        const charon_dialect_t *d = dialect_for(db);
 
         if (!d) {
             charon_db_log(db, APLOG_ERR, CHARON_LOGNO(101)
@@ -132,6 +173,9 @@ static charon_conn_t *state_get(charon_db *db)
         }
         st->dialect = d;
         apr_hash_set(db->dbd->prepared, STATE_KEY, APR_HASH_KEY_STRING, st);
+        charon_db_log(db, APLOG_DEBUG, CHARON_LOGNO(113)
+                      "new database connection: %s%s", d->driver,
+                      d->mariadb ? " (MariaDB: INSERT ... RETURNING)" : "");
     }
     return st;
 }

@@ -85,7 +85,7 @@ static int insert_returning(charon_db *db, charon_stmt_e s, int *found,
     const char *args[] = { a, b, ids };
     int nrows = 0;
 
-    if (charon_db_dialect(db)->returning) {
+    if (charon_db_dialect(db)->insert_returning) {
         if (!charon_db_select(db, s, NARGS(args), args, 1, row, found)) {
             return 0;
         }
@@ -189,7 +189,7 @@ static int end_row(charon_db *db, const char **args, int *ended,
     const char *row[1] = { "" };
     int nrows = 0, found;
 
-    if (charon_db_dialect(db)->returning) {
+    if (charon_db_dialect(db)->update_returning) {
         if (!charon_db_select(db, ST_END, 3, args, 1, row, ended)) {
             return 0;
         }
@@ -220,7 +220,23 @@ static charon_db_status_e op_end(charon_db *db, apr_int64_t execution_id,
     int ended = 0, nrows = 0;
 
     *lost_at = "";
-    /* The end and its message are written together or not at all. */
+    /* The end and its message are written together or not at all: in
+     * one statement where the database can (one round trip), else in a
+     * transaction. */
+    if (body->has_message && charon_db_dialect(db)->sql[ST_END_WITH_MESSAGE]) {
+        const char *args[] = { end_args[0], type, ids, type, body->message };
+        const char *row[1];
+
+        if (!charon_db_select(db, ST_END_WITH_MESSAGE, NARGS(args), args, 1,
+                              row, &ended)) {
+            return CHARON_DB_UNAVAILABLE;
+        }
+        if (ended) {
+            *lost_at = row[0];
+            return CHARON_DB_OK;
+        }
+        return why_not_ended(db, ids);
+    }
     if (body->has_message && !charon_db_begin(db)) {
         return CHARON_DB_UNAVAILABLE;
     }

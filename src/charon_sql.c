@@ -33,9 +33,10 @@
  *   OVERDUE(t, s)  t + s seconds is not in the future
  *   ISO(t)         t as ISO 8601 UTC text, "2026-11-29T10:00:00Z"
  *   LOCKED_BY_C    the execution e holds the lock of cron c
+ *   END_WITH_MESSAGE  the end and its message in one statement, or NULL
  */
 #define SQL_SET(ID, INT, NOW, SUCCESS, INS, SKIP, RET, RET_LOST, PASSED,     \
-                OLDER, OVERDUE, ISO, LOCKED_BY_C) {                          \
+                OLDER, OVERDUE, ISO, LOCKED_BY_C, END_WITH_MESSAGE) {        \
     /* ST_CRON_BY_SLUG, ST_CRON_BY_ID: the cron and whether it may start */ \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.slug = %s",       \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.id = " ID,        \
@@ -69,6 +70,8 @@
     ", type = %s WHERE id = " ID " AND ended_at IS NULL" RET_LOST,           \
     /* ST_END_LOST: lost_at, where UPDATE has no RETURNING */                \
     "SELECT " ISO("lost_at") " FROM charon_execution WHERE id = " ID,        \
+    /* ST_END_WITH_MESSAGE: both in one statement, or NULL */                \
+    END_WITH_MESSAGE,                                                        \
     /* ST_MESSAGE */                                                         \
     "INSERT INTO charon_message (execution_id, type, message, created_at) "  \
     "SELECT id, %s, %s, " NOW " FROM charon_execution WHERE id = " ID RET,   \
@@ -142,6 +145,14 @@
 #define PG_OVERDUE(t, s) "(" t " + " s " * interval '1 second' <= now())"
 #define PG_ISO(t)        "to_char(" t " AT TIME ZONE 'UTC', "                \
                          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* The end, its message and the execution's lost_at in one round trip:
+ * a data-modifying WITH is one statement, so both rows or neither. */
+#define PG_END_WITH_MESSAGE                                                  \
+    "WITH e AS (UPDATE charon_execution SET ended_at = now(), "              \
+    "success = (%d <> 0), type = %s WHERE id = %lld AND ended_at IS NULL "   \
+    "RETURNING id, lost_at), m AS (INSERT INTO charon_message "              \
+    "(execution_id, type, message, created_at) SELECT id, %s, %s, now() "    \
+    "FROM e) SELECT " PG_ISO("lost_at") " FROM e"
 /* The same predicate as the partial unique index, so it is used. */
 #define LOCK_PREDICATE   "e.cron_id = c.id AND e.forbid_overlap AND "        \
                          "e.ended_at IS NULL AND e.lost_at IS NULL"
@@ -152,6 +163,9 @@
 #define MY_OLDER(t, s)   "(" t " < UTC_TIMESTAMP(6) - INTERVAL " s " SECOND)"
 #define MY_OVERDUE(t, s) "(" t " + INTERVAL " s " SECOND <= UTC_TIMESTAMP(6))"
 #define MY_ISO(t)        "DATE_FORMAT(" t ", '%%Y-%%m-%%dT%%H:%%i:%%sZ')"
+#define MY_INIT          { "SET NAMES utf8mb4",                              \
+                           "SET SESSION lock_wait_timeout = 5",              \
+                           "SET SESSION innodb_lock_wait_timeout = 5", NULL }
 
 /* ---- SQLite: times are text; julianday() reads any ISO 8601 form ------- */
 #define SQ_INT(x)        "CAST(" x " AS INTEGER)"
@@ -165,35 +179,39 @@
 const charon_dialect_t charon_dialects[] = {
     /* A statement that waits longer than 5 s (a lock held on a table) is
      * cancelled by the server: the request gets 503 instead of waiting. */
-    { "pgsql", 1, "BEGIN",
+    { "pgsql", 0, 1, 1, "BEGIN",
       { "SET client_encoding TO 'UTF8'", "SET statement_timeout = '5s'",
         NULL },
       SQL_SET("%lld", PG_INT, "now()", "(%d <> 0)", "INSERT INTO",
               " ON CONFLICT DO NOTHING", " RETURNING id",
               " RETURNING " PG_ISO("lost_at"), PG_PASSED, PG_OLDER,
-              PG_OVERDUE, PG_ISO, LOCK_PREDICATE) },
-    /* Neither MySQL 8 nor the mysql driver's results offer RETURNING on
-     * every server; LAST_INSERT_ID() is per connection, and mod_dbd keeps
-     * the connection for the whole request.  The lock is the unique
-     * generated column lock_cron_id.  The server's isolation level is
-     * kept (REPEATABLE READ by default): under READ COMMITTED an end with
-     * its message and a concurrent message took the AUTO-INC lock and the
-     * execution's row lock in opposite orders and deadlocked. */
-    { "mysql", 0, "START TRANSACTION",
-      { "SET NAMES utf8mb4", "SET SESSION lock_wait_timeout = 5",
-        "SET SESSION innodb_lock_wait_timeout = 5", NULL },
+              PG_OVERDUE, PG_ISO, LOCK_PREDICATE, PG_END_WITH_MESSAGE) },
+    /* MySQL 8 has no RETURNING: LAST_INSERT_ID() is per connection, and
+     * mod_dbd keeps the connection for the whole request.  The lock is the
+     * unique generated column lock_cron_id.  The server's isolation level
+     * is kept (REPEATABLE READ by default): under READ COMMITTED an end
+     * with its message and a concurrent message took the AUTO-INC lock
+     * and the execution's row lock in opposite orders and deadlocked. */
+    { "mysql", 0, 0, 0, "START TRANSACTION", MY_INIT,
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", "", "", MY_PASSED, MY_OLDER,
-              MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id") },
+              MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL) },
+    /* MariaDB 10.5+ has INSERT ... RETURNING (not UPDATE ... RETURNING):
+     * start and message in one round trip instead of four. */
+    { "mysql", 1, 1, 0, "START TRANSACTION", MY_INIT,
+      SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
+              "INSERT IGNORE INTO", "", " RETURNING id", "", MY_PASSED,
+              MY_OLDER, MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL) },
     /* SQLite 3.35+ has RETURNING.  BEGIN IMMEDIATE takes the write lock
      * up front, so a transaction never fails half-way on a lock upgrade.
      * The sqlite3 driver itself retries a locked database for ~1.6 s. */
-    { "sqlite3", 1, "BEGIN IMMEDIATE", { "PRAGMA foreign_keys = ON", NULL },
+    { "sqlite3", 0, 1, 1, "BEGIN IMMEDIATE",
+      { "PRAGMA foreign_keys = ON", NULL },
       SQL_SET("%lld", SQ_INT, "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",
               "%d", "INSERT INTO", " ON CONFLICT DO NOTHING", " RETURNING id",
               " RETURNING " SQ_ISO("lost_at"), SQ_PASSED, SQ_OLDER,
-              SQ_OVERDUE, SQ_ISO, LOCK_PREDICATE) },
-    { NULL, 0, NULL, { NULL }, { NULL } }
+              SQ_OVERDUE, SQ_ISO, LOCK_PREDICATE, NULL) },
+    { NULL, 0, 0, 0, NULL, { NULL }, { NULL } }
 };
 
 const char *const charon_last_id_sql = "SELECT LAST_INSERT_ID()";
