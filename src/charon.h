@@ -135,6 +135,7 @@ typedef enum {
     ST_WD_LOSE,
     ST_WD_REOPEN,
     ST_WD_IDEM_PURGE,
+    ST_WD_NEXT_CRON,
     ST_WD_RETENTION,
     ST_LAST_ID,
     ST_COUNT
@@ -241,8 +242,12 @@ charon_db_status_e charon_db_reopen_crons(charon_db *db, int *count);
 charon_db_status_e charon_db_purge_idempotency(charon_db *db,
                                                apr_int64_t window,
                                                int *count);
+/* The first cron after id `after` (NOT_FOUND past the last). */
+charon_db_status_e charon_db_next_cron(charon_db *db, apr_int64_t after,
+                                       apr_int64_t *cron_id);
 charon_db_status_e charon_db_purge_executions(charon_db *db,
                                               const charon_retention_t *rt,
+                                              apr_int64_t cron_id,
                                               int *count);
 #define CHARON_DB_BATCH 1000
 

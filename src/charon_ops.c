@@ -451,13 +451,39 @@ charon_db_status_e charon_db_purge_idempotency(charon_db *db,
                                count));
 }
 
+static charon_db_status_e op_next_cron(charon_db *db, apr_int64_t after,
+                                      apr_int64_t *cron_id)
+{
+    const char *args[] = { num(db, after) };
+    const char *row[1];
+    int found;
+
+    if (!charon_db_select(db, ST_WD_NEXT_CRON, NARGS(args), args, 1, row,
+                          &found)) {
+        return CHARON_DB_UNAVAILABLE;
+    }
+    if (!found || !*row[0]) {
+        return CHARON_DB_NOT_FOUND;     /* MIN() of nothing is NULL */
+    }
+    return read_id(db, row[0], cron_id) ? CHARON_DB_OK
+                                        : CHARON_DB_UNAVAILABLE;
+}
+
+charon_db_status_e charon_db_next_cron(charon_db *db, apr_int64_t after,
+                                       apr_int64_t *cron_id)
+{
+    WITH_RECOVERY(db, op_next_cron(db, after, cron_id));
+}
+
 charon_db_status_e charon_db_purge_executions(charon_db *db,
                                               const charon_retention_t *rt,
+                                              apr_int64_t cron_id,
                                               int *count)
 {
     const char *keep = num(db, rt->keep);
     const char *age = num(db, rt->max_age);
-    const char *args[] = { keep, keep, age, age, num(db, rt->keep_failures) };
+    const char *args[] = { num(db, cron_id), keep, keep, age, age,
+                           num(db, rt->keep_failures) };
 
     WITH_RECOVERY(db, op_batch(db, ST_WD_RETENTION, NARGS(args), args,
                                count));

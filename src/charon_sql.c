@@ -107,15 +107,19 @@
     "(SELECT key_name, idem_key FROM (SELECT key_name, idem_key FROM "       \
     "charon_idempotency WHERE " OLDER("created_at", INT("%d"))               \
     " LIMIT " BATCH ") batch)",                                              \
-    /* ST_WD_RETENTION: a batch of finished executions (ended, or lost)     \
-     * past max-age or beyond the `keep` latest of their cron, sparing the   \
-     * `keep-failures` latest failures.  Arguments: keep, keep, max-age,     \
-     * max-age, keep-failures; 0 turns keep or max-age off. */               \
+    /* ST_WD_NEXT_CRON: retention walks the crons one at a time */          \
+    "SELECT MIN(id) FROM charon_cron WHERE id > " ID,                        \
+    /* ST_WD_RETENTION: a batch of one cron's finished executions (ended,   \
+     * or lost) past max-age or beyond its `keep` latest, sparing its        \
+     * `keep-failures` latest failures.  Arguments: cron, keep, keep,        \
+     * max-age, max-age, keep-failures; 0 turns keep or max-age off.  One    \
+     * cron's runs are ranked through charon_execution_cron, never the       \
+     * whole table. */                                                       \
     "DELETE FROM charon_execution WHERE id IN (SELECT id FROM ("             \
     "SELECT r.id FROM (SELECT e.id, e.started_at, " KIND(e) " AS kind, "     \
-    "ROW_NUMBER() OVER (PARTITION BY e.cron_id ORDER BY e.id DESC) "         \
-    "AS run_rank, ROW_NUMBER() OVER (PARTITION BY e.cron_id, " KIND(e)       \
-    " ORDER BY e.id DESC) AS kind_rank FROM charon_execution e) r "          \
+    "ROW_NUMBER() OVER (ORDER BY e.id DESC) AS run_rank, "                   \
+    "ROW_NUMBER() OVER (PARTITION BY " KIND(e) " ORDER BY e.id DESC) "       \
+    "AS kind_rank FROM charon_execution e WHERE e.cron_id = " ID ") r "      \
     "WHERE r.kind <> 2 AND ((" INT("%d") " > 0 AND r.run_rank > "            \
     INT("%d") ") OR (" INT("%d") " > 0 AND "                                 \
     OLDER("r.started_at", INT("%d")) ")) AND NOT (r.kind = 0 AND "           \

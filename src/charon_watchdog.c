@@ -29,35 +29,101 @@
  * off over several ticks rather than in one long stretch. */
 #define MAX_BATCHES 10
 
-typedef charon_db_status_e task_fn(charon_db *db, server_rec *s, int *count);
+/* Crons whose runs retention looks at per tick: a full pass over many
+ * crons spreads over several ticks. */
+#define RETENTION_CRONS 100
 
-static charon_db_status_e task_lose(charon_db *db, server_rec *s, int *count)
+/* One callback per database pool. */
+typedef struct {
+    server_rec *s;
+    apr_int64_t cursor;         /* retention: the last cron looked at */
+} job_t;
+
+typedef charon_db_status_e task_fn(charon_db *db, job_t *job, int *count);
+
+/* Runs one batch statement until it changes less than a batch. */
+static charon_db_status_e batches(charon_db *db, job_t *job, int *count,
+                                  charon_db_status_e (*batch)(charon_db *,
+                                                              job_t *, int *))
 {
-    (void)s;
-    return charon_db_lose_overdue(db, count);
+    int b, n;
+
+    *count = 0;
+    for (b = 0; b < MAX_BATCHES; b++) {
+        if (batch(db, job, &n) != CHARON_DB_OK) {
+            return CHARON_DB_UNAVAILABLE;
+        }
+        *count += n;
+        if (n < CHARON_DB_BATCH) {
+            break;
+        }
+    }
+    return CHARON_DB_OK;
 }
 
-static charon_db_status_e task_reopen(charon_db *db, server_rec *s,
-                                      int *count)
+static charon_db_status_e lose_batch(charon_db *db, job_t *job, int *n)
 {
-    (void)s;
+    (void)job;
+    return charon_db_lose_overdue(db, n);
+}
+
+static charon_db_status_e idempotency_batch(charon_db *db, job_t *job,
+                                            int *n)
+{
+    return charon_db_purge_idempotency(db,
+                                       charon_idempotency_window(job->s), n);
+}
+
+static charon_db_status_e task_lose(charon_db *db, job_t *job, int *count)
+{
+    return batches(db, job, count, lose_batch);
+}
+
+static charon_db_status_e task_reopen(charon_db *db, job_t *job, int *count)
+{
+    (void)job;
     return charon_db_reopen_crons(db, count);
 }
 
-static charon_db_status_e task_idempotency(charon_db *db, server_rec *s,
+static charon_db_status_e task_idempotency(charon_db *db, job_t *job,
                                            int *count)
 {
-    return charon_db_purge_idempotency(db, charon_idempotency_window(s),
-                                       count);
+    return batches(db, job, count, idempotency_batch);
 }
 
-static charon_db_status_e task_retention(charon_db *db, server_rec *s,
+/* The next RETENTION_CRONS crons after the cursor, each to below a batch
+ * or MAX_BATCHES batches; past the last cron, the next tick starts over. */
+static charon_db_status_e task_retention(charon_db *db, job_t *job,
                                          int *count)
 {
-    const charon_retention_t *rt = charon_retention(s);
+    const charon_retention_t *rt = charon_retention(job->s);
+    apr_int64_t cron_id;
+    int c, b, n;
 
     *count = 0;
-    return rt ? charon_db_purge_executions(db, rt, count) : CHARON_DB_OK;
+    for (c = 0; rt && c < RETENTION_CRONS; c++) {
+        switch (charon_db_next_cron(db, job->cursor, &cron_id)) {
+        case CHARON_DB_NOT_FOUND:
+            job->cursor = 0;
+            return CHARON_DB_OK;
+        case CHARON_DB_OK:
+            break;
+        default:
+            return CHARON_DB_UNAVAILABLE;
+        }
+        for (b = 0; b < MAX_BATCHES; b++) {
+            if (charon_db_purge_executions(db, rt, cron_id, &n)
+                != CHARON_DB_OK) {
+                return CHARON_DB_UNAVAILABLE;
+            }
+            *count += n;
+            if (n < CHARON_DB_BATCH) {
+                break;
+            }
+        }
+        job->cursor = cron_id;
+    }
+    return CHARON_DB_OK;
 }
 
 static const struct {
@@ -70,36 +136,29 @@ static const struct {
     { "executions purged (CharonRetention)", task_retention },
 };
 
-static void tick(server_rec *s, apr_pool_t *p)
+static void tick(job_t *job, apr_pool_t *p)
 {
-    charon_db *db = charon_db_open_server(p, s);
+    charon_db *db = charon_db_open_server(p, job->s);
     apr_size_t t;
 
     if (!db) {
         /* mod_dbd has said why; the next tick tries again. */
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, CHARON_LOGNO(301)
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, job->s, CHARON_LOGNO(301)
                      "watchdog: no database connection, skipping this tick");
         return;
     }
     for (t = 0; t < sizeof(tasks) / sizeof(tasks[0]); t++) {
-        int batch, count, total = 0;
+        int count = 0;
 
-        for (batch = 0; batch < MAX_BATCHES; batch++) {
-            if (tasks[t].run(db, s, &count) != CHARON_DB_OK) {
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                             CHARON_LOGNO(302) "watchdog: the database "
-                             "failed (see above); trying again next tick");
-                charon_db_close(db);
-                return;
-            }
-            total += count;
-            if (count < CHARON_DB_BATCH) {
-                break;
-            }
+        if (tasks[t].run(db, job, &count) != CHARON_DB_OK) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, job->s,
+                         CHARON_LOGNO(302) "watchdog: the database failed "
+                         "(see above); trying again next tick");
+            break;
         }
-        if (total) {
-            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CHARON_LOGNO(303)
-                         "watchdog: %d %s", total, tasks[t].done);
+        if (count) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, job->s, CHARON_LOGNO(303)
+                         "watchdog: %d %s", count, tasks[t].done);
         }
     }
     charon_db_close(db);
@@ -107,14 +166,14 @@ static void tick(server_rec *s, apr_pool_t *p)
 
 static apr_status_t watchdog_callback(int state, void *data, apr_pool_t *pool)
 {
-    server_rec *s = data;
+    job_t *job = data;
     apr_pool_t *p;
 
     if (state != AP_WATCHDOG_STATE_RUNNING
         || apr_pool_create(&p, pool) != APR_SUCCESS) {
         return APR_SUCCESS;
     }
-    tick(s, p);
+    tick(job, p);
     apr_pool_destroy(p);
     return APR_SUCCESS;
 }
@@ -138,6 +197,7 @@ int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     for (; s; s = s->next) {
         const void *id;
+        job_t *job;
 
         if (!charon_server_mounted(s)) {
             continue;
@@ -163,7 +223,9 @@ int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          "cannot create the watchdog");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        rv = register_callback(wd, charon_watchdog_interval(s), s,
+        job = apr_pcalloc(pconf, sizeof(*job));
+        job->s = s;
+        rv = register_callback(wd, charon_watchdog_interval(s), job,
                                watchdog_callback);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CHARON_LOGNO(306)
