@@ -5,11 +5,18 @@
 #   make run        demo on 127.0.0.1:8080 with SQLite (installs what is missing)
 #   make test       unit tests and fuzz corpus replay, the schema upgrade
 #                   test, then Apache::Test on SQLite, PostgreSQL, MariaDB,
-#                   then one fault run on each
+#                   then one fault run on each, then a smoke run of the
+#                   benchmark on SQLite (it runs and prints a whole table)
 #   make unit       the C unit tests alone
 #   make upgrade-test  sql/upgrade/1-to-2/*.sql on a schema-1 database with
 #                   data, against a fresh sql/*.sql, on SQLite, PostgreSQL,
 #                   MariaDB (scripts/upgrade-test.sh, about 20 s)
+#   make bench      the benchmark (scripts/bench.sh): its own httpd and
+#                   databases on 127.0.0.1, wrk, pgbench, the databases'
+#                   clients; prints a markdown table of figures and ratios
+#                   to their references; about 8 minutes on 2 cores
+#                   (QUICK=1 make bench: about 2), plus big tables
+#                   (scripts/bench-bigtables.sh) when it is there
 
 APXS    ?= apxs
 CC      ?= cc
@@ -25,7 +32,7 @@ LIBS     = -ljson-c -lcrypto
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit upgrade-test test test-mysql-plain run deps clean
+.PHONY: all install unit upgrade-test test test-mysql-plain run bench deps clean
 
 all: .libs/mod_charon.so
 
@@ -64,6 +71,7 @@ test: deps
 	./scripts/test.sh
 	$(MAKE) test-mysql-plain
 	./scripts/reliability.sh --quick
+	./scripts/bench.sh --smoke
 
 # On MariaDB 10.5+ the module inserts with RETURNING; MySQL 8 (not
 # installable here) takes LAST_INSERT_ID() in a transaction.  This runs the
@@ -83,6 +91,9 @@ test-mysql-plain:
 
 run: deps all
 	./scripts/run.sh
+
+bench: deps all
+	./scripts/bench.sh $(if $(filter-out 0,$(QUICK)),--quick)
 
 clean:
 	rm -rf .libs build *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs

@@ -34,9 +34,33 @@
  *   ISO(t)         t as ISO 8601 UTC text, "2026-11-29T10:00:00Z"
  *   LOCKED_BY_C    the execution e holds the lock of cron c
  *   END_WITH_MESSAGE  the end and its message in one statement, or NULL
+ *   WD_LOSE        the watchdog's lost-run marking (UPDATE ... FROM, or
+ *                  MySQL's UPDATE ... JOIN)
  */
+
+/* A batch of runs past their cron's max_runtime: found from the crons
+ * that have one, and the update is driven by the batch.  (An UPDATE ...
+ * WHERE id IN (batch) let PostgreSQL's planner start from every open run,
+ * open runs of crons without max_runtime included, which passed the 5 s
+ * statement timeout on a large table.) */
+#define LOSE_BATCH(OVERDUE)                                                  \
+    "(SELECT e.id FROM charon_cron c JOIN charon_execution e "               \
+    "ON e.cron_id = c.id WHERE c.max_runtime IS NOT NULL AND "               \
+    "e.ended_at IS NULL AND e.lost_at IS NULL AND "                          \
+    OVERDUE("e.started_at", "c.max_runtime") " LIMIT " BATCH ") batch"
+#define STILL_OPEN "charon_execution.ended_at IS NULL AND "                  \
+    "charon_execution.lost_at IS NULL"
+#define LOSE_FROM(NOW, OVERDUE)                                              \
+    "UPDATE charon_execution SET lost_at = " NOW " FROM "                    \
+    LOSE_BATCH(OVERDUE) " WHERE charon_execution.id = batch.id AND "         \
+    STILL_OPEN
+#define LOSE_JOIN(NOW, OVERDUE)                                              \
+    "UPDATE charon_execution JOIN " LOSE_BATCH(OVERDUE)                      \
+    " ON charon_execution.id = batch.id SET charon_execution.lost_at = "     \
+    NOW " WHERE " STILL_OPEN
 #define SQL_SET(ID, INT, NOW, SUCCESS, INS, SKIP, RET, RET_LOST, PASSED,     \
-                OLDER, OVERDUE, ISO, LOCKED_BY_C, END_WITH_MESSAGE) {        \
+                OLDER, OVERDUE, ISO, LOCKED_BY_C, END_WITH_MESSAGE,          \
+                WD_LOSE) {                                                   \
     /* ST_CRON_BY_SLUG, ST_CRON_BY_ID: the cron and whether it may start */ \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.slug = %s",       \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.id = " ID,        \
@@ -92,12 +116,7 @@
     "(key_name, idem_key, request, status, response, created_at) "           \
     "VALUES (%s, %s, %s, %d, %s, " NOW ")" SKIP,                             \
     /* ST_WD_LOSE: runs past their cron's max_runtime, a batch */            \
-    "UPDATE charon_execution SET lost_at = " NOW " WHERE id IN "             \
-    "(SELECT id FROM (SELECT e.id FROM charon_execution e "                  \
-    "JOIN charon_cron c ON c.id = e.cron_id WHERE e.ended_at IS NULL AND "   \
-    "e.lost_at IS NULL AND c.max_runtime IS NOT NULL AND "                   \
-    OVERDUE("e.started_at", "c.max_runtime") " LIMIT " BATCH ") batch) "     \
-    "AND ended_at IS NULL AND lost_at IS NULL",                              \
+    WD_LOSE,                                                                 \
     /* ST_WD_REOPEN: crons whose off_until has passed are on again */        \
     "UPDATE charon_cron SET active = TRUE, off_reason = NULL, "              \
     "off_until = NULL WHERE active = FALSE AND off_until IS NOT NULL AND "   \
@@ -189,7 +208,8 @@ const charon_dialect_t charon_dialects[] = {
       SQL_SET("%lld", PG_INT, "now()", "(%d <> 0)", "INSERT INTO",
               " ON CONFLICT DO NOTHING", " RETURNING id",
               " RETURNING " PG_ISO("lost_at"), PG_PASSED, PG_OLDER,
-              PG_OVERDUE, PG_ISO, LOCK_PREDICATE, PG_END_WITH_MESSAGE) },
+              PG_OVERDUE, PG_ISO, LOCK_PREDICATE, PG_END_WITH_MESSAGE,
+              LOSE_FROM("now()", PG_OVERDUE)) },
     /* MySQL 8 has no RETURNING: LAST_INSERT_ID() is per connection, and
      * mod_dbd keeps the connection for the whole request.  The lock is the
      * unique generated column lock_cron_id.  The server's isolation level
@@ -199,13 +219,15 @@ const charon_dialect_t charon_dialects[] = {
     { "mysql", 0, 0, 0, "START TRANSACTION", MY_INIT,
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", "", "", MY_PASSED, MY_OLDER,
-              MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL) },
+              MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL,
+              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE)) },
     /* MariaDB 10.5+ has INSERT ... RETURNING (not UPDATE ... RETURNING):
      * start and message in one round trip instead of four. */
     { "mysql", 1, 1, 0, "START TRANSACTION", MY_INIT,
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", " RETURNING id", "", MY_PASSED,
-              MY_OLDER, MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL) },
+              MY_OLDER, MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL,
+              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE)) },
     /* SQLite 3.35+ has RETURNING.  BEGIN IMMEDIATE takes the write lock
      * up front, so a transaction never fails half-way on a lock upgrade.
      * The sqlite3 driver itself retries a locked database for ~1.6 s. */
@@ -214,7 +236,9 @@ const charon_dialect_t charon_dialects[] = {
       SQL_SET("%lld", SQ_INT, "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",
               "%d", "INSERT INTO", " ON CONFLICT DO NOTHING", " RETURNING id",
               " RETURNING " SQ_ISO("lost_at"), SQ_PASSED, SQ_OLDER,
-              SQ_OVERDUE, SQ_ISO, LOCK_PREDICATE, NULL) },
+              SQ_OVERDUE, SQ_ISO, LOCK_PREDICATE, NULL,
+              LOSE_FROM("strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",
+                        SQ_OVERDUE)) },
     { NULL, 0, 0, 0, NULL, { NULL }, { NULL } }
 };
 
