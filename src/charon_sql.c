@@ -30,6 +30,8 @@
  *   RET_LOST       asks the end's UPDATE for the execution's lost_at
  *   PASSED(t)      t is not in the future
  *   OLDER(t, s)    t is more than s seconds ago
+ *   OLDER_OWN(t, s)  the same for a time only the module writes, in a form
+ *                  that can use an index on t
  *   OVERDUE(t, s)  t + s seconds is not in the future
  *   ISO(t)         t as ISO 8601 UTC text, "2026-11-29T10:00:00Z"
  *   LOCKED_BY_C    the execution e holds the lock of cron c
@@ -59,8 +61,8 @@
     " ON charon_execution.id = batch.id SET charon_execution.lost_at = "     \
     NOW " WHERE " STILL_OPEN
 #define SQL_SET(ID, INT, NOW, SUCCESS, INS, SKIP, RET, RET_LOST, PASSED,     \
-                OLDER, OVERDUE, ISO, LOCKED_BY_C, END_WITH_MESSAGE,          \
-                WD_LOSE) {                                                   \
+                OLDER, OLDER_OWN, OVERDUE, ISO, LOCKED_BY_C,                 \
+                END_WITH_MESSAGE, WD_LOSE) {                                 \
     /* ST_CRON_BY_SLUG, ST_CRON_BY_ID: the cron and whether it may start */ \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.slug = %s",       \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.id = " ID,        \
@@ -124,7 +126,7 @@
     /* ST_WD_IDEM_PURGE: answers past the window, a batch */                 \
     "DELETE FROM charon_idempotency WHERE (key_name, idem_key) IN "          \
     "(SELECT key_name, idem_key FROM (SELECT key_name, idem_key FROM "       \
-    "charon_idempotency WHERE " OLDER("created_at", INT("%d"))               \
+    "charon_idempotency WHERE " OLDER_OWN("created_at", INT("%d"))           \
     " LIMIT " BATCH ") batch)",                                              \
     /* ST_WD_NEXT_CRON: retention walks the crons one at a time */          \
     "SELECT MIN(id) FROM charon_cron WHERE id > " ID,                        \
@@ -195,6 +197,10 @@
 #define SQ_PASSED(t)     "(julianday(" t ") <= julianday('now'))"
 #define SQ_OLDER(t, s)   "(julianday(" t ") < julianday('now') - " s        \
                          " / 86400.0)"
+/* created_at of charon_idempotency is only ever written by the module, in
+ * one text form: compared as text, its index serves the purge. */
+#define SQ_OLDER_OWN(t, s) "(" t " < strftime('%%Y-%%m-%%d %%H:%%M:%%f', "  \
+                         "'now', '-' || " s " || ' seconds'))"
 #define SQ_OVERDUE(t, s) "(julianday(" t ") + " s " / 86400.0 <= "          \
                          "julianday('now'))"
 #define SQ_ISO(t)        "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', " t ")"
@@ -208,8 +214,8 @@ const charon_dialect_t charon_dialects[] = {
       SQL_SET("%lld", PG_INT, "now()", "(%d <> 0)", "INSERT INTO",
               " ON CONFLICT DO NOTHING", " RETURNING id",
               " RETURNING " PG_ISO("lost_at"), PG_PASSED, PG_OLDER,
-              PG_OVERDUE, PG_ISO, LOCK_PREDICATE, PG_END_WITH_MESSAGE,
-              LOSE_FROM("now()", PG_OVERDUE)) },
+              PG_OLDER, PG_OVERDUE, PG_ISO, LOCK_PREDICATE,
+              PG_END_WITH_MESSAGE, LOSE_FROM("now()", PG_OVERDUE)) },
     /* MySQL 8 has no RETURNING: LAST_INSERT_ID() is per connection, and
      * mod_dbd keeps the connection for the whole request.  The lock is the
      * unique generated column lock_cron_id.  The server's isolation level
@@ -219,14 +225,15 @@ const charon_dialect_t charon_dialects[] = {
     { "mysql", 0, 0, 0, "START TRANSACTION", MY_INIT,
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", "", "", MY_PASSED, MY_OLDER,
-              MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL,
+              MY_OLDER, MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL,
               LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE)) },
     /* MariaDB 10.5+ has INSERT ... RETURNING (not UPDATE ... RETURNING):
      * start and message in one round trip instead of four. */
     { "mysql", 1, 1, 0, "START TRANSACTION", MY_INIT,
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", " RETURNING id", "", MY_PASSED,
-              MY_OLDER, MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL,
+              MY_OLDER, MY_OLDER, MY_OVERDUE, MY_ISO,
+              "e.lock_cron_id = c.id", NULL,
               LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE)) },
     /* SQLite 3.35+ has RETURNING.  BEGIN IMMEDIATE takes the write lock
      * up front, so a transaction never fails half-way on a lock upgrade.
@@ -236,7 +243,7 @@ const charon_dialect_t charon_dialects[] = {
       SQL_SET("%lld", SQ_INT, "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",
               "%d", "INSERT INTO", " ON CONFLICT DO NOTHING", " RETURNING id",
               " RETURNING " SQ_ISO("lost_at"), SQ_PASSED, SQ_OLDER,
-              SQ_OVERDUE, SQ_ISO, LOCK_PREDICATE, NULL,
+              SQ_OLDER_OWN, SQ_OVERDUE, SQ_ISO, LOCK_PREDICATE, NULL,
               LOSE_FROM("strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",
                         SQ_OVERDUE)) },
     { NULL, 0, 0, 0, NULL, { NULL }, { NULL } }
