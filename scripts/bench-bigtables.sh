@@ -156,26 +156,45 @@
 #
 # What it found (2-core AMD EPYC VM shared with other work, PostgreSQL 15,
 # SQLite 3.40, MariaDB 10.11; plans in the log directory, --explain):
+#   - Load: PostgreSQL 10M/50M in about 175 s (2.9 s per million rows)
+#     side by side with SQLite, 130-150 s alone; SQLite about 210 s (3.5 s
+#     per million rows), so the default budget sometimes stops it at
+#     9M/45M on a busy machine; MariaDB about 9 s per million rows (10M/50M
+#     would take some 9 minutes: hence --mysql).
 #   - Request path: every statement is an index lookup on the big tables,
 #     on PostgreSQL as custom and as generic plan (prepared statements go
 #     generic after five runs), on SQLite (SEARCH, never SCAN) and on
 #     MariaDB (const/eq_ref/range on PRIMARY).  The cron by primary key or
-#     slug (unique index); the execution by primary key; the overlap lock
-#     through charon_execution_lock (or charon_execution_open, which the
-#     planner may prefer: both partial, a few rows); a cron's overdue runs
-#     through charon_execution_open; inserts append at the right edge of
-#     the primary keys and of charon_message_execution, and at one of 1000
-#     places of charon_execution_cron.  p50 big/empty stays within 1.2x;
-#     the p99s move with whatever else the machine runs (see ROUNDS).
-#   - Watchdog, PostgreSQL (10M/50M): ST_WD_LOSE reads
-#     charon_execution_open (running executions only): under 1 ms.
-#     ST_WD_RETENTION ranks one cron's runs through charon_execution_cron:
-#     ~20 ms with nothing to delete (~2 s per tick of 100 crons), ~100 ms
-#     per batch of 1000 deletions with their 5000 messages; a tick that
-#     meets a backlog on all its 100 crons (the first ticks after turning
-#     retention on over a year of history) works ~3 minutes, longer than
-#     the 60 s interval, in statements far below the 5 s statement_timeout.
-#     SQLite: similar per statement, each holding the write lock.
+#     slug (unique index); the execution by primary key (an index-only
+#     scan for `message`); the overlap lock through the partial unique
+#     index charon_execution_lock; a cron's overdue runs through the
+#     partial index charon_execution_open; inserts append at the right edge
+#     of the primary keys and of charon_message_execution, and at one of
+#     1000 places of charon_execution_cron.  Latency big/empty: p50 0.95 to
+#     1.11 on PostgreSQL (start is the dearest: +0.02 to 0.15 ms), below
+#     1.0 on SQLite; the p99s swing with whatever else the machine runs,
+#     both ways, up to 10x in a single round: CHARON_BIGT_ROUNDS=3 brought
+#     every PostgreSQL ratio within 0.70 to 1.17.  SQLite's `end` (the end
+#     and its message, two statements in one transaction) has a p99 of
+#     200-600 ms on empty and big tables alike: the other connections'
+#     BEGIN IMMEDIATE meet the write lock and apr_dbd_sqlite3 sleeps 100 ms
+#     before trying again.
+#   - Watchdog, PostgreSQL (10M/50M, each statement far below the 5 s
+#     statement_timeout): ST_WD_LOSE reads charon_execution_open (running
+#     executions only): 0.2 to 0.5 ms.  ST_WD_RETENTION ranks one cron's
+#     runs through charon_execution_cron; a cron's 10,000 runs sit on
+#     10,000 heap pages (the crons' runs interleave), so it reads 80 MB of
+#     heap per cron: 25 to 35 ms per cron with nothing to delete, 2.7 to
+#     3.7 s for a tick of 100 crons; with a backlog (keep=1000 max-age=90d
+#     over a year of history: 9000 runs to delete per cron), 60 to 130 ms
+#     per batch of 1000 runs and their 5000 messages (the first, cold,
+#     0.6 to 1.5 s), 1.2 to 2.7 s per cron, so the first ticks after
+#     retention is turned on work 2 to 4.5 minutes each (100 crons),
+#     longer than the 60 s interval, holding one pooled connection.
+#   - Watchdog, SQLite: ST_WD_LOSE under 0.3 ms; ST_WD_RETENTION 80 ms per
+#     cron with nothing to delete (8 s per tick), 160 ms per batch with a
+#     backlog (about 2.5 minutes per tick), each statement holding the
+#     write lock meanwhile: writers wait, in 100 ms sleeps.
 #   - Watchdog, MariaDB: ST_WD_RETENTION scans the whole charon_execution
 #     (DELETE ... WHERE id IN (subquery): MariaDB 10.11 runs the subquery
 #     per row of a full scan, no semi-join for a single-table DELETE), 3.5
@@ -1318,8 +1337,10 @@ for my $spec (@specs) {
         $dbh->begin_work;
         for (1 .. $batches) { last if $run->() < 1000 }
         $dbh->rollback;
-    } else {
+    } elsif ($label eq "lose") {
         for (1 .. 5) { $dbh->begin_work; $run->(); $dbh->rollback }
+    } else {
+        $dbh->begin_work; $run->(); $dbh->rollback;
     }
 }
 EOF
@@ -1337,9 +1358,17 @@ watchdog() {
     nret=$(placeholders "$ret" | wc -l)
     local backlog steady
     backlog=$(retention_values "$nret" "$cron" "$KEEP" "$MAX_AGE")
-    # Nothing to delete, everything ranked: keep beyond the cron's runs,
-    # max-age off.
-    steady=$(retention_values "$nret" "$cron" 100000000 0)
+    # Nothing to delete, everything ranked (keep beyond the cron's runs,
+    # max-age off), on the crons after it, each once, as a tick walks them:
+    # a tick's worth (RETENTION_CRONS), 5 on MariaDB, whose statements
+    # take seconds.
+    local steady_n=${RET_CRONS:-100} c steady_list=()
+    [ "$db" = mysql ] && steady_n=5
+    [ "$nret" = 5 ] && steady_n=3
+    for ((c = cron + 1; c <= cron + steady_n && c <= C; c++)); do
+        steady_list+=("$(retention_values "$nret" "$c" 100000000 0)")
+    done
+    steady=${steady_list[0]:-?}
     local sizes
     sizes="$(human "${LOADED_E[$db]}") exec/$(human "${LOADED_M[$db]}") msg"
     local ret_label="keep=$KEEP max-age=$((MAX_AGE / 86400))d keep-failures=$KEEP_FAILURES"
@@ -1373,7 +1402,7 @@ watchdog() {
                     printf '%s\n' "\\echo '=== backlog'"; echo "EXECUTE wd_ret$(sql_args "$backlog");"
                 done
                 echo "ROLLBACK;"
-                for _ in 1 2 3 4 5; do
+                for steady in "${steady_list[@]}"; do
                     echo "BEGIN;"; printf '%s\n' "\\echo '=== steady'"; echo "EXECUTE wd_ret$(sql_args "$steady");"; echo "ROLLBACK;"
                 done
                 printf '%s\n' "\\timing off"
@@ -1422,7 +1451,9 @@ watchdog() {
         [ "$has_lose" = 1 ] && specs+=("lose"$'\x1f'"$lq")
         if [ "$backlog" != "?" ]; then
             specs+=("backlog"$'\x1f'"$rq"$'\x1f'"${backlog//|/$'\x1f'}")
-            specs+=("steady"$'\x1f'"$rq"$'\x1f'"${steady//|/$'\x1f'}")
+            for steady in "${steady_list[@]}"; do
+                specs+=("steady"$'\x1f'"$rq"$'\x1f'"${steady//|/$'\x1f'}")
+            done
         fi
         if [ "$db" = sqlite ]; then
             as_run_user perl "$work/wdtime.pl" "$dsn" "$user" "$pass" "${RET_BATCHES:-10}" "${specs[@]}" >"$out" 2>&1 || true
@@ -1470,12 +1501,16 @@ watchdog() {
             row "big tables: watchdog ST_WD_RETENTION ($ret_label), a cron with a backlog: one batch (up to 1000 executions and their messages deleted), $sizes" "$db" \
                 "$(fmt %.2f "$med") ms (median of $cnt batches, max $(fmt %.2f "$mx") ms; $rows_del executions deleted$est)" "$ref" "-" "report" report ;;
         steady)
-            est=""
-            if [ -n "$RET_CRONS" ] && [ "$nret" = 6 ]; then
-                est="; $RET_CRONS crons, a tick: about $(fmt %.2f "$(calc "$med * $RET_CRONS / 1000")") s"
+            local total
+            total=$(echo "$times" | awk '$1 == "steady" { s += $2 } END { print s + 0 }')
+            est="; these $cnt crons took $(fmt %.2f "$(calc "$total / 1000")") s in all"
+            if [ -n "$RET_CRONS" ] && [ "$nret" = 6 ] && [ "$cnt" != "$RET_CRONS" ]; then
+                est="$est: a tick of $RET_CRONS crons about $(fmt %.1f "$(calc "$med * $RET_CRONS / 1000")") s"
+            elif [ -n "$RET_CRONS" ] && [ "$nret" = 6 ]; then
+                est="$est (a tick's worth)"
             fi
-            row "big tables: watchdog ST_WD_RETENTION, a cron with nothing to delete (ranks all its ~$(( ${LOADED_E[$db]} / C )) runs), $sizes" "$db" \
-                "$(fmt %.2f "$med") ms (median of $cnt, max $(fmt %.2f "$mx") ms$est)" "$ref" "-" "report" report ;;
+            row "big tables: watchdog ST_WD_RETENTION, crons with nothing to delete (each ranks all its ~$(( ${LOADED_E[$db]} / C )) runs, each cron once), $sizes" "$db" \
+                "$(fmt %.2f "$med") ms per cron (median of $cnt, max $(fmt %.2f "$mx") ms$est)" "$ref" "-" "report" report ;;
         esac
     done
     if [ "$backlog" = "?" ]; then
