@@ -38,6 +38,7 @@
  *   END_WITH_MESSAGE  the end and its message in one statement, or NULL
  *   WD_LOSE        the watchdog's lost-run marking (UPDATE ... FROM, or
  *                  MySQL's UPDATE ... JOIN)
+ *   DEL            the watchdog's batched deletes: DEL_IN, or DEL_JOIN
  */
 
 /* A batch of runs past their cron's max_runtime: found from the crons
@@ -57,12 +58,24 @@
     LOSE_BATCH(OVERDUE) " WHERE charon_execution.id = batch.id AND "         \
     STILL_OPEN
 #define LOSE_JOIN(NOW, OVERDUE)                                              \
-    "UPDATE charon_execution JOIN " LOSE_BATCH(OVERDUE)                      \
-    " ON charon_execution.id = batch.id SET charon_execution.lost_at = "     \
+    "UPDATE " LOSE_BATCH(OVERDUE) " STRAIGHT_JOIN charon_execution "         \
+    "ON charon_execution.id = batch.id SET charon_execution.lost_at = "      \
     NOW " WHERE " STILL_OPEN
+/* The watchdog's deletes, driven by a batch (a derived table) of keys.
+ * MariaDB does not turn DELETE ... WHERE key IN (subquery) into a
+ * semi-join: it scanned and locked every row of charon_execution (4 s at
+ * 5 million rows, every write of every cron waiting behind it), so on
+ * MySQL the batch is joined instead, and each row is found by its key. */
+#define DEL_IN(TABLE, COLS, ON, BATCH)                                       \
+    "DELETE FROM " TABLE " WHERE (" COLS ") IN (SELECT " COLS " FROM "      \
+    BATCH ")"
+/* STRAIGHT_JOIN: the batch first, even when the statistics say the table
+ * is empty (as they do until InnoDB samples it again). */
+#define DEL_JOIN(TABLE, COLS, ON, BATCH)                                     \
+    "DELETE " TABLE " FROM " BATCH " STRAIGHT_JOIN " TABLE " ON " ON
 #define SQL_SET(ID, INT, NOW, SUCCESS, INS, SKIP, RET, RET_LOST, PASSED,     \
                 OLDER, OLDER_OWN, OVERDUE, ISO, LOCKED_BY_C,                 \
-                END_WITH_MESSAGE, WD_LOSE) {                                 \
+                END_WITH_MESSAGE, WD_LOSE, DEL) {                            \
     /* ST_CRON_BY_SLUG, ST_CRON_BY_ID: the cron and whether it may start */ \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.slug = %s",       \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.id = " ID,        \
@@ -124,10 +137,11 @@
     "off_until = NULL WHERE active = FALSE AND off_until IS NOT NULL AND "   \
     PASSED("off_until"),                                                     \
     /* ST_WD_IDEM_PURGE: answers past the window, a batch */                 \
-    "DELETE FROM charon_idempotency WHERE (key_name, idem_key) IN "          \
-    "(SELECT key_name, idem_key FROM (SELECT key_name, idem_key FROM "       \
-    "charon_idempotency WHERE " OLDER_OWN("created_at", INT("%d"))           \
-    " LIMIT " BATCH ") batch)",                                              \
+    DEL("charon_idempotency", "key_name, idem_key",                          \
+        "charon_idempotency.key_name = batch.key_name AND "                  \
+        "charon_idempotency.idem_key = batch.idem_key",                      \
+        "(SELECT key_name, idem_key FROM charon_idempotency WHERE "          \
+        OLDER_OWN("created_at", INT("%d")) " LIMIT " BATCH ") batch"),       \
     /* ST_WD_NEXT_CRON: retention walks the crons one at a time */          \
     "SELECT MIN(id) FROM charon_cron WHERE id > " ID,                        \
     /* ST_WD_RETENTION: a batch of one cron's finished executions (ended,   \
@@ -136,7 +150,7 @@
      * max-age, max-age, keep-failures; 0 turns keep or max-age off.  One    \
      * cron's runs are ranked through charon_execution_cron, never the       \
      * whole table. */                                                       \
-    "DELETE FROM charon_execution WHERE id IN (SELECT id FROM ("             \
+    DEL("charon_execution", "id", "charon_execution.id = batch.id", "("     \
     "SELECT r.id FROM (SELECT e.id, e.started_at, " KIND(e) " AS kind, "     \
     "ROW_NUMBER() OVER (ORDER BY e.id DESC) AS run_rank, "                   \
     "ROW_NUMBER() OVER (PARTITION BY " KIND(e) " ORDER BY e.id DESC) "       \
@@ -144,7 +158,7 @@
     "WHERE r.kind <> 2 AND ((" INT("%d") " > 0 AND r.run_rank > "            \
     INT("%d") ") OR (" INT("%d") " > 0 AND "                                 \
     OLDER("r.started_at", INT("%d")) ")) AND NOT (r.kind = 0 AND "           \
-    "r.kind_rank <= " INT("%d") ") LIMIT " BATCH ") batch)",                 \
+    "r.kind_rank <= " INT("%d") ") LIMIT " BATCH ") batch"),                 \
     /* ST_LAST_ID: only MySQL needs it, set below */                         \
     NULL }
 
@@ -215,7 +229,7 @@ const charon_dialect_t charon_dialects[] = {
               " ON CONFLICT DO NOTHING", " RETURNING id",
               " RETURNING " PG_ISO("lost_at"), PG_PASSED, PG_OLDER,
               PG_OLDER, PG_OVERDUE, PG_ISO, LOCK_PREDICATE,
-              PG_END_WITH_MESSAGE, LOSE_FROM("now()", PG_OVERDUE)) },
+              PG_END_WITH_MESSAGE, LOSE_FROM("now()", PG_OVERDUE), DEL_IN) },
     /* MySQL 8 has no RETURNING: LAST_INSERT_ID() is per connection, and
      * mod_dbd keeps the connection for the whole request.  The lock is the
      * unique generated column lock_cron_id.  The server's isolation level
@@ -226,7 +240,7 @@ const charon_dialect_t charon_dialects[] = {
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", "", "", MY_PASSED, MY_OLDER,
               MY_OLDER, MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL,
-              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE)) },
+              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE), DEL_JOIN) },
     /* MariaDB 10.5+ has INSERT ... RETURNING (not UPDATE ... RETURNING):
      * start and message in one round trip instead of four. */
     { "mysql", 1, 1, 0, "START TRANSACTION", MY_INIT,
@@ -234,7 +248,7 @@ const charon_dialect_t charon_dialects[] = {
               "INSERT IGNORE INTO", "", " RETURNING id", "", MY_PASSED,
               MY_OLDER, MY_OLDER, MY_OVERDUE, MY_ISO,
               "e.lock_cron_id = c.id", NULL,
-              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE)) },
+              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE), DEL_JOIN) },
     /* SQLite 3.35+ has RETURNING.  BEGIN IMMEDIATE takes the write lock
      * up front, so a transaction never fails half-way on a lock upgrade.
      * The sqlite3 driver itself retries a locked database for ~1.6 s. */
@@ -245,7 +259,7 @@ const charon_dialect_t charon_dialects[] = {
               " RETURNING " SQ_ISO("lost_at"), SQ_PASSED, SQ_OLDER,
               SQ_OLDER_OWN, SQ_OVERDUE, SQ_ISO, LOCK_PREDICATE, NULL,
               LOSE_FROM("strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",
-                        SQ_OVERDUE)) },
+                        SQ_OVERDUE), DEL_IN) },
     { NULL, 0, 0, 0, NULL, { NULL }, { NULL } }
 };
 

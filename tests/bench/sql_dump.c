@@ -33,6 +33,9 @@ int main(void)
     NAME(ST_END);
     NAME(ST_END_LOST);
     NAME(ST_MESSAGE);
+    NAME(ST_WD_LOSE);
+    NAME(ST_WD_IDEM_PURGE);
+    NAME(ST_WD_RETENTION);
     printf("last_id|%s\n", charon_last_id_sql);
     for (d = charon_dialects, n = 0; d->driver; d++, n++) {
         printf("begin|%d|%s|%s\n", n, d->driver, d->begin);
