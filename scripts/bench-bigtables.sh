@@ -9,9 +9,9 @@
 #
 #   (default)  PostgreSQL and SQLite: 10,000,000 executions and 50,000,000
 #              messages each, loaded side by side within a time budget,
-#              then 6 s per figure: 5 to 6 minutes in all (see "Load" for
+#              then 4 s per figure: 4 to 5 minutes in all (see "Load" for
 #              what happens when the machine is too slow for that)
-#   --quick    (or QUICK=1) 100,000 executions and 500,000 messages, 3 s
+#   --quick    (or QUICK=1) 50,000 executions and 250,000 messages, 2 s
 #              per figure: about a minute
 #   --explain  also print the plans (EXPLAIN ANALYZE and the generic plan
 #              on PostgreSQL, EXPLAIN QUERY PLAN on SQLite, EXPLAIN on
@@ -122,16 +122,21 @@
 # not write them out during the measurement.
 #
 # Environment (defaults; --quick's in brackets):
-#   CHARON_BIGT_EXECUTIONS   10000000 [100000]
-#   CHARON_BIGT_MESSAGES     50000000 [500000] (a multiple of the above)
+#   CHARON_BIGT_EXECUTIONS   10000000 [50000]
+#   CHARON_BIGT_MESSAGES     50000000 [250000] (a multiple of the above)
 #   CHARON_BIGT_CRONS        1000
-#   CHARON_BIGT_SECONDS      6 [3]    seconds per figure
+#   CHARON_BIGT_SECONDS      4 [2]    seconds per figure
 #   CHARON_BIGT_WARMUP       2 [1]    seconds of `start` before measuring
 #   CHARON_BIGT_CONCURRENCY  8        wrk connections
 #   CHARON_BIGT_ROUNDS       1        rounds of (empty, big) per endpoint,
 #                                     big first in even rounds; figures are
 #                                     the medians of the rounds
-#   CHARON_BIGT_LOAD_BUDGET  190 [60] seconds for the loads (side by side)
+#   CHARON_BIGT_LOAD_BUDGET  190 [60] seconds for the loads (side by side;
+#                                     scripts/bench.sh gives 300 when the
+#                                     load runs beside its soak)
+#   CHARON_BIGT_WAIT_FOR     ""       a file: once loaded, wait for it to
+#                                     exist before measuring (scripts/bench.sh
+#                                     creates it when its soak is over)
 #   CHARON_BIGT_MY_BUDGET    900 [120] seconds for MariaDB's load
 #   CHARON_BIGT_TARGET       1.2      big/empty ratio that is ok
 #   CHARON_BIGT_KEEP, CHARON_BIGT_MAX_AGE, CHARON_BIGT_KEEP_FAILURES
@@ -240,9 +245,9 @@ done
 [ "${named[*]}" = mysql ] && with_mysql=1
 
 if [ "$quick" = 1 ]; then
-    d_n=100000 d_m=500000 d_secs=3 d_warm=1 d_budget=60 d_mybudget=120
+    d_n=50000 d_m=250000 d_secs=2 d_warm=1 d_budget=60 d_mybudget=120
 else
-    d_n=10000000 d_m=50000000 d_secs=6 d_warm=2 d_budget=190 d_mybudget=900
+    d_n=10000000 d_m=50000000 d_secs=4 d_warm=2 d_budget=190 d_mybudget=900
 fi
 N=${CHARON_BIGT_EXECUTIONS:-$d_n}
 M=${CHARON_BIGT_MESSAGES:-$d_m}
@@ -1565,6 +1570,14 @@ for group in "${groups[@]}"; do
         say "$d: loaded ${LOADED_E[$d]} executions and ${LOADED_M[$d]} messages in $(fmt %.0f "${LOAD_S[$d]}") s (+ $(fmt %.0f "${POST_S[$d]}") s after)"
         load_rows "$d" "$budget"
     done
+    # Called beside the benchmark's soak: measure only once it is over.
+    if [ -n "${CHARON_BIGT_WAIT_FOR:-}" ] && [ ! -e "$CHARON_BIGT_WAIT_FOR" ]; then
+        say "loaded; waiting for $CHARON_BIGT_WAIT_FOR before measuring"
+        waited=0
+        while [ ! -e "$CHARON_BIGT_WAIT_FOR" ] && [ "$waited" -lt 3600 ]; do
+            sleep 1; waited=$((waited + 1))
+        done
+    fi
     for d in "${gdbs[@]}"; do
         # A loaded execution in the middle of the table, and the newest
         # loaded one (running when the whole table was loaded).
