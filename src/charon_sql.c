@@ -38,7 +38,8 @@
  *   END_WITH_MESSAGE  the end and its message in one statement, or NULL
  *   WD_LOSE        the watchdog's lost-run marking (UPDATE ... FROM, or
  *                  MySQL's UPDATE ... JOIN)
- *   DEL            the watchdog's batched deletes: DEL_IN, or DEL_JOIN
+ *   DEL, DEL1      the watchdog's batched deletes (DEL1: of a one-column
+ *                  key): DEL_IN, DEL_ANY or DEL_JOIN
  */
 
 /* A batch of runs past their cron's max_runtime: found from the crons
@@ -46,17 +47,26 @@
  * WHERE id IN (batch) let PostgreSQL's planner start from every open run,
  * open runs of crons without max_runtime included, which passed the 5 s
  * statement timeout on a large table.) */
-#define LOSE_BATCH(OVERDUE)                                                  \
-    "(SELECT e.id FROM charon_cron c JOIN charon_execution e "               \
+#define LOSE_SELECT(OVERDUE)                                                 \
+    "SELECT e.id FROM charon_cron c JOIN charon_execution e "                \
     "ON e.cron_id = c.id WHERE c.max_runtime IS NOT NULL AND "               \
     "e.ended_at IS NULL AND e.lost_at IS NULL AND "                          \
-    OVERDUE("e.started_at", "c.max_runtime") " LIMIT " BATCH ") batch"
+    OVERDUE("e.started_at", "c.max_runtime") " LIMIT " BATCH
+#define LOSE_BATCH(OVERDUE) "(" LOSE_SELECT(OVERDUE) ") batch"
 #define STILL_OPEN "charon_execution.ended_at IS NULL AND "                  \
     "charon_execution.lost_at IS NULL"
 #define LOSE_FROM(NOW, OVERDUE)                                              \
     "UPDATE charon_execution SET lost_at = " NOW " FROM "                    \
     LOSE_BATCH(OVERDUE) " WHERE charon_execution.id = batch.id AND "         \
     STILL_OPEN
+/* PostgreSQL: id = ANY (ARRAY(batch)) computes the batch once and finds
+ * each row by its primary key, whatever plan the statement was prepared
+ * with (an UPDATE ... FROM prepared while the table was empty kept a plan
+ * that read all of it, and passed the 5 s statement_timeout once the
+ * benchmark's soak had made a million runs). */
+#define LOSE_ANY(NOW, OVERDUE)                                               \
+    "UPDATE charon_execution SET lost_at = " NOW " WHERE id = ANY (ARRAY("  \
+    LOSE_SELECT(OVERDUE) ")) AND " STILL_OPEN
 #define LOSE_JOIN(NOW, OVERDUE)                                              \
     "UPDATE " LOSE_BATCH(OVERDUE) " STRAIGHT_JOIN charon_execution "         \
     "ON charon_execution.id = batch.id SET charon_execution.lost_at = "      \
@@ -69,13 +79,17 @@
 #define DEL_IN(TABLE, COLS, ON, BATCH)                                       \
     "DELETE FROM " TABLE " WHERE (" COLS ") IN (SELECT " COLS " FROM "      \
     BATCH ")"
+/* PostgreSQL, one key column: as LOSE_ANY. */
+#define DEL_ANY(TABLE, COLS, ON, BATCH)                                      \
+    "DELETE FROM " TABLE " WHERE " COLS " = ANY (ARRAY(SELECT " COLS        \
+    " FROM " BATCH "))"
 /* STRAIGHT_JOIN: the batch first, even when the statistics say the table
  * is empty (as they do until InnoDB samples it again). */
 #define DEL_JOIN(TABLE, COLS, ON, BATCH)                                     \
     "DELETE " TABLE " FROM " BATCH " STRAIGHT_JOIN " TABLE " ON " ON
 #define SQL_SET(ID, INT, NOW, SUCCESS, INS, SKIP, RET, RET_LOST, PASSED,     \
                 OLDER, OLDER_OWN, OVERDUE, ISO, LOCKED_BY_C,                 \
-                END_WITH_MESSAGE, WD_LOSE, DEL) {                            \
+                END_WITH_MESSAGE, WD_LOSE, DEL, DEL1) {                      \
     /* ST_CRON_BY_SLUG, ST_CRON_BY_ID: the cron and whether it may start */ \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.slug = %s",       \
     CRON_STATE(ISO, PASSED, OVERDUE, LOCKED_BY_C) "WHERE c.id = " ID,        \
@@ -150,7 +164,7 @@
      * max-age, max-age, keep-failures; 0 turns keep or max-age off.  One    \
      * cron's runs are ranked through charon_execution_cron, never the       \
      * whole table. */                                                       \
-    DEL("charon_execution", "id", "charon_execution.id = batch.id", "("     \
+    DEL1("charon_execution", "id", "charon_execution.id = batch.id", "("    \
     "SELECT r.id FROM (SELECT e.id, e.started_at, " KIND(e) " AS kind, "     \
     "ROW_NUMBER() OVER (ORDER BY e.id DESC) AS run_rank, "                   \
     "ROW_NUMBER() OVER (PARTITION BY " KIND(e) " ORDER BY e.id DESC) "       \
@@ -229,7 +243,8 @@ const charon_dialect_t charon_dialects[] = {
               " ON CONFLICT DO NOTHING", " RETURNING id",
               " RETURNING " PG_ISO("lost_at"), PG_PASSED, PG_OLDER,
               PG_OLDER, PG_OVERDUE, PG_ISO, LOCK_PREDICATE,
-              PG_END_WITH_MESSAGE, LOSE_FROM("now()", PG_OVERDUE), DEL_IN) },
+              PG_END_WITH_MESSAGE, LOSE_ANY("now()", PG_OVERDUE), DEL_IN,
+              DEL_ANY) },
     /* MySQL 8 has no RETURNING: LAST_INSERT_ID() is per connection, and
      * mod_dbd keeps the connection for the whole request.  The lock is the
      * unique generated column lock_cron_id.  The server's isolation level
@@ -240,7 +255,7 @@ const charon_dialect_t charon_dialects[] = {
       SQL_SET("CAST(%s AS SIGNED)", MY_INT, "UTC_TIMESTAMP(6)", "%d",
               "INSERT IGNORE INTO", "", "", "", MY_PASSED, MY_OLDER,
               MY_OLDER, MY_OVERDUE, MY_ISO, "e.lock_cron_id = c.id", NULL,
-              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE), DEL_JOIN) },
+              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE), DEL_JOIN, DEL_JOIN) },
     /* MariaDB 10.5+ has INSERT ... RETURNING (not UPDATE ... RETURNING):
      * start and message in one round trip instead of four. */
     { "mysql", 1, 1, 0, "START TRANSACTION", MY_INIT,
@@ -248,7 +263,7 @@ const charon_dialect_t charon_dialects[] = {
               "INSERT IGNORE INTO", "", " RETURNING id", "", MY_PASSED,
               MY_OLDER, MY_OLDER, MY_OVERDUE, MY_ISO,
               "e.lock_cron_id = c.id", NULL,
-              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE), DEL_JOIN) },
+              LOSE_JOIN("UTC_TIMESTAMP(6)", MY_OVERDUE), DEL_JOIN, DEL_JOIN) },
     /* SQLite 3.35+ has RETURNING.  BEGIN IMMEDIATE takes the write lock
      * up front, so a transaction never fails half-way on a lock upgrade.
      * The sqlite3 driver itself retries a locked database for ~1.6 s. */
@@ -259,7 +274,7 @@ const charon_dialect_t charon_dialects[] = {
               " RETURNING " SQ_ISO("lost_at"), SQ_PASSED, SQ_OLDER,
               SQ_OLDER_OWN, SQ_OVERDUE, SQ_ISO, LOCK_PREDICATE, NULL,
               LOSE_FROM("strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",
-                        SQ_OVERDUE), DEL_IN) },
+                        SQ_OVERDUE), DEL_IN, DEL_IN) },
     { NULL, 0, 0, 0, NULL, { NULL }, { NULL } }
 };
 
