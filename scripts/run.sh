@@ -34,10 +34,16 @@ INSERT INTO charon_cron (slug, name, active) VALUES
     ('nightly-backup', 'Nightly backup of the billing database', 1),
     ('weekly-report',  'Weekly report (switched off)',           0);
 SQL
-elif ! sqlite3 "$db" 'SELECT concurrency FROM charon_cron LIMIT 0' 2>/dev/null; then
-    # A demo database from before run control (schema 1): upgrade it.
-    echo "note: upgrading $db to schema 2 (sql/upgrade/1-to-2/sqlite.sql)"
-    sqlite3 -bail "$db" < "$top/sql/upgrade/1-to-2/sqlite.sql" >/dev/null
+else
+    # A demo database of an older schema: upgrade it, step by step.
+    if ! sqlite3 "$db" 'SELECT concurrency FROM charon_cron LIMIT 0' 2>/dev/null; then
+        echo "note: upgrading $db to schema 2 (sql/upgrade/1-to-2/sqlite.sql)"
+        sqlite3 -bail "$db" < "$top/sql/upgrade/1-to-2/sqlite.sql" >/dev/null
+    fi
+    if ! sqlite3 "$db" 'SELECT cron_id FROM charon_cron_stats LIMIT 0' 2>/dev/null; then
+        echo "note: upgrading $db to schema 3 (sql/upgrade/2-to-3/sqlite.sql)"
+        sqlite3 -bail "$db" < "$top/sql/upgrade/2-to-3/sqlite.sql" >/dev/null
+    fi
 fi
 [ "$(id -u)" = 0 ] && chown -R www-data:www-data "$dbdir"
 

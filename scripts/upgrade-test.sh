@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Tests the schema upgrade scripts sql/upgrade/1-to-2/<db>.sql.
+# Tests the schema upgrade scripts sql/upgrade/1-to-2/<db>.sql and
+# sql/upgrade/2-to-3/<db>.sql, run one after the other on schema 1.
 #
 #   scripts/upgrade-test.sh [sqlite] [pgsql] [mysql]
 #
@@ -29,7 +30,9 @@
 #        counting ended, lost, or 'allow' runs, per cron), the CHECK
 #        constraints of the new columns, the primary key of
 #        charon_idempotency;
-#      - a second run of the upgrade fails and changes nothing.
+#      - charon_cron_stats counts the runs there were, and the triggers
+#        count the runs that end or are lost afterwards;
+#      - a second run of the last upgrade fails and changes nothing.
 # Every server started here is stopped, and every temporary directory
 # deleted, on exit, also on failure or Ctrl-C. Works as root (PostgreSQL then
 # runs as user postgres) and as an ordinary user. About 20 s for the three.
@@ -162,9 +165,12 @@ refused() {
     fi
 }
 
-# run_upgrade: the upgrade script, run as an operator would.
-run_upgrade() {
-    local f=$top/sql/upgrade/1-to-2/${sqlname[$DB]}.sql
+# The upgrades, in order: schema 1 is upgraded through each.
+steps=(1-to-2 2-to-3)
+
+# run_step STEP: one upgrade script, run as an operator would.
+run_step() {
+    local f=$top/sql/upgrade/$1/${sqlname[$DB]}.sql
     [ -r "$f" ] || { echo "$f not found"; return 1; }
     case $DB in
         sqlite) sqlite3 -batch -bail "$sqlite_file" <"$f" ;;
@@ -172,6 +178,13 @@ run_upgrade() {
         mysql)  charon_my_load "$f" ;;
     esac
 }
+
+# run_upgrade: every step; run_last: the last one (run twice).
+run_upgrade() {
+    local st
+    for st in "${steps[@]}"; do run_step "$st"; done
+}
+run_last() { run_step "${steps[-1]}"; }
 
 # The SQLite catalog, normalized, in a stable order (python3's sqlite3 is
 # the system's libsqlite3, as the sqlite3 program).
@@ -228,8 +241,8 @@ for (t, sql) in rows("SELECT name, sql FROM sqlite_master WHERE type = 'table' O
             print('    key', r)
 for (i, t, sql) in rows("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"):
     print('index', i, 'on', t, ':', norm(sql))
-for (ty, n) in rows("SELECT type, name FROM sqlite_master WHERE type NOT IN ('table', 'index') ORDER BY name"):
-    print(ty, n)
+for (ty, n, sql) in rows("SELECT type, name, sql FROM sqlite_master WHERE type NOT IN ('table', 'index') ORDER BY name"):
+    print(ty, n, ':', norm(sql or ''))
 EOF
 }
 
@@ -255,7 +268,11 @@ schema_of() {
             for t in $tables; do
                 charon_my_sql -N -B -r "$which" -e "SHOW CREATE TABLE \`$t\`" |
                     cut -f 2- | sed -E 's/ AUTO_INCREMENT=[0-9]+//'
-            done ;;
+            done
+            charon_my_sql -N -B -r -e "SELECT trigger_name, action_timing,
+                event_manipulation, event_object_table, action_statement
+                FROM information_schema.triggers
+                WHERE trigger_schema = '$which' ORDER BY trigger_name" ;;
     esac
 }
 
@@ -466,9 +483,31 @@ check_idempotency() {
     expect "number of idempotency records" "SELECT count(*) FROM charon_idempotency" 4
 }
 
+# check_stats: the outcome counters start from the runs there were, and
+# follow the runs that end or are lost after the upgrade (the triggers).
+check_stats() {
+    local int=INTEGER
+    [ "$DB" = mysql ] && int=SIGNED
+    local stats="SELECT cron_id, runs_succeeded, runs_failed, runs_lost,
+        CASE WHEN last_success_at IS NULL THEN '-' ELSE 's' END,
+        CASE WHEN last_failure_at IS NULL THEN '-' ELSE 'f' END,
+        CAST(round(last_duration) AS $int) FROM charon_cron_stats ORDER BY cron_id"
+    expect "counters from the runs before the upgrade" "$stats" "1|1|0|0|s|-|300
+2|0|1|0|-|f|3600
+3|2|0|0|s|-|600"
+    # Execution 2 (cron 1) and 5 (cron 3) were running.
+    q "UPDATE charon_execution SET started_at = '2025-03-01 00:00:00' WHERE id = 2"
+    q "UPDATE charon_execution SET ended_at = '2025-03-01 00:10:00', success = FALSE WHERE id = 2"
+    q "UPDATE charon_execution SET lost_at = '2025-03-04 02:00:00' WHERE id = 5"
+    q "UPDATE charon_execution SET ended_at = '2025-03-04 03:00:00', success = TRUE WHERE id = 5"
+    expect "counters after an end, a lost run and its late end" "$stats" "1|1|1|0|s|f|600
+2|0|1|0|-|f|3600
+3|2|0|1|s|f|10800"
+}
+
 check_second_run() {
     schema_of charon >"$work/schema.once"
-    if run_upgrade >"$work/second.out" 2>&1; then
+    if run_last >"$work/second.out" 2>&1; then
         echo "a second run of the upgrade succeeded; it must fail"
         return 1
     fi
@@ -497,11 +536,12 @@ for DB in "${dbs[@]}"; do
     start_db >"$work/start.out" 2>&1 || rc=$?
     record "throwaway database started" "$rc" "$work/start.out"
     if [ "$ok" = 1 ]; then check "schema 1 loaded, test data in" load_db; fi
-    if [ "$ok" = 1 ]; then check "sql/upgrade/1-to-2/${sqlname[$DB]}.sql ran" run_upgrade; fi
+    if [ "$ok" = 1 ]; then check "sql/upgrade/{${steps[*]}}/${sqlname[$DB]}.sql ran" run_upgrade; fi
     if [ "$ok" = 1 ]; then
         # The upgraded schema first: the other checks change data.
         check "upgraded schema equals sql/${sqlname[$DB]}.sql" check_schema
         check "data unchanged, new columns at their defaults" check_data
+        check "charon_cron_stats: counted at the upgrade, then by the triggers" check_stats
         check "overlap lock: one running forbid_overlap execution per cron" check_lock
         check "CHECK and NOT NULL of the new cron columns" check_constraints
         check "charon_idempotency's primary key refuses a duplicate" check_idempotency

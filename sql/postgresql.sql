@@ -69,3 +69,55 @@ CREATE TABLE IF NOT EXISTS charon_idempotency (
 );
 CREATE INDEX IF NOT EXISTS charon_idempotency_created
     ON charon_idempotency (created_at);
+
+-- Schema 3: each cron's outcomes, kept by the database as runs end or are
+-- lost, so that metrics and the manager page never count executions.
+-- A cron gets its row with its first outcome; none means zero and NULL.
+-- A lost run that ends late is counted once, as lost.
+CREATE TABLE IF NOT EXISTS charon_cron_stats (
+    cron_id         BIGINT      PRIMARY KEY REFERENCES charon_cron (id) ON DELETE CASCADE,
+    runs_succeeded  BIGINT      NOT NULL DEFAULT 0,
+    runs_failed     BIGINT      NOT NULL DEFAULT 0,
+    runs_lost       BIGINT      NOT NULL DEFAULT 0,
+    last_success_at TIMESTAMPTZ,
+    last_failure_at TIMESTAMPTZ,      -- an unsuccessful end, or lost
+    last_ended_at   TIMESTAMPTZ,
+    last_duration   DOUBLE PRECISION  -- seconds, of the run that ended last
+);
+
+CREATE OR REPLACE FUNCTION charon_execution_outcome() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL THEN
+        INSERT INTO charon_cron_stats AS s (cron_id, runs_succeeded,
+            runs_failed, last_success_at, last_failure_at, last_ended_at,
+            last_duration)
+        VALUES (NEW.cron_id,
+            CASE WHEN NEW.success AND OLD.lost_at IS NULL THEN 1 ELSE 0 END,
+            CASE WHEN NEW.success OR OLD.lost_at IS NOT NULL THEN 0 ELSE 1 END,
+            CASE WHEN NEW.success THEN NEW.ended_at END,
+            CASE WHEN NEW.success THEN NULL ELSE NEW.ended_at END,
+            NEW.ended_at,
+            EXTRACT(EPOCH FROM NEW.ended_at - NEW.started_at))
+        ON CONFLICT (cron_id) DO UPDATE SET
+            runs_succeeded = s.runs_succeeded + excluded.runs_succeeded,
+            runs_failed = s.runs_failed + excluded.runs_failed,
+            last_success_at = coalesce(excluded.last_success_at, s.last_success_at),
+            last_failure_at = coalesce(excluded.last_failure_at, s.last_failure_at),
+            last_ended_at = excluded.last_ended_at,
+            last_duration = excluded.last_duration;
+    ELSIF OLD.lost_at IS NULL AND NEW.lost_at IS NOT NULL
+          AND NEW.ended_at IS NULL THEN
+        INSERT INTO charon_cron_stats AS s (cron_id, runs_lost, last_failure_at)
+        VALUES (NEW.cron_id, 1, NEW.lost_at)
+        ON CONFLICT (cron_id) DO UPDATE SET
+            runs_lost = s.runs_lost + 1,
+            last_failure_at = excluded.last_failure_at;
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS charon_execution_outcome ON charon_execution;
+CREATE TRIGGER charon_execution_outcome
+    AFTER UPDATE OF ended_at, lost_at ON charon_execution
+    FOR EACH ROW EXECUTE FUNCTION charon_execution_outcome();

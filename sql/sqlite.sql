@@ -75,3 +75,52 @@ CREATE TABLE IF NOT EXISTS charon_idempotency (
 );
 CREATE INDEX IF NOT EXISTS charon_idempotency_created
     ON charon_idempotency (created_at);
+
+-- Schema 3: each cron's outcomes, kept by the database as runs end or are
+-- lost, so that metrics and the manager page never count executions.
+-- A cron gets its row with its first outcome; none means zero and NULL.
+-- A lost run that ends late is counted once, as lost.
+CREATE TABLE IF NOT EXISTS charon_cron_stats (
+    cron_id         INTEGER PRIMARY KEY REFERENCES charon_cron (id) ON DELETE CASCADE,
+    runs_succeeded  INTEGER NOT NULL DEFAULT 0,
+    runs_failed     INTEGER NOT NULL DEFAULT 0,
+    runs_lost       INTEGER NOT NULL DEFAULT 0,
+    last_success_at TEXT,
+    last_failure_at TEXT,       -- an unsuccessful end, or lost
+    last_ended_at   TEXT,
+    last_duration   REAL        -- seconds, of the run that ended last
+);
+
+CREATE TRIGGER IF NOT EXISTS charon_execution_ended
+    AFTER UPDATE OF ended_at ON charon_execution
+    WHEN OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
+BEGIN
+    INSERT INTO charon_cron_stats (cron_id, runs_succeeded, runs_failed,
+        last_success_at, last_failure_at, last_ended_at, last_duration)
+    VALUES (NEW.cron_id,
+        CASE WHEN NEW.success AND OLD.lost_at IS NULL THEN 1 ELSE 0 END,
+        CASE WHEN NEW.success OR OLD.lost_at IS NOT NULL THEN 0 ELSE 1 END,
+        CASE WHEN NEW.success THEN NEW.ended_at END,
+        CASE WHEN NEW.success THEN NULL ELSE NEW.ended_at END,
+        NEW.ended_at,
+        round((julianday(NEW.ended_at) - julianday(NEW.started_at)) * 86400.0, 3))
+    ON CONFLICT (cron_id) DO UPDATE SET
+        runs_succeeded = runs_succeeded + excluded.runs_succeeded,
+        runs_failed = runs_failed + excluded.runs_failed,
+        last_success_at = coalesce(excluded.last_success_at, last_success_at),
+        last_failure_at = coalesce(excluded.last_failure_at, last_failure_at),
+        last_ended_at = excluded.last_ended_at,
+        last_duration = excluded.last_duration;
+END;
+
+CREATE TRIGGER IF NOT EXISTS charon_execution_lost
+    AFTER UPDATE OF lost_at ON charon_execution
+    WHEN OLD.lost_at IS NULL AND NEW.lost_at IS NOT NULL
+         AND NEW.ended_at IS NULL
+BEGIN
+    INSERT INTO charon_cron_stats (cron_id, runs_lost, last_failure_at)
+    VALUES (NEW.cron_id, 1, NEW.lost_at)
+    ON CONFLICT (cron_id) DO UPDATE SET
+        runs_lost = runs_lost + 1,
+        last_failure_at = excluded.last_failure_at;
+END;
