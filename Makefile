@@ -26,15 +26,19 @@ WERROR  ?=
 SOURCES  = mod_charon.c src/charon_config.c src/charon_mount.c \
            src/charon_handler.c src/charon_db.c src/charon_gate.c \
            src/charon_sql.c src/charon_ops.c src/charon_watchdog.c \
-           src/charon_core.c src/charon_settings.c
-HEADERS  = src/charon.h src/charon_core.h
+           src/charon_core.c src/charon_settings.c \
+           src/charon_manager.c src/charon_manager_sql.c \
+           src/charon_manager_list.c src/charon_manager_cron.c \
+           src/charon_manager_post.c src/charon_metrics.c \
+           src/charon_counters.c src/charon_health.c
+HEADERS  = src/charon.h src/charon_core.h src/charon_manager.h
 WARN     = -Wall -Wextra $(if $(WERROR),-Werror)
 LIBS     = -ljson-c -lcrypto
 
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit upgrade-test test test-mysql-plain run bench bench-bigtables deps clean
+.PHONY: all install unit upgrade-test test test-mysql-plain run bench bench-bigtables deps browser-deps clean
 
 all: .libs/mod_charon.so
 
@@ -68,6 +72,7 @@ deps:
 # Warnings are errors here: what CI builds must be clean.
 test: deps
 	$(MAKE) clean
+	./scripts/browser-deps.sh
 	$(MAKE) WERROR=1 all unit
 	./scripts/upgrade-test.sh
 	./scripts/test.sh
@@ -90,6 +95,10 @@ test-mysql-plain:
 	 && ! grep -q 'CHARON113: .*MariaDB' $(PLAIN_LOGS)/mysql/error_log \
 	 || { echo 'test-mysql-plain: the MySQL 8 way was not taken'; exit 1; }
 	@echo 'test-mysql-plain: every connection took the MySQL 8 way'
+
+# playwright-core for t/browser.t, in build/browser (make test runs it).
+browser-deps: deps
+	./scripts/browser-deps.sh
 
 run: deps all
 	./scripts/run.sh

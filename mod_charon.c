@@ -5,7 +5,9 @@
  * lives in src/charon_handler.c, the directives in src/charon_config.c,
  * the database side in src/charon_db.c (connections), src/charon_sql.c
  * (statements) and src/charon_ops.c (operations), the housekeeping in
- * src/charon_watchdog.c and the httpd-free logic in src/charon_core.c and
+ * src/charon_watchdog.c, the operator's pages in src/charon_manager.c,
+ * src/charon_metrics.c (with src/charon_counters.c) and
+ * src/charon_health.c, and the httpd-free logic in src/charon_core.c and
  * src/charon_settings.c.
  */
 /* AP_DECLARE_MODULE declares the log index itself. */
@@ -30,9 +32,19 @@ static void charon_register_hooks(apr_pool_t *p)
      * starts the callbacks registered. */
     ap_hook_post_config(charon_watchdog_post_config, dbd, watchdog,
                         APR_HOOK_MIDDLE);
+    /* Shared memory and secrets, made before the children fork. */
+    ap_hook_post_config(charon_counters_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
+    ap_hook_post_config(charon_manager_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
     /* After mod_dbd's post_config has grouped servers into pools. */
     ap_hook_child_init(charon_gate_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(charon_counters_child_init, NULL, NULL,
+                       APR_HOOK_MIDDLE);
     ap_hook_handler(charon_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(charon_manager_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(charon_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(charon_health_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(charon) = {

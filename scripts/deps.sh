@@ -8,11 +8,14 @@ PKGS="apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
 libaprutil1-dbd-mysql libjson-c-dev libssl-dev mariadb-server mariadb-client
 sqlite3 libapache2-mod-perl2 libwww-perl libjson-perl libdbi-perl
 libdbd-sqlite3-perl libdbd-pg-perl libdbd-mariadb-perl postgresql-15 wrk
-pkg-config gcc make curl gdb python3 valgrind"
+pkg-config gcc make curl gdb python3 valgrind prometheus chromium nodejs npm"
 
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        # Some nodejs builds (NodeSource's) carry npm and conflict with
+        # Debian's npm package.
+        [ "$p" = npm ] && command -v npm >/dev/null && continue
         missing="$missing $p"
     fi
 done

@@ -611,6 +611,11 @@ test_db() {
         detail[$run]="copying the tree failed"; return 0
     fi
     mkdir -p "$copy/t/conf"
+    # t/browser.t (SQLite pass only) loads playwright-core from build/browser
+    # (scripts/browser-deps.sh), which copy_tree leaves out.
+    if [ "$db" = sqlite ] && [ -d "$top/build/browser/node_modules" ]; then
+        mkdir -p "$copy/build" && cp -a "$top/build/browser" "$copy/build/"
+    fi
     timings+="copy $(elapsed "$t_phase")s"
 
     # 2. the database
@@ -691,6 +696,17 @@ test_db() {
     [ -z "${check_detail[$run]}" ] || detail[$run]+="; ${check_detail[$run]}"
     cp "$log" "$logdir/apache-test.log" 2>/dev/null || true
     cp "$copy/t/logs/error_log" "$copy/t/logs/access_log" "$logdir/" 2>/dev/null || true
+    # t/browser.t's screenshots: this run's go with the logs; those it put in
+    # docs/screenshots/ (only when all its checks passed: then they are newer
+    # than the repository's) go back to the repository, for the README.
+    if [ -d "$copy/t/logs/screenshots" ]; then
+        cp -r "$copy/t/logs/screenshots" "$logdir/" 2>/dev/null || true
+        if compgen -G "$copy/docs/screenshots/manager-*.png" >/dev/null; then
+            { mkdir -p "$top/docs/screenshots" &&
+              cp -u "$copy"/docs/screenshots/manager-*.png "$top/docs/screenshots/"; } ||
+                say "$run: could not copy the screenshots to $top/docs/screenshots"
+        fi
+    fi
     t_phase=$(now)
     case $db in
         pgsql) cp "$CHARON_PG_LOG" "$logdir/postgres.log" 2>/dev/null || true; charon_pg_stop ;;

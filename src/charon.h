@@ -274,8 +274,64 @@ int charon_db_may_retry(charon_db *db);
 /* While pinned, charon_db_may_retry says no: the caller retries. */
 void charon_db_pin(charon_db *db, int pinned);
 
+/* ---- the operator's views: manager, metrics, health (charon_db.c) --- */
+
+/* A statement in each database's SQL, prepared on first use on each
+ * connection and kept with it, as the API's are.  Each file declares its
+ * own as static const: the address identifies the statement.  Placeholders
+ * as for apr_dbd (%s, %d, %lld; %% for a percent sign). */
+typedef struct {
+    const char *name;           /* for the log */
+    const char *pgsql;
+    const char *mysql;          /* MySQL 8 and MariaDB */
+    const char *sqlite3;
+} charon_view_stmt_t;
+
+typedef struct {
+    int ncols;
+    int nrows;
+    const char ***rows;         /* rows[i][c]; NULL for SQL NULL */
+} charon_rows_t;
+
+/* 0 on failure (logged; charon_db_may_retry() applies as for the API). */
+int charon_db_view_exec(charon_db *db, const charon_view_stmt_t *q,
+                        int nargs, const char **args, int *nrows);
+int charon_db_view_rows(charon_db *db, const charon_view_stmt_t *q,
+                        int nargs, const char **args, int max_rows,
+                        charon_rows_t *out);
+
 /* ---- HTTP (charon_handler.c) ----------------------------------------- */
 
 int charon_handler(request_rec *r);
+/* Reads the whole body, at most max bytes (counted while reading: a
+ * chunked body has no length), NUL-terminated.  OK, or the status to
+ * answer (413 when too large; the connection is then closed). */
+int charon_read_body(request_rec *r, apr_off_t max, char **buf,
+                     apr_size_t *len);
+
+/* ---- the operator's handlers ----------------------------------------- */
+
+#define CHARON_MANAGER_HANDLER "charon-manager"
+#define CHARON_METRICS_HANDLER "charon-metrics"
+#define CHARON_HEALTH_HANDLER  "charon-health"
+
+/* charon_manager.c: the HTML manager page. */
+int charon_manager_handler(request_rec *r);
+int charon_manager_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
+/* charon_metrics.c: Prometheus text exposition. */
+int charon_metrics_handler(request_rec *r);
+/* charon_health.c: for load balancers and Nagios-style checks. */
+int charon_health_handler(request_rec *r);
+/* charon_counters.c: module-wide API request counts by endpoint and
+ * status, in shared memory created before the children fork. */
+int charon_counters_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp, server_rec *s);
+void charon_counters_child_init(apr_pool_t *pchild, server_rec *s);
+void charon_count_request(request_rec *r, int status);
+/* The note in which the API handler names the endpoint it routed to. */
+#define CHARON_VERB_NOTE "charon-verb"
+/* The counts, in the Prometheus text format (charon_metrics.c). */
+void charon_counters_write(apr_bucket_brigade *bb);
 
 #endif /* CHARON_H */

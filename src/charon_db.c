@@ -29,7 +29,15 @@ typedef struct {
     unsigned generation;        /* part of PostgreSQL statement names */
     int initialised;
     apr_dbd_prepared_t *stmt[ST_COUNT];
+    apr_hash_t *views;          /* charon_view_stmt_t * -> view_t * */
+    unsigned nviews;            /* part of their PostgreSQL names */
 } charon_conn_t;
+
+/* A statement of the operator's views, prepared on this connection. */
+typedef struct {
+    apr_dbd_prepared_t *stmt;
+    const char *label;
+} view_t;
 
 struct charon_db {
     request_rec *r;             /* NULL outside requests */
@@ -41,11 +49,14 @@ struct charon_db {
     int depth;                  /* transactions opened and not ended */
     int pinned;                 /* an outer caller retries, not each call */
     int failed_stmt;            /* the statement that failed last, or -1 */
+    const char *failed_label;   /* its name on a PostgreSQL server, or NULL */
     const char *failed_error;   /* and what the driver said */
 };
 
 /* A statement that is not one of ours failed: transaction control. */
 #define FAILED_PLAIN ST_COUNT
+/* A statement of the operator's views failed. */
+#define FAILED_VIEW (ST_COUNT + 1)
 
 static const char *stmt_sql(const charon_dialect_t *d, charon_stmt_e st)
 {
@@ -149,6 +160,8 @@ static void state_reset(charon_db *db)
 
     apr_pool_clear(st->pool);
     memset(st->stmt, 0, sizeof(st->stmt));
+    st->views = NULL;
+    st->nviews = 0;
     st->generation++;
     st->initialised = 0;
 }
@@ -340,6 +353,8 @@ static apr_dbd_prepared_t *stmt_get(charon_db *db, charon_stmt_e s)
 static void stmt_failed(charon_db *db, int s, int rv)
 {
     db->failed_stmt = s;
+    db->failed_label = s < ST_COUNT && db->state->stmt[s]
+        ? stmt_label(db->pool, db->state, s) : NULL;
     db->failed_error = apr_pstrdup(db->pool, db_error(db, rv));
     charon_db_log(db, APLOG_ERR, CHARON_LOGNO(105)
                   "statement %d failed: %s", s, db->failed_error);
@@ -408,6 +423,151 @@ int charon_db_select(charon_db *db, charon_stmt_e s, int nargs,
                 out[c] = apr_pstrdup(db->pool, v ? v : "");
             }
             *found = 1;
+        }
+    }
+    apr_pool_destroy(qp);
+    return 1;
+}
+
+/* ---- the operator's views -------------------------------------------- */
+
+static const char *view_sql(const charon_dialect_t *d,
+                            const charon_view_stmt_t *q)
+{
+    if (!strcmp(d->driver, "pgsql")) {
+        return q->pgsql;
+    }
+    return !strcmp(d->driver, "mysql") ? q->mysql : q->sqlite3;
+}
+
+static view_t *view_get(charon_db *db, const charon_view_stmt_t *q)
+{
+    charon_conn_t *st = db->state;
+    view_t *v;
+    const char *sql;
+    int rv;
+
+    if (!connection_init(db)) {
+        return NULL;
+    }
+    if (!st->views) {
+        st->views = apr_hash_make(st->pool);
+    }
+    /* Keyed by the statement's own (static) bytes: they outlive the hash. */
+    v = apr_hash_get(st->views, q, sizeof(*q));
+    if (v) {
+        return v;
+    }
+    sql = view_sql(st->dialect, q);
+    if (!sql) {
+        charon_db_log(db, APLOG_ERR, CHARON_LOGNO(114)
+                      "statement %s has no SQL for %s", q->name,
+                      st->dialect->driver);
+        return NULL;
+    }
+    v = apr_pcalloc(st->pool, sizeof(*v));
+    v->label = apr_psprintf(st->pool, "charon_g%u_v%u", st->generation,
+                            st->nviews++);
+    rv = apr_dbd_prepare(db->dbd->driver, st->pool, db->dbd->handle, sql,
+                         v->label, &v->stmt);
+    if (rv) {
+        db->failed_stmt = FAILED_VIEW;
+        db->failed_label = NULL;
+        db->failed_error = apr_pstrdup(db->pool, db_error(db, rv));
+        charon_db_log(db, APLOG_ERR, CHARON_LOGNO(115)
+                      "preparing statement %s failed (is the schema from "
+                      "sql/ loaded?): %s", q->name, db->failed_error);
+        return NULL;
+    }
+    apr_hash_set(st->views, q, sizeof(*q), v);
+    return v;
+}
+
+static void view_failed(charon_db *db, const charon_view_stmt_t *q,
+                        const view_t *v, int rv)
+{
+    db->failed_stmt = FAILED_VIEW;
+    db->failed_label = apr_pstrdup(db->pool, v->label);
+    db->failed_error = apr_pstrdup(db->pool, db_error(db, rv));
+    charon_db_log(db, APLOG_ERR, CHARON_LOGNO(116)
+                  "statement %s failed: %s", q->name, db->failed_error);
+}
+
+int charon_db_view_exec(charon_db *db, const charon_view_stmt_t *q,
+                        int nargs, const char **args, int *nrows)
+{
+    view_t *v = view_get(db, q);
+    int rv, n = 0;
+
+    if (!v) {
+        return 0;
+    }
+    rv = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle, &n,
+                        v->stmt, nargs, args);
+    if (rv) {
+        view_failed(db, q, v, rv);
+        return 0;
+    }
+    if (nrows) {
+        *nrows = n;
+    }
+    return 1;
+}
+
+/* Every row is read, so the connection is clean for the next statement;
+ * the first max_rows are kept (in db's pool, NULL for SQL NULL). */
+int charon_db_view_rows(charon_db *db, const charon_view_stmt_t *q,
+                        int nargs, const char **args, int max_rows,
+                        charon_rows_t *out)
+{
+    view_t *v = view_get(db, q);
+    apr_dbd_results_t *res = NULL;
+    apr_pool_t *qp;
+    int rv, n, i, c, ncols;
+
+    memset(out, 0, sizeof(*out));
+    if (!v || apr_pool_create(&qp, db->pool) != APR_SUCCESS) {
+        return 0;
+    }
+    rv = apr_dbd_pselect(db->dbd->driver, qp, db->dbd->handle, &res,
+                         v->stmt, 1, nargs, args);
+    if (rv) {
+        view_failed(db, q, v, rv);
+        apr_pool_destroy(qp);
+        return 0;
+    }
+    n = apr_dbd_num_tuples(db->dbd->driver, res);
+    ncols = apr_dbd_num_cols(db->dbd->driver, res);
+    out->ncols = ncols;
+    out->rows = apr_pcalloc(db->pool,
+                            sizeof(*out->rows) * (n < max_rows ? n : max_rows)
+                            + 1);
+    for (i = 1; i <= n; i++) {
+        apr_dbd_row_t *row = NULL;
+
+        if (apr_dbd_get_row(db->dbd->driver, qp, res, &row, i) != 0) {
+            view_failed(db, q, v, -1);
+            apr_pool_destroy(qp);
+            return 0;
+        }
+        if (out->nrows < max_rows) {
+            const char **cells = apr_pcalloc(db->pool,
+                                             sizeof(*cells) * (ncols + 1));
+
+            for (c = 0; c < ncols; c++) {
+                const char *x = apr_dbd_get_entry(db->dbd->driver, row, c);
+                char *ignored;
+
+                /* The pgsql driver gives "" for NULL: ask it which. */
+                if (x && !*x
+                    && apr_dbd_datum_get(db->dbd->driver, row, c,
+                                         APR_DBD_TYPE_STRING, &ignored)
+                       == APR_ENOENT) {
+                    x = NULL;
+                }
+                cells[c] = x ? apr_pstrdup(db->pool, x) : NULL;
+            }
+            out->rows[out->nrows++] = cells;
         }
     }
     apr_pool_destroy(qp);
@@ -507,8 +667,7 @@ int charon_db_may_retry(charon_db *db)
         return 0;
     }
     if (!strcmp(driver, "pgsql")) {
-        if (db->failed_stmt < ST_COUNT && st->stmt[db->failed_stmt]
-            && strstr(err, stmt_label(db->pool, st, db->failed_stmt))) {
+        if (db->failed_label && strstr(err, db->failed_label)) {
             charon_db_log(db, APLOG_WARNING,
                           CHARON_LOGNO(109) "the database forgot this "
                           "connection's statements (was it restarted?): "
@@ -525,6 +684,7 @@ int charon_db_may_retry(charon_db *db)
         state_reset(db);
     }
     db->failed_stmt = -1;
+    db->failed_label = NULL;
     db->failed_error = NULL;
     return again;
 }

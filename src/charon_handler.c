@@ -61,6 +61,7 @@ static int send_json(request_rec *r, int status, const char *ctype,
 {
     apr_size_t len;
 
+    charon_count_request(r, json ? status : HTTP_INTERNAL_SERVER_ERROR);
     if (!json) {
         /* json-c could not allocate: nothing sensible can be said. */
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -192,7 +193,7 @@ static int send_forbidden(request_rec *r)
 /* Reads the whole body, whatever its Content-Type and framing (chunked
  * bodies have no length, so the cap is counted while reading).  Returns
  * OK, or the status to answer with. */
-static int read_body(request_rec *r, apr_off_t max, char **buf,
+int charon_read_body(request_rec *r, apr_off_t max, char **buf,
                      apr_size_t *len)
 {
     const char *clen = apr_table_get(r->headers_in, "Content-Length");
@@ -267,7 +268,7 @@ static int get_body(request_rec *r, charon_verb_e verb, charon_body_t *body,
     int status, ok;
 
     *sent = 0;
-    status = read_body(r, charon_max_body(conf), &buf, &len);
+    status = charon_read_body(r, charon_max_body(conf), &buf, &len);
     *raw = buf;
     *raw_len = len;
     if (status != OK) {
@@ -625,6 +626,7 @@ int charon_handler(request_rec *r)
     if (!path || !charon_parse_route(r->pool, path, &verb, &target)) {
         return send_problem(r, HTTP_NOT_FOUND, "no such route", NULL);
     }
+    apr_table_setn(r->notes, CHARON_VERB_NOTE, charon_verb_name(verb));
     for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const route_t *rt = &routes[i];
 

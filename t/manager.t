@@ -1,0 +1,676 @@
+# The manager page (SetHandler charon-manager, docs/MANAGER.md): access
+# control through httpd, the list and its filters and paging, a cron's
+# page with its executions and messages, every change through a POST and
+# its effect in the database, the CSRF checks (a POST without the page's
+# nonce, with a stale or forged one, another user's or another page's, or
+# from another origin changes nothing), escaping of hostile slugs, names,
+# reasons and messages (no element or attribute that could run script),
+# and the 503 when the database cannot be opened.
+use strict;
+use warnings;
+use utf8;
+
+use Apache::Test qw(-withtestmore);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use CharonTest;
+use HTML::TreeBuilder ();
+use MIME::Base64 ();
+use POSIX ();
+use URI ();
+use URI::Escape ();
+
+plan tests => 87;
+
+my $M = '/charon-manager';
+my %USERS = (operator => 'operator-test-pw', auditor => 'auditor-test-pw',
+             visitor => 'visitor-test-pw');
+my $CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        . "form-action 'self'; frame-ancestors 'none'";
+
+# ------------------------------------------------------------- helpers
+
+sub auth {
+    my ($user, $pass) = @_;
+    $user //= 'operator';
+    $pass //= $USERS{$user};
+    return (Authorization => 'Basic '
+            . MIME::Base64::encode_base64("$user:$pass", ''));
+}
+
+# This server's origin, as a browser on the page would send it.
+sub origin {
+    my $u = URI->new(Apache::TestRequest::resolve_url('/'));
+    return $u->scheme . '://' . $u->host_port;
+}
+
+# Every page seen is parsed; what could run script is collected here and
+# reported once at the end (safe_ok).
+my @UNSAFE;
+my %EVENT = map { $_ => 1 } qw(script iframe frame object embed img image
+    audio video source link meta base form-action foreignobject use
+    animate set handler);
+
+sub tree {
+    my ($res) = @_;
+    my $t = HTML::TreeBuilder->new;
+    $t->ignore_unknown(0);
+    $t->implicit_tags(0);         # keeps <title> inside <svg>
+    $t->parse($res->decoded_content // '');
+    $t->eof;
+    return $t;
+}
+
+sub check_safe {
+    my ($res, $what) = @_;
+    return unless ($res->header('Content-Type') // '') =~ m{^text/html};
+    my $t = tree($res);
+    for my $e ($t->look_down(sub { 1 })) {
+        my $tag = lc $e->tag;
+        push @UNSAFE, "$what: element <$tag>"
+            if $EVENT{$tag} && $tag ne 'meta' && $tag ne 'link';
+        for my $a ($e->all_external_attr_names) {
+            push @UNSAFE, "$what: <$tag $a=...>" if $a =~ /^on/i;
+            my $v = $e->attr($a) // '';
+            push @UNSAFE, "$what: <$tag $a=\"$v\">"
+                if $v =~ /^\s*(javascript|data|vbscript):/i;
+        }
+        push @UNSAFE, "$what: <meta http-equiv>"
+            if $tag eq 'meta' && defined $e->attr('http-equiv');
+        push @UNSAFE, "$what: <link>" if $tag eq 'link';
+    }
+    $t->delete;
+}
+
+sub safe_ok {
+    ok(!@UNSAFE, 'no page had a script, img, frame, event attribute or '
+                 . 'script URL') or diag join "\n", @UNSAFE;
+}
+
+# mget($query, %opt): the manager page, as operator unless user => ...
+sub mget {
+    my ($query, %o) = @_;
+    my @auth = exists $o{user} && !defined $o{user} ? () : auth($o{user}, $o{pass});
+    my $res = req($o{method} // 'GET' => ($o{path} // $M) . ($query // ''),
+                  headers => [@auth, @{ $o{headers} || [] }],
+                  $o{vhost} ? (vhost => $o{vhost}) : ());
+    check_safe($res, "GET " . ($query // ''));
+    return $res;
+}
+
+sub form_body {
+    my @f = @_;
+    my @out;
+    while (my ($k, $v) = splice @f, 0, 2) {
+        push @out, URI::Escape::uri_escape_utf8($k) . '='
+                 . URI::Escape::uri_escape_utf8($v // '');
+    }
+    return join '&', @out;
+}
+
+# mpost([field => value, ...], %opt): a form sent as the page's would be,
+# with this origin unless origin => undef / another, as operator.
+sub mpost {
+    my ($fields, %o) = @_;
+    my @h = auth($o{user});
+    my $origin = exists $o{origin} ? $o{origin} : origin();
+    push @h, Origin => $origin if defined $origin;
+    push @h, Referer => $o{referer} if defined $o{referer};
+    my $res = req(POST => $o{path} // $M,
+                  body => $o{body} // form_body(@$fields),
+                  ctype => $o{ctype} // 'application/x-www-form-urlencoded',
+                  headers => \@h);
+    check_safe($res, "POST");
+    return $res;
+}
+
+# The nonce of a page's form (the list's create form by default).
+sub nonce_of {
+    my ($res, $form) = @_;
+    my $t = tree($res);
+    my $f = $t->look_down(_tag => 'form', id => $form // 'create');
+    my $in = $f && $f->look_down(_tag => 'input', name => 'nonce');
+    my $v = $in && $in->attr('value');
+    $t->delete;
+    return $v;
+}
+
+sub fresh_nonce {
+    my (%o) = @_;
+    return nonce_of(mget($o{query} // '', $o{user} ? (user => $o{user}) : (),
+                         $o{path} ? (path => $o{path}) : ()), $o{form});
+}
+
+# One test: an HTML page with this status and the headers every page has.
+sub ok_page {
+    my ($res, $status, $name) = @_;
+    my @err;
+    push @err, 'status ' . $res->code . ", expected $status"
+        unless $res->code == $status;
+    my %want = ('Content-Type' => 'text/html; charset=utf-8',
+                'Cache-Control' => 'no-store',
+                'Content-Security-Policy' => $CSP,
+                'X-Content-Type-Options' => 'nosniff',
+                'Referrer-Policy' => 'same-origin');
+    for my $h (sort keys %want) {
+        my $got = $res->header($h) // '(absent)';
+        push @err, "$h: '$got', expected '$want{$h}'" if lc $got ne lc $want{$h};
+    }
+    push @err, 'no <html> document' unless ($res->content // '') =~ /<html/;
+    ok(!@err, $name) or diag join("\n", @err) . "\n"
+        . substr($res->content // '', 0, 600);
+}
+
+sub error_text {
+    my ($res) = @_;
+    my $t = tree($res);
+    my $e = $t->look_down(class => qr/\berror\b/);
+    my $s = $e ? $e->as_text : undef;
+    $t->delete;
+    return $s;
+}
+
+# The rows of table#crons: { slug => { state, running, rate, tr } } as text.
+sub cron_rows {
+    my ($res) = @_;
+    my $t = tree($res);
+    my $table = $t->look_down(_tag => 'table', id => 'crons');
+    my (%rows, @order);
+    for my $tr ($table ? $table->look_down(_tag => 'tr', sub {
+                     defined $_[0]->attr('data-slug') }) : ()) {
+        my %r;
+        for my $c (qw(state running rate name last-run history policy)) {
+            my $td = $tr->look_down(_tag => 'td', class => qr/(^|\s)\Q$c\E(\s|$)/);
+            $r{$c} = $td ? $td->as_text : undef;
+        }
+        my $a = $tr->look_down(_tag => 'a', class => qr/\bcron-link\b/);
+        $r{href} = $a && $a->attr('href');
+        my $svg = $tr->look_down(_tag => 'svg');
+        $r{bars} = $svg ? [ map { $_->attr('class') }
+                            $svg->look_down(_tag => 'rect') ] : [];
+        $r{titles} = $svg ? scalar(() = $svg->look_down(_tag => 'title')) : 0;
+        $rows{ $tr->attr('data-slug') } = \%r;
+        push @order, $tr->attr('data-slug');
+    }
+    my $next = $t->look_down(_tag => 'a', rel => 'next');
+    my $prev = $t->look_down(_tag => 'a', rel => 'prev');
+    my %nav = (next => $next && $next->attr('href'),
+               prev => $prev && $prev->attr('href'));
+    $t->delete;
+    return (\%rows, \@order, \%nav);
+}
+
+# The rows of table#executions: [ { id, outcome, msgs => [[class, text]] } ]
+sub exec_rows {
+    my ($res) = @_;
+    my $t = tree($res);
+    my $table = $t->look_down(_tag => 'table', id => 'executions');
+    my @rows;
+    for my $tr ($table ? $table->look_down(_tag => 'tr', sub {
+                     defined $_[0]->attr('data-execution-id') }) : ()) {
+        my $o = $tr->look_down(_tag => 'td', class => qr/\boutcome\b/);
+        my @m = map { [ $_->attr('class'), $_->as_text ] }
+                map { $_->look_down(_tag => 'li') }
+                $tr->look_down(_tag => 'ul', class => qr/\bmessages\b/);
+        my $more = $tr->look_down(class => qr/\bmore\b/);
+        push @rows, { id => $tr->attr('data-execution-id'),
+                      outcome => $o && $o->as_text, msgs => \@m,
+                      more => $more && $more->as_text, text => $tr->as_text };
+    }
+    my $next = $t->look_down(_tag => 'a', rel => 'next');
+    my $h1 = $t->look_down(_tag => 'h1');
+    my %page = (next => $next && $next->attr('href'),
+                h1 => $h1 && $h1->as_text, text => $t->as_text);
+    $t->delete;
+    return (\@rows, \%page);
+}
+
+sub name_of {
+    my ($id) = @_;
+    my ($n) = dbh()->selectrow_array(
+        'SELECT name FROM charon_cron WHERE id = ?', undef, $id);
+    return $n;
+}
+
+# A run that ended (through an UPDATE, so that the triggers count it).
+sub run_ended {
+    my ($cron, $start, $secs, $success, @msgs) = @_;
+    my $id = insert_execution($cron, started_at => $start);
+    insert_message($id, @$_) for @msgs;
+    dbh()->do('UPDATE charon_execution SET ended_at = ?, success = ?, '
+            . 'type = ? WHERE id = ?', undef, db_ts($start + $secs),
+              $success ? 1 : 0, $success ? 'success' : 'error', $id);
+    return $id;
+}
+
+sub run_lost {
+    my ($cron, $start, $secs) = @_;
+    my $id = insert_execution($cron, started_at => $start);
+    dbh()->do('UPDATE charon_execution SET lost_at = ? WHERE id = ?', undef,
+              db_ts($start + $secs), $id);
+    return $id;
+}
+
+sub purge_like {
+    my ($prefix) = @_;
+    my $slugs = dbh()->selectcol_arrayref(
+        'SELECT slug FROM charon_cron WHERE slug LIKE ?', undef, "$prefix%");
+    purge_cron($_) for @$slugs;
+}
+
+my $now = POSIX::floor(db_now());
+
+# ------------------------------------------------------- access control (6)
+
+my $res = req(GET => $M);
+ok($res->code == 401 && ($res->header('WWW-Authenticate') // '') =~ /^Basic /,
+   'no credentials: 401 with a Basic challenge (httpd, before the handler)')
+    or diag $res->status_line;
+$res = mget('', pass => 'wrong-password');
+is($res->code, 401, 'a wrong password: 401');
+$res = mget('', user => 'visitor');
+is($res->code, 401, 'a valid user that Require does not name: 401');
+$res = mget('', path => '/denied-manager');
+is($res->code, 403, 'Require all denied: 403 whoever asks');
+$res = mget('');
+ok_page($res, 200, 'operator: 200, text/html, CSP, nosniff, no-store, '
+                 . 'Referrer-Policy');
+ok_page(mget('', user => 'auditor'), 200, 'the other user named: 200');
+
+# ----------------------------------------------------- methods, HEAD (3)
+
+$res = mget('', method => 'HEAD');
+ok($res->code == 200 && !length($res->content // '')
+   && ($res->header('Content-Type') // '') =~ m{^text/html},
+   'HEAD: 200, text/html, no body') or diag $res->status_line;
+$res = mget('', method => 'PUT');
+ok($res->code == 405 && ($res->header('Allow') // '') eq 'GET, HEAD, POST',
+   'PUT: 405 with Allow: GET, HEAD, POST')
+    or diag $res->status_line . ' Allow: ' . ($res->header('Allow') // '');
+$res = mget('', method => 'DELETE');
+is($res->code, 405, 'DELETE: 405');
+
+# ------------------------------------------------------------- seeding
+
+purge_like('mgr-');
+my $alpha = seed_cron('mgr-alpha', 1, 'Alpha backup');
+set_cron($alpha, concurrency => 'forbid', max_runtime => 600,
+         refused_inactive => 3, refused_locked => 2);
+my @alpha_runs;
+push @alpha_runs, run_ended($alpha, $now - 5000, 10, 1,
+                            [info => 'alpha first run'], [warning => 'slow disk']);
+push @alpha_runs, run_ended($alpha, $now - 4000, 40, 0, [error => 'alpha failed']);
+push @alpha_runs, run_ended($alpha, $now - 3000, 20, 1);
+push @alpha_runs, run_ended($alpha, $now - 2000, 30, 1, [success => 'all good']);
+my $alpha_open = insert_execution($alpha, started_at => $now - 30);
+
+my $beta = seed_cron('mgr-beta', 0, 'Beta report');
+set_cron($beta, off_reason => 'maintenance window', off_until => $now + 86400);
+
+my $gamma = seed_cron('mgr-gamma', 1, 'Gamma sync');
+run_ended($gamma, $now - 3000, 5, 1);
+my $gamma_lost = run_lost($gamma, $now - 2000, 100);
+
+my $delta = seed_cron('mgr-delta', 1, 'Delta cleanup');
+run_ended($delta, $now - 3000, 5, 1);
+run_ended($delta, $now - 2000, 7, 0);
+
+my $pct = seed_cron('mgr-pct%50', 1);
+my $und = seed_cron('mgr-under_score', 1);
+my $uni = seed_cron('mgr-ünïcode-✓', 1, 'Ünïcode ✓');
+
+# ----------------------------------------------------------- the list (9)
+
+$res = mget('?slug=mgr-');
+ok_page($res, 200, 'the list filtered by slug: 200');
+my ($rows) = cron_rows($res);
+ok($rows->{'mgr-alpha'} && $rows->{'mgr-beta'} && $rows->{'mgr-gamma'}
+   && $rows->{'mgr-delta'} && $rows->{'mgr-ünïcode-✓'},
+   'one tr[data-slug] per cron, UTF-8 slugs as they are')
+    or diag explain [sort keys %$rows];
+my $a = $rows->{'mgr-alpha'} || {};
+ok(($a->{state} // '') =~ /^on\b/ && ($a->{href} // '') =~ /\?cron=\Q$alpha\E$/
+   && ($a->{name} // '') eq 'Alpha backup',
+   'alpha: td.state says on, a.cron-link to ?cron=ID, its name')
+    or diag explain $a;
+my $b = $rows->{'mgr-beta'} || {};
+ok(($b->{state} // '') =~ /^off\b/ && $b->{state} =~ /maintenance window/
+   && index($b->{state}, substr(iso_z($now + 86400), 0, 10)) >= 0,
+   'beta: td.state says off, with its reason and until')
+    or diag explain $b;
+ok(($a->{running} // '') eq '1' && ($b->{running} // '') eq '0',
+   'running now: 1 for the open run, 0 without')
+    or diag explain [$a->{running}, $b->{running}];
+ok(($a->{rate} // '') =~ /^75\.0 %/,
+   'success rate from the counters: 3 of 4 ended runs') or diag $a->{rate};
+is_deeply($a->{bars}, [qw(success failure success success running)],
+          'the sparkline: one bar per run, oldest first, outcome as class');
+is($a->{titles}, 5, 'each bar has a <title> tooltip');
+ok(($a->{policy} // '') =~ /one run at a time/ && $a->{policy} =~ /600 s/
+   && ($a->{'last-run'} // '') =~ /running/,
+   'policy shows forbid and max runtime; last run is the running one')
+    or diag explain $a;
+
+# ------------------------------------------------------------ filters (8)
+
+sub slugs_for {
+    my ($query) = @_;
+    my ($r) = cron_rows(mget($query));
+    return join ' ', sort grep { /^mgr-/ } keys %$r;
+}
+is(slugs_for('?slug=MGR-AL'), 'mgr-alpha',
+   'slug filter: a substring, whatever the case');
+is(slugs_for('?slug=' . URI::Escape::uri_escape('%')), 'mgr-pct%50',
+   'slug filter: % is matched literally');
+is(slugs_for('?slug=_'), 'mgr-under_score',
+   'slug filter: _ is matched literally');
+is(slugs_for('?slug=mgr-&state=off'), 'mgr-beta', 'state=off');
+is(slugs_for('?slug=mgr-&state=running'), 'mgr-alpha',
+   'state=running: the cron with an open run');
+is(slugs_for('?slug=mgr-&state=failing'), 'mgr-delta mgr-gamma',
+   'state=failing: latest outcome a failure, or lost');
+is(slugs_for('?slug=mgr-&state=lost'), 'mgr-gamma',
+   'state=lost: latest finished run lost');
+$res = mget('?state=bogus');
+ok($res->code == 400 && defined error_text($res),
+   'an unknown state: 400 with .error') or diag $res->status_line;
+
+# ------------------------------------------------------------- paging (4)
+
+my @paged = map { sprintf 'mgr-page-%03d', $_ } 0 .. 54;
+seed_cron($_, 1) for @paged;
+my ($p1, $o1, $n1) = cron_rows(mget('?slug=mgr-page-'));
+is_deeply($o1, [@paged[0 .. 49]], 'page 1: the first 50 crons by slug');
+ok(($n1->{next} // '') =~ /page=2/ && ($n1->{next} // '') =~ /slug=mgr-page-/
+   && !$n1->{prev}, 'page 1 links to page 2, keeping the filter')
+    or diag explain $n1;
+my ($p2, $o2, $n2) = cron_rows(mget('?slug=mgr-page-&page=2'));
+ok(eq_array($o2, [@paged[50 .. 54]]) && !$n2->{next} && $n2->{prev},
+   'page 2: the last 5, a link back, none further') or diag explain [$o2, $n2];
+is(mget('?page=0')->code, 400, 'page=0: 400');
+
+# ---------------------------------------------------------- a cron (10)
+
+$res = mget("?cron=$alpha");
+ok_page($res, 200, 'the cron page: 200');
+my ($ex, $pg) = exec_rows($res);
+ok(($pg->{h1} // '') =~ /mgr-alpha/, 'h1 holds the slug') or diag $pg->{h1};
+is_deeply([map { $_->{id} } @$ex], [$alpha_open, reverse @alpha_runs],
+          'one tr[data-execution-id] per execution, newest first');
+is_deeply([map { $_->{outcome} } @$ex],
+          [qw(running success success failure success)],
+          'td.outcome: running, success, failure');
+my %msg = map { $_->{id} => $_->{msgs} } @$ex;
+ok(eq_array([map { $_->[0] } @{ $msg{ $alpha_runs[0] } }], [qw(msg-info msg-warning)])
+   && $msg{ $alpha_runs[0] }[0][1] =~ /alpha first run/
+   && ($msg{ $alpha_runs[1] }[0][0] // '') eq 'msg-error'
+   && ($msg{ $alpha_runs[3] }[0][0] // '') eq 'msg-success',
+   "each execution's messages as ul.messages li.msg-TYPE")
+    or diag explain \%msg;
+ok($pg->{text} =~ /Skipped starts\s*5\b/ && $pg->{text} =~ /3 while off/
+   && $pg->{text} =~ /2 while another run held the lock/,
+   'skipped starts: refused_inactive + refused_locked') or diag $pg->{text};
+ok($pg->{text} =~ /3 succeeded, 1 failed, 0 lost/,
+   'the outcome counters') or diag $pg->{text};
+($ex) = exec_rows(mget("?cron=$gamma"));
+is(($ex->[0] || {})->{outcome}, 'lost', 'a lost run: td.outcome lost');
+is(mget('?cron=999999999999')->code, 404, 'no such cron: 404');
+ok(mget('?cron=abc')->code == 404 && mget("?cron=$alpha&before=x")->code == 400,
+   'a cron id that is no number: 404; a bad before: 400');
+
+# ---------------------------------------- executions paged, messages capped (4)
+
+my $many = seed_cron('mgr-many', 1);
+my $ids = insert_executions($many, [ map {
+    { started_at => $now - 10000 + $_ * 10, ended_at => $now - 10000 + $_ * 10 + 3,
+      success => 1, type => 'success' } } 0 .. 59 ]);
+insert_message($ids->[-1], 'info', "line $_") for 1 .. 105;
+my ($e1, $q1) = exec_rows(mget("?cron=$many"));
+is_deeply([map { $_->{id} } @$e1], [reverse @$ids[10 .. 59]],
+          'executions page 1: the 50 newest');
+my ($before) = ($q1->{next} // '') =~ /before=(\d+)/;
+my ($e2, $q2) = exec_rows(mget("?cron=$many&before=" . ($before // 0)));
+ok(eq_array([map { $_->{id} } @$e2], [reverse @$ids[0 .. 9]]) && !$q2->{next},
+   'the next page (keyset on the last id shown): the 10 older, no further')
+    or diag explain [$q1->{next}, map { $_->{id} } @$e2];
+my $top = $e1->[0] || {};
+is(scalar @{ $top->{msgs} || [] }, 100, '100 messages shown of 105');
+like($top->{more} // '', qr/\b5 more\b/, 'with a note: 5 more');
+
+# ------------------------------------------------------------- changes (21)
+
+my $n = fresh_nonce();
+ok(defined $n && $n =~ /^\d+-[0-9a-f]{64}$/, 'the page carries a nonce')
+    or diag $n;
+purge_cron('mgr-new');
+$res = mpost([nonce => $n, action => 'create', slug => 'mgr-new',
+              name => 'New one', concurrency => 'forbid',
+              max_runtime => '3600']);
+my $new = cron_id('mgr-new');
+ok($res->code == 303 && $new
+   && ($res->header('Location') // '') =~ m{^\Q$M\E\?cron=\Q$new\E&done=create$},
+   'create: 303 See Other to the new cron\'s page')
+    or diag $res->status_line . ' ' . ($res->header('Location') // '');
+my $row = cron_row($new) || {};
+ok($row->{active} == 1 && $row->{concurrency} eq 'forbid'
+   && ($row->{max_runtime} // 0) == 3600 && name_of($new) eq 'New one',
+   'create: the row as sent, on') or diag explain $row;
+$res = mget("?cron=$new&done=create");
+ok($res->code == 200 && !defined error_text($res)
+   && $res->decoded_content =~ /class="notice"/,
+   'the page after the redirect: 200, a notice, no .error');
+
+$res = mpost([nonce => $n, action => 'create', slug => 'mgr-new',
+              name => 'Again', concurrency => 'allow', max_runtime => '']);
+ok($res->code == 409 && (error_text($res) // '') =~ /exists already/
+   && name_of($new) eq 'New one',
+   'create a slug taken: 409, .error, nothing changed')
+    or diag $res->status_line;
+my %bad_create = (
+    'a slug with /' => [slug => 'mgr-a/b', name => 'x'],
+    'an empty slug' => [slug => '', name => 'x'],
+    'a slug of 256 bytes' => [slug => 'mgr-' . ('x' x 252), name => 'x'],
+    'an empty name' => [slug => 'mgr-noname', name => '   '],
+    'a bad concurrency' => [slug => 'mgr-badconc', name => 'x',
+                            concurrency => 'sometimes'],
+    'max_runtime abc' => [slug => 'mgr-badmax', name => 'x',
+                          max_runtime => 'abc'],
+    'max_runtime 0' => [slug => 'mgr-zero', name => 'x', max_runtime => '0'],
+);
+my @bad;
+for my $what (sort keys %bad_create) {
+    my %f = (concurrency => 'allow', max_runtime => '',
+             @{ $bad_create{$what} });
+    $res = mpost([nonce => $n, action => 'create', %f]);
+    push @bad, "$what: " . $res->code . ' ' . (error_text($res) // 'no .error')
+        unless $res->code == 400 && defined error_text($res)
+            && !cron_id($f{slug});
+}
+ok(!@bad, 'bad input to create: 400, .error, nothing created') or diag join "\n", @bad;
+$res = mpost([nonce => $n, action => 'create', slug => 'mgr-kept"<b>',
+              name => '"><script>alert(1)</script>', max_runtime => 'x']);
+my $tt = tree($res);
+my $kept = $tt->look_down(_tag => 'form', id => 'create');
+ok($res->code == 400 && $kept
+   && ($kept->look_down(_tag => 'input', name => 'slug')->attr('value') // '')
+      eq 'mgr-kept"<b>'
+   && ($kept->look_down(_tag => 'input', name => 'name')->attr('value') // '')
+      eq '"><script>alert(1)</script>',
+   'a refused form is shown again with what was sent, escaped')
+    or diag $res->status_line;
+$tt->delete;
+
+$n = fresh_nonce(query => "?cron=$new", form => 'rename');
+$res = mpost([nonce => $n, action => 'rename', cron => $new,
+              name => 'Renamed ✓']);
+ok($res->code == 303 && name_of($new) eq 'Renamed ✓'
+   && ($res->header('Location') // '') =~ /\?cron=\Q$new\E&done=rename$/,
+   'rename: 303, the new name stored') or diag $res->status_line;
+$res = mpost([nonce => $n, action => 'rename', cron => $new, name => '']);
+ok($res->code == 400 && defined error_text($res) && name_of($new) eq 'Renamed ✓',
+   'rename to nothing: 400, .error, the name kept');
+
+my $until = $now + 2 * 86400;
+my $local = substr(iso_z($until), 0, 16);        # YYYY-MM-DDTHH:MM
+$res = mpost([nonce => $n, action => 'switch-off', cron => $new,
+              reason => 'disk full', until => $local]);
+$row = cron_row($new) || {};
+ok($res->code == 303 && $row->{active} == 0
+   && ($row->{off_reason} // '') eq 'disk full'
+   && ts_epoch($row->{off_until}) == POSIX::floor($until / 60) * 60,
+   'switch-off with a datetime-local until: off, the reason, until in UTC')
+    or diag explain [$res->status_line, $row];
+my $api = decode_body(req(GET => '/api/mgr-new/can-start', key => KEY_CLEAR)) || {};
+ok(!$api->{canStart} && ($api->{reason} // '') eq 'disk full'
+   && ($api->{until} // '') eq iso_z(POSIX::floor($until / 60) * 60),
+   'the API refuses it with that reason and until') or diag explain $api;
+$res = mpost([nonce => $n, action => 'switch-off', cron => $new,
+              reason => 'later', until => iso_z($until + 17)]);
+$row = cron_row($new) || {};
+ok($res->code == 303 && ts_epoch($row->{off_until}) == $until + 17
+   && $row->{off_reason} eq 'later',
+   'switch-off with an ISO 8601 until in Z: stored to the second')
+    or diag explain $row;
+@bad = ();
+for my $case (['', 'in a week'], ['past', iso_z($now - 3600)],
+              ['no reason', ''], ['a date that is not', '2031-02-30T10:00']) {
+    my ($reason, $u) = $case->[0] eq 'no reason' ? ('', '') : ('x', $case->[1]);
+    $res = mpost([nonce => $n, action => 'switch-off', cron => $new,
+                  reason => $reason, until => $u]);
+    my $after = cron_row($new) || {};
+    push @bad, "$case->[0] $u: " . $res->code
+        unless $res->code == 400 && defined error_text($res)
+            && $after->{off_reason} eq 'later';
+}
+ok(!@bad, 'switch-off with a bad until, one past, or no reason: 400, '
+          . '.error, unchanged') or diag join "\n", @bad;
+$res = mpost([nonce => $n, action => 'switch-on', cron => $new]);
+$row = cron_row($new) || {};
+ok($res->code == 303 && $row->{active} == 1 && !defined $row->{off_reason}
+   && !defined $row->{off_until},
+   'switch-on: on, reason and until cleared') or diag explain $row;
+$res = mpost([nonce => $n, action => 'policy', cron => $new,
+              concurrency => 'allow', max_runtime => '']);
+$row = cron_row($new) || {};
+ok($res->code == 303 && $row->{concurrency} eq 'allow'
+   && !defined $row->{max_runtime}, 'policy: allow, no max runtime')
+    or diag explain $row;
+$res = mpost([nonce => $n, action => 'policy', cron => $new,
+              concurrency => 'forbid', max_runtime => '90']);
+$row = cron_row($new) || {};
+ok($res->code == 303 && $row->{concurrency} eq 'forbid'
+   && ($row->{max_runtime} // 0) == 90, 'policy: forbid, 90 s')
+    or diag explain $row;
+$res = mpost([nonce => $n, action => 'policy', cron => $new,
+              concurrency => 'maybe', max_runtime => '5']);
+$row = cron_row($new) || {};
+ok($res->code == 400 && defined error_text($res)
+   && $row->{concurrency} eq 'forbid' && $row->{max_runtime} == 90,
+   'policy with a bad concurrency: 400, unchanged');
+$res = mpost([nonce => $n, action => 'rename', cron => 999999999999,
+              name => 'ghost']);
+is($res->code, 404, 'a change to a cron that does not exist: 404');
+$res = mpost([nonce => $n, action => 'explode', cron => $new]);
+is($res->code, 400, 'an unknown action: 400');
+$res = mpost([nonce => $n, action => 'rename', cron => $new, name => 'a',
+              name => 'b']);
+ok($res->code == 400 && name_of($new) eq 'Renamed ✓',
+   'a field given twice: 400, unchanged');
+$res = mpost([], body => form_body(nonce => $n, action => 'rename', cron => $new,
+                                   name => 'multipart'),
+             ctype => 'multipart/form-data; boundary=x');
+ok($res->code == 415 && name_of($new) eq 'Renamed ✓',
+   'another content type: 415, unchanged') or diag $res->status_line;
+$res = mget("?action=switch-off&cron=$new&reason=x&nonce=$n");
+ok($res->code == 200 && (cron_row($new) || {})->{active} == 1,
+   'the same fields in a GET change nothing');
+
+# --------------------------------------------------------------- CSRF (13)
+
+sub unchanged_after {
+    my ($res, $what) = @_;
+    my $ok = $res->code == 403 && name_of($new) eq 'Renamed ✓'
+             && (cron_row($new) || {})->{active} == 1;
+    ok($ok, "$what: 403, nothing changed")
+        or diag $res->status_line . ' name ' . (name_of($new) // 'undef');
+}
+my @rename = (action => 'rename', cron => $new, name => 'csrf');
+$n = fresh_nonce();
+unchanged_after(mpost([@rename]), 'no nonce');
+unchanged_after(mpost([nonce => '', @rename]), 'an empty nonce');
+my ($ts, $mac) = $n =~ /^(\d+)-([0-9a-f]{64})$/;
+(my $flipped = $mac) =~ s/^(.)/$1 eq 'a' ? 'b' : 'a'/e;
+unchanged_after(mpost([nonce => "$ts-$flipped", @rename]), 'a forged nonce');
+unchanged_after(mpost([nonce => ($ts - 7200) . "-$mac", @rename]),
+                'a stale nonce (two hours old, its MAC copied)');
+unchanged_after(mpost([nonce => fresh_nonce(user => 'auditor'), @rename]),
+                "another user's nonce");
+unchanged_after(mpost([nonce => $n, @rename], path => "$M/elsewhere"),
+                "a nonce of another page (path)");
+unchanged_after(mpost([nonce => $n, @rename], origin => 'http://evil.example'),
+                'a valid nonce from another origin');
+my $u = URI->new(origin());
+unchanged_after(mpost([nonce => $n, @rename],
+                      origin => 'http://' . $u->host . ':' . ($u->port + 1)),
+                'an origin on another port');
+unchanged_after(mpost([nonce => $n, @rename], origin => 'null'),
+                'Origin: null');
+unchanged_after(mpost([nonce => $n, @rename], origin => undef),
+                'neither Origin nor Referer');
+unchanged_after(mpost([nonce => $n, @rename], origin => undef,
+                      referer => 'http://evil.example/charon-manager'),
+                'no Origin, a Referer from another site');
+$res = mpost([nonce => $n, @rename], origin => undef,
+             referer => origin() . "$M?cron=$new");
+ok($res->code == 303 && name_of($new) eq 'csrf',
+   'no Origin, a Referer of this page: accepted') or diag $res->status_line;
+ok((error_text(mpost([@rename])) // '') =~ /nonce/,
+   'the 403 page says why') ;
+
+# ------------------------------------------------------------ escaping (6)
+
+my %H = (slug => '<script>alert(1)</script>',
+         name => '"><img src=x onerror=alert(2)>',
+         reason => "<svg onload=alert(3)>'\"",
+         msg => q{<script>alert(4)</script>' onmouseover='alert(5)},
+         key => '<b>key</b>', addr => '"><i>');
+purge_cron($H{slug});
+my $h = seed_cron($H{slug}, 0, $H{name});
+set_cron($h, off_reason => $H{reason}, off_until => $now + 3600);
+my $he = insert_execution($h, started_at => $now - 100, api_key => $H{key},
+                          remote_addr => $H{addr});
+insert_message($he, 'error', $H{msg});
+$res = mget('?slug=' . URI::Escape::uri_escape('<script>'));
+my ($hr) = cron_rows($res);
+my $hrow = $hr->{ $H{slug} } || {};
+ok(($hrow->{name} // '') eq $H{name} && index($hrow->{state} // '', $H{reason}) > 0,
+   'hostile slug, name and reason: read back as text, data-slug intact')
+    or diag explain $hrow;
+my $raw = $res->content;
+ok(index($raw, '&lt;script&gt;alert(1)&lt;/script&gt;') >= 0
+   && index($raw, '<script') < 0 && index($raw, '<img') < 0
+   && index($raw, '<svg onload') < 0,
+   'the list has them escaped, raw nowhere');
+$res = mget("?cron=$h");
+$raw = $res->content;
+my ($hx) = exec_rows($res);
+ok(($hx->[0]{msgs}[0][1] // '') =~ /\Q$H{msg}\E/
+   && index($hx->[0]{text}, $H{key}) >= 0 && index($hx->[0]{text}, $H{addr}) >= 0,
+   'the cron page: message, key and address read back as text')
+    or diag explain $hx;
+ok(index($raw, '<script') < 0 && index($raw, '<b>key') < 0
+   && index($raw, '"><i>') < 0 && index($raw, "onmouseover='") < 0
+   && index($raw, '&lt;script&gt;alert(4)&lt;/script&gt;&#39; onmouseover=&#39;') >= 0,
+   'the cron page has them escaped, raw nowhere');
+ok(index($raw, 'value="' . "&lt;svg onload=alert(3)&gt;&#39;&quot;" . '"') >= 0,
+   'in an attribute (the reason in its form field): quotes escaped too');
+
+# 503 when the database cannot be opened
+# (the main server's <Location> and its Basic auth apply there too)
+$res = mget('', vhost => 'charon_vhost_manager_nodb');
+ok($res->code == 503 && ($res->header('Retry-After') // '') =~ /^\d+$/
+   && ($res->header('Content-Type') // '') =~ m{^text/html},
+   'no database: 503 with Retry-After, an HTML page') or diag $res->status_line;
+
+safe_ok();
+no_leak_ok();
