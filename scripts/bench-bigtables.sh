@@ -11,7 +11,7 @@
 #              messages each, loaded side by side within a time budget,
 #              then 4 s per figure: 4 to 5 minutes in all (see "Load" for
 #              what happens when the machine is too slow for that)
-#   --quick    (or QUICK=1) 50,000 executions and 250,000 messages, 2 s
+#   --quick    (or QUICK=1) 50,000 executions and 250,000 messages, 1 s
 #              per figure: about a minute
 #   --explain  also print the plans (EXPLAIN ANALYZE and the generic plan
 #              on PostgreSQL, EXPLAIN QUERY PLAN on SQLite, EXPLAIN on
@@ -125,7 +125,7 @@
 #   CHARON_BIGT_EXECUTIONS   10000000 [50000]
 #   CHARON_BIGT_MESSAGES     50000000 [250000] (a multiple of the above)
 #   CHARON_BIGT_CRONS        1000
-#   CHARON_BIGT_SECONDS      4 [2]    seconds per figure
+#   CHARON_BIGT_SECONDS      4 [1]    seconds per figure
 #   CHARON_BIGT_WARMUP       2 [1]    seconds of `start` before measuring
 #   CHARON_BIGT_CONCURRENCY  8        wrk connections
 #   CHARON_BIGT_ROUNDS       1        rounds of (empty, big) per endpoint,
@@ -245,7 +245,7 @@ done
 [ "${named[*]}" = mysql ] && with_mysql=1
 
 if [ "$quick" = 1 ]; then
-    d_n=50000 d_m=250000 d_secs=2 d_warm=1 d_budget=60 d_mybudget=120
+    d_n=50000 d_m=250000 d_secs=1 d_warm=1 d_budget=60 d_mybudget=120
 else
     d_n=10000000 d_m=50000000 d_secs=4 d_warm=2 d_budget=190 d_mybudget=900
 fi
