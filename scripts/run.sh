@@ -52,6 +52,13 @@ if [ ! -s "$run/api-key" ]; then
     (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$run/api-key")
 fi
 key=$(cat "$run/api-key")
+# The manager page's password (user 'operator'), made once like the key.
+if [ ! -s "$run/manager-password" ] || [ ! -s "$run/manager.htpasswd" ]; then
+    (umask 077; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$run/manager-password")
+    htpasswd -cbB "$run/manager.htpasswd" operator "$(cat "$run/manager-password")" 2>/dev/null
+    chmod 644 "$run/manager.htpasswd"
+fi
+manager_password=$(cat "$run/manager-password")
 
 cat > "$run/httpd.conf" <<CONF
 # Written by scripts/run.sh for 'make run'; not for production.
@@ -66,6 +73,10 @@ $user_lines
 
 LoadModule mpm_event_module  $mods/mod_mpm_event.so
 LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule authz_user_module $mods/mod_authz_user.so
+LoadModule authn_core_module $mods/mod_authn_core.so
+LoadModule authn_file_module $mods/mod_authn_file.so
+LoadModule auth_basic_module $mods/mod_auth_basic.so
 LoadModule dbd_module        $mods/mod_dbd.so
 LoadModule charon_module     "$top/.libs/mod_charon.so"
 
@@ -76,6 +87,25 @@ DBDParams "$db"
     SetHandler charon
     Require all granted
     CharonApiKey demo "$key"
+</Location>
+
+# The operator's view (docs/MANAGER.md, docs/METRICS.md).  The server
+# listens on 127.0.0.1 only; in production, restrict these too.
+<Location "/charon-manager">
+    SetHandler charon-manager
+    AuthType Basic
+    AuthName "Charon manager (make run)"
+    AuthBasicProvider file
+    AuthUserFile "$run/manager.htpasswd"
+    Require user operator
+</Location>
+<Location "/charon-metrics">
+    SetHandler charon-metrics
+    Require all granted
+</Location>
+<Location "/charon-health">
+    SetHandler charon-health
+    Require all granted
 </Location>
 CONF
 
@@ -100,6 +130,10 @@ first answer again, and creates nothing:
 Switch a cron off for an hour, with a reason; one run at a time:
   sqlite3 $db "UPDATE charon_cron SET active = 0, off_reason = 'migration', off_until = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour') WHERE slug = 'nightly-backup'"
   sqlite3 $db "UPDATE charon_cron SET active = 1, concurrency = 'forbid' WHERE slug = 'nightly-backup'"
+The operator's view:
+  http://127.0.0.1:$port/charon-manager   (user operator, password $manager_password)
+  curl -s http://127.0.0.1:$port/charon-metrics
+  curl -s 'http://127.0.0.1:$port/charon-health?crons'
 Database: $db  (sqlite3 $db 'SELECT * FROM charon_execution')
 Serving in the foreground; Ctrl-C stops.
 
