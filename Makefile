@@ -7,6 +7,9 @@
 #                   test, then Apache::Test on SQLite, PostgreSQL, MariaDB,
 #                   then one fault run on each, then a smoke run of the
 #                   benchmark on SQLite (it runs and prints a whole table)
+#   make            also builds build/charon-run, the cron wrapper (tools/)
+#   make install    also installs charon-run and its man page under PREFIX
+#                   (/usr/local)
 #   make unit       the C unit tests alone
 #   make upgrade-test  sql/upgrade/1-to-2/*.sql on a schema-1 database with
 #                   data, against a fresh sql/*.sql, on SQLite, PostgreSQL,
@@ -38,9 +41,9 @@ LIBS     = -ljson-c -lcrypto
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit upgrade-test test test-mysql-plain run bench bench-bigtables deps browser-deps clean
+.PHONY: all install unit upgrade-test test test-mysql-plain run bench bench-bigtables deps browser-deps charon-run clean
 
-all: .libs/mod_charon.so
+all: .libs/mod_charon.so build/charon-run
 
 .libs/mod_charon.so: $(SOURCES) $(HEADERS) Makefile
 	$(APXS) -c -n charon -o mod_charon.la $(addprefix -Wc$(comma),$(WARN)) \
@@ -50,6 +53,28 @@ comma := ,
 
 install: all
 	$(APXS) -i -n charon mod_charon.la
+	install -D -m 0755 build/charon-run $(DESTDIR)$(PREFIX)/bin/charon-run
+	install -D -m 0644 tools/charon-run.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man1/charon-run.1
+
+# ---- charon-run: the cron wrapper (tools/, docs/CHARON-RUN.md) ---------
+PREFIX     ?= /usr/local
+CR_SOURCES  = tools/charon-run.c tools/charon_run_job.c tools/charon_run_api.c \
+              tools/charon_run_config.c tools/charon_run_text.c \
+              tools/charon_run_output.c
+CR_HEADERS  = tools/charon_run.h
+
+build/charon-run: $(CR_SOURCES) $(CR_HEADERS)
+	@mkdir -p build
+	$(CC) $(WARN) -O2 -Itools $(CR_SOURCES) -lcurl -o $@
+
+build/test_charon_run: tests/charon-run/test_output.c tools/charon_run_text.c \
+                       tools/charon_run_output.c $(CR_HEADERS)
+	@mkdir -p build
+	$(CC) $(WARN) -g -Itools tests/charon-run/test_output.c \
+		tools/charon_run_text.c tools/charon_run_output.c -o $@
+
+charon-run: build/charon-run
 
 UNIT_SOURCES = $(wildcard tests/unit/*.c)
 UNIT_HEADERS = $(wildcard tests/unit/*.h)
@@ -60,8 +85,9 @@ build/test_core: $(UNIT_SOURCES) $(UNIT_HEADERS) src/charon_core.c \
 	$(CC) $(WARN) -g $(APR_CFLAGS) -Isrc $(UNIT_SOURCES) \
 		src/charon_core.c src/charon_settings.c $(APR_LIBS) $(LIBS) -o $@
 
-unit: build/test_core
+unit: build/test_core build/test_charon_run
 	./build/test_core
+	./build/test_charon_run
 
 upgrade-test: deps
 	./scripts/upgrade-test.sh
