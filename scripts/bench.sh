@@ -14,9 +14,9 @@
 #              after it (the others: make bench-bigtables, or
 #              CHARON_BENCH_BIGTABLES=all, after everything else): under
 #              10 minutes on 2 cores
-#   --quick    (or QUICK=1) 1 s per figure (2 s for those with a
-#              reference), soaks of 20,000 and 5,000 requests: about
-#              2 minutes; big tables in their quick mode
+#   --quick    (or QUICK=1) 1 s per figure (2 s for pgbench's), soaks of
+#              10,000 and 5,000 requests, big tables in their quick mode:
+#              under 2 minutes
 #   --smoke    what `make test` runs: 1 s per figure, references too, a
 #              5,000-request soak, SQLite unless databases are named, big
 #              tables not measured: about 30 s
@@ -103,7 +103,7 @@ while [ $# -gt 0 ]; do
 done
 case $mode in
     full)  SECS=2; SOAK=1000000; SOAK_OTHER=50000 ;;
-    quick) SECS=1; SOAK=20000;   SOAK_OTHER=5000 ;;
+    quick) SECS=1; SOAK=10000;   SOAK_OTHER=5000 ;;
     smoke) SECS=1; SOAK=5000;    SOAK_OTHER=5000 ;;
 esac
 if [ ${#dbs[@]} -eq 0 ]; then
@@ -617,7 +617,7 @@ latency_row() {
 # Rounds of at least 2 s: pgbench needs about 0.5 s here to open 32
 # connections, which it leaves out of its tps but not out of -T.
 if [ "$SECS" -ge 2 ]; then ROUNDS=2 RSECS=$((SECS / 2 > 2 ? SECS / 2 : 2)); else ROUNDS=1 RSECS=2; fi
-[ "$mode" = smoke ] && RSECS=$SECS
+[ "$mode" = full ] || RSECS=$SECS     # quick and smoke: 1 s (wrk needs no ramp)
 PG_RSECS=$((RSECS > 2 ? RSECS : 2))     # pgbench's rounds, and the module's beside them
 declare -A ACC_M=() ACC_R=()
 # shellcheck disable=SC2178   # namerefs to the arrays above
