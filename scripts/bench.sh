@@ -16,7 +16,7 @@
 #              10 minutes on 2 cores
 #   --quick    (or QUICK=1) 1 s per figure (2 s for pgbench's), soaks of
 #              10,000 and 5,000 requests, big tables in their quick mode:
-#              under 2 minutes
+#              about 2 minutes (127 s here with the machine busy)
 #   --smoke    what `make test` runs: 1 s per figure, references too, a
 #              5,000-request soak, SQLite unless databases are named, big
 #              tables not measured: about 30 s
