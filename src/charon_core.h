@@ -11,6 +11,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <apr_time.h>
 
 #define CHARON_DIGEST_LEN 32          /* SHA-256 */
 #define CHARON_MIN_KEY_LEN 16         /* clear keys shorter than this are refused */
@@ -175,6 +176,21 @@ const char *charon_json_end(apr_pool_t *p, apr_int64_t id,
 const char *charon_parse_duration(apr_pool_t *p, const char *s,
                                   apr_int64_t min, apr_int64_t max,
                                   apr_int64_t *secs);
+
+/* ---- the manager page's fields (charon_settings.c) --------------------- */
+
+/* NULL when slug may name a cron, or the sentence saying why not.  The API
+ * finds a cron by the slug in its URL, {mount}{slug}/can-start: so a slug
+ * is what one path segment can carry (httpd refuses %2F and %00 in a path
+ * and resolves "." and ".." away); 1 to 255 bytes (VARBINARY(255) on
+ * MySQL) of valid UTF-8 (the API compares nothing else), no control
+ * characters. */
+const char *charon_slug_check(const char *slug);
+
+/* "YYYY-MM-DDTHH:MM[:SS[.fff]]" (what <input type=datetime-local> sends,
+ * taken as UTC), or the same with "Z" or "+HH:MM"/"-HH:MM"; a space may
+ * stand for the T.  NULL and *t, or the sentence saying why not. */
+const char *charon_parse_until(const char *s, apr_time_t *t);
 
 typedef struct {
     int enabled;                /* 0: nothing is ever purged */

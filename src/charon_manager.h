@@ -24,7 +24,6 @@
 #define MGR_MESSAGE_COUNT_CAP 10000 /* "N more" is counted up to this */
 #define MGR_MAX_PAGE        1000000 /* page=N: far past any real list */
 #define MGR_MAX_BODY        32768   /* a POST's form, bytes */
-#define MGR_SLUG_MAX_BYTES  255     /* VARBINARY(255) on MySQL */
 #define MGR_NAME_MAX_CHARS  255
 #define MGR_REASON_MAX_CHARS 1000
 
@@ -119,8 +118,6 @@ int mgr_get(request_rec *r, apr_table_t *query);
 /* ---- charon_manager_post.c -------------------------------------------- */
 
 int mgr_post(request_rec *r);
-/* NULL when slug may name a cron (as the API can address it), else why. */
-const char *mgr_slug_check(apr_pool_t *p, const char *slug);
 
 /* ---- charon_manager_sql.c --------------------------------------------- */
 

@@ -87,39 +87,6 @@ static int has_control(const char *s)
     return 0;
 }
 
-/* The API finds a cron by the slug in its URL, {mount}{slug}/can-start:
- * so a slug is what one path segment can carry.  httpd refuses %2F and
- * %00 in a path, and resolves "." and ".." segments away; the schemas hold
- * 255 (bytes, on MySQL); the API compares valid UTF-8 only.  Control
- * characters could be sent percent-encoded, but no operator means one. */
-const char *mgr_slug_check(apr_pool_t *p, const char *slug)
-{
-    apr_size_t len = strlen(slug);
-
-    (void)p;
-    if (len == 0) {
-        return "The slug is required.";
-    }
-    if (len > MGR_SLUG_MAX_BYTES) {
-        return "The slug is longer than 255 bytes.";
-    }
-    if (!charon_utf8_valid(slug, len)) {
-        return "The slug is not valid UTF-8.";
-    }
-    if (strchr(slug, '/')) {
-        return "A slug cannot contain \"/\": the API's URLs could not "
-               "name the cron.";
-    }
-    if (has_control(slug)) {
-        return "A slug cannot contain control characters.";
-    }
-    if (!strcmp(slug, ".") || !strcmp(slug, "..")) {
-        return "A slug cannot be \".\" or \"..\": the API's URLs could not "
-               "name the cron.";
-    }
-    return NULL;
-}
-
 static const char *text_check(const char *what, const char *s,
                               apr_size_t max, apr_pool_t *p)
 {
@@ -162,77 +129,6 @@ static const char *max_runtime_check(apr_pool_t *p, const char *s,
                            "none.", NULL);
     }
     *out = apr_psprintf(p, "%" APR_INT64_T_FMT, secs);
-    return NULL;
-}
-
-static int two_digits(const char *s, int *v)
-{
-    if (!apr_isdigit(s[0]) || !apr_isdigit(s[1])) {
-        return 0;
-    }
-    *v = (s[0] - '0') * 10 + (s[1] - '0');
-    return 1;
-}
-
-/* "YYYY-MM-DDTHH:MM[:SS[.fff]]" (what <input type=datetime-local> sends,
- * taken as UTC), or the same with "Z" or "+HH:MM"/"-HH:MM"; a space may
- * stand for the T.  NULL and *t, or why not. */
-static const char *parse_until(const char *s, apr_time_t *t)
-{
-    static const char *const bad = "The end of the switch-off must look "
-        "like 2026-12-31T23:59 (UTC), or 2026-12-31T23:59:00Z.";
-    apr_time_exp_t x, back;
-    int year, c2, mon, day, hour, min, sec = 0, off = 0, oh, om;
-
-    memset(&x, 0, sizeof(x));
-    if (strlen(s) < 16 || !two_digits(s, &year) || !two_digits(s + 2, &c2)
-        || s[4] != '-' || !two_digits(s + 5, &mon) || s[7] != '-'
-        || !two_digits(s + 8, &day) || (s[10] != 'T' && s[10] != 't'
-                                        && s[10] != ' ')
-        || !two_digits(s + 11, &hour) || s[13] != ':'
-        || !two_digits(s + 14, &min)) {
-        return bad;
-    }
-    year = year * 100 + c2;
-    s += 16;
-    if (*s == ':') {
-        if (!two_digits(s + 1, &sec)) {
-            return bad;
-        }
-        s += 3;
-        if (*s == '.') {                   /* a fraction: to the second */
-            for (s++; apr_isdigit(*s); s++) {
-            }
-        }
-    }
-    if (*s == 'Z' || *s == 'z') {
-        s++;
-    }
-    else if (*s == '+' || *s == '-') {
-        if (!two_digits(s + 1, &oh) || s[3] != ':' || !two_digits(s + 4, &om)
-            || oh > 23 || om > 59) {
-            return bad;
-        }
-        off = (*s == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-        s += 6;
-    }
-    if (*s || year < 1970 || mon < 1 || mon > 12 || day < 1 || hour > 23
-        || min > 59 || sec > 59) {
-        return bad;
-    }
-    x.tm_year = year - 1900;
-    x.tm_mon = mon - 1;
-    x.tm_mday = day;
-    x.tm_hour = hour;
-    x.tm_min = min;
-    x.tm_sec = sec;
-    /* The round trip refuses what the calendar has not (February 30). */
-    if (apr_time_exp_gmt_get(t, &x) != APR_SUCCESS
-        || apr_time_exp_gmt(&back, *t) != APR_SUCCESS
-        || back.tm_mday != day || back.tm_mon != mon - 1) {
-        return "The end of the switch-off is not a date of the calendar.";
-    }
-    *t -= apr_time_from_sec(off);
     return NULL;
 }
 
@@ -326,7 +222,7 @@ static int do_create(post_t *ps)
     int nrows = 0, attempt;
 
     conc = conc ? conc : "allow";
-    if ((why = mgr_slug_check(r->pool, slug)) != NULL
+    if ((why = charon_slug_check(slug)) != NULL
         || (why = text_check("name", name, MGR_NAME_MAX_CHARS, r->pool))
         || (why = concurrency_check(conc)) != NULL
         || (why = max_runtime_check(r->pool, FIELD(ps, "max_runtime"), &max))) {
@@ -426,7 +322,7 @@ static int do_switch_off(post_t *ps)
     charon_db *db;
 
     if ((why = text_check("reason", reason, MGR_REASON_MAX_CHARS, r->pool))
-        || (*until && (why = parse_until(until, &t)) != NULL)) {
+        || (*until && (why = charon_parse_until(until, &t)) != NULL)) {
         return reshow(ps, HTTP_BAD_REQUEST, why);
     }
     if (*until && t <= apr_time_now()) {

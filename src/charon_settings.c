@@ -1,8 +1,9 @@
 /*
  * charon_settings.c: run-control settings that need no httpd.
  *
- * Durations, the words of CharonRetention, Idempotency-Key values and the
- * fingerprint of a request that such a key is bound to.  See
+ * Durations, the words of CharonRetention, Idempotency-Key values, the
+ * fingerprint of a request that such a key is bound to, and the manager
+ * page's slug and switch-off end.  See
  * charon_core.h for the interface.  Only APR is used here (and SHA-256
  * through charon_sha256), so this file is unit-tested without a server.
  */
@@ -10,7 +11,9 @@
 
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 
 /* ===================================================================== */
 /* durations                                                              */
@@ -285,4 +288,103 @@ const char *charon_request_fingerprint(apr_pool_t *p, charon_verb_e verb,
     }
     hex[2 * CHARON_DIGEST_LEN] = '\0';
     return hex;
+}
+
+/* ---- the manager page's fields ----------------------------------------- */
+
+const char *charon_slug_check(const char *slug)
+{
+    apr_size_t len = strlen(slug), i;
+
+    if (len == 0) {
+        return "The slug is required.";
+    }
+    if (len > 255) {
+        return "The slug is longer than 255 bytes.";
+    }
+    if (!charon_utf8_valid(slug, len)) {
+        return "The slug is not valid UTF-8.";
+    }
+    if (strchr(slug, '/')) {
+        return "A slug cannot contain \"/\": the API's URLs could not "
+               "name the cron.";
+    }
+    for (i = 0; i < len; i++) {
+        if ((unsigned char)slug[i] < 0x20 || slug[i] == 0x7F) {
+            return "A slug cannot contain control characters.";
+        }
+    }
+    if (!strcmp(slug, ".") || !strcmp(slug, "..")) {
+        return "A slug cannot be \".\" or \"..\": the API's URLs could not "
+               "name the cron.";
+    }
+    return NULL;
+}
+
+static int two_digits(const char *s, int *v)
+{
+    if (!apr_isdigit(s[0]) || !apr_isdigit(s[1])) {
+        return 0;
+    }
+    *v = (s[0] - '0') * 10 + (s[1] - '0');
+    return 1;
+}
+
+const char *charon_parse_until(const char *s, apr_time_t *t)
+{
+    static const char *const bad = "The end of the switch-off must look "
+        "like 2026-12-31T23:59 (UTC), or 2026-12-31T23:59:00Z.";
+    apr_time_exp_t x, back;
+    int year, c2, mon, day, hour, min, sec = 0, off = 0, oh, om;
+
+    memset(&x, 0, sizeof(x));
+    if (strlen(s) < 16 || !two_digits(s, &year) || !two_digits(s + 2, &c2)
+        || s[4] != '-' || !two_digits(s + 5, &mon) || s[7] != '-'
+        || !two_digits(s + 8, &day) || (s[10] != 'T' && s[10] != 't'
+                                        && s[10] != ' ')
+        || !two_digits(s + 11, &hour) || s[13] != ':'
+        || !two_digits(s + 14, &min)) {
+        return bad;
+    }
+    year = year * 100 + c2;
+    s += 16;
+    if (*s == ':') {
+        if (!two_digits(s + 1, &sec)) {
+            return bad;
+        }
+        s += 3;
+        if (*s == '.') {                   /* a fraction: to the second */
+            for (s++; apr_isdigit(*s); s++) {
+            }
+        }
+    }
+    if (*s == 'Z' || *s == 'z') {
+        s++;
+    }
+    else if (*s == '+' || *s == '-') {
+        if (!two_digits(s + 1, &oh) || s[3] != ':' || !two_digits(s + 4, &om)
+            || oh > 23 || om > 59) {
+            return bad;
+        }
+        off = (*s == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+        s += 6;
+    }
+    if (*s || year < 1970 || mon < 1 || mon > 12 || day < 1 || hour > 23
+        || min > 59 || sec > 59) {
+        return bad;
+    }
+    x.tm_year = year - 1900;
+    x.tm_mon = mon - 1;
+    x.tm_mday = day;
+    x.tm_hour = hour;
+    x.tm_min = min;
+    x.tm_sec = sec;
+    /* The round trip refuses what the calendar has not (February 30). */
+    if (apr_time_exp_gmt_get(t, &x) != APR_SUCCESS
+        || apr_time_exp_gmt(&back, *t) != APR_SUCCESS
+        || back.tm_mday != day || back.tm_mon != mon - 1) {
+        return "The end of the switch-off is not a date of the calendar.";
+    }
+    *t -= apr_time_from_sec(off);
+    return NULL;
 }

@@ -1,7 +1,7 @@
 /*
- * test_settings.c: run-control settings (src/charon_settings.c):
- * durations, CharonRetention, Idempotency-Key values and request
- * fingerprints.
+ * test_settings.c: src/charon_settings.c: durations, CharonRetention,
+ * Idempotency-Key values and request fingerprints (run control), and the
+ * manager page's slug and switch-off end.
  */
 #include "test.h"
 
@@ -451,6 +451,109 @@ static void test_fingerprint(void)
     }
 }
 
+/* ---- the manager page's slug and switch-off end ------------------------ */
+
+static void slug_ok(const char *slug, const char *file, int line)
+{
+    const char *why = charon_slug_check(slug);
+
+    check_(why == NULL, file, line, "charon_slug_check", "slug %s refused: %s",
+           bytes(slug, strlen(slug)), show(why));
+}
+
+static void slug_bad(const char *slug, const char *expect, const char *file,
+                     int line)
+{
+    const char *why = charon_slug_check(slug);
+
+    check_(why != NULL && strstr(why, expect) != NULL, file, line,
+           "charon_slug_check", "slug %s: got %s, expected a sentence with %s",
+           bytes(slug, strlen(slug)), show(why), expect);
+}
+
+static void test_slugs(void)
+{
+    char long_ok[256], long_bad[257];
+
+    memset(long_ok, 'a', 255);
+    long_ok[255] = '\0';
+    memset(long_bad, 'a', 256);
+    long_bad[256] = '\0';
+    slug_ok("nightly-backup", HERE);
+    slug_ok("a", HERE);
+    slug_ok("r\xC3\xA9sum\xC3\xA9 \xE2\x98\x80", HERE);     /* UTF-8 */
+    slug_ok("<img src=x onerror=alert(1)>", HERE);  /* escaped where shown */
+    slug_bad("<script>alert(1)</script>", "\"/\"", HERE);
+    slug_ok("...", HERE);
+    slug_ok(long_ok, HERE);
+    slug_bad("", "required", HERE);
+    slug_bad(long_bad, "255 bytes", HERE);
+    slug_bad("a/b", "\"/\"", HERE);
+    slug_bad("/", "\"/\"", HERE);
+    slug_bad(".", "\".\"", HERE);
+    slug_bad("..", "\".\"", HERE);
+    slug_bad("a\nb", "control", HERE);
+    slug_bad("tab\there", "control", HERE);
+    slug_bad("del\x7F", "control", HERE);
+    slug_bad("\xC3\x28", "UTF-8", HERE);            /* a broken sequence */
+    slug_bad("\xED\xA0\x80", "UTF-8", HERE);        /* a surrogate */
+    slug_bad("\xC0\xAF", "UTF-8", HERE);             /* overlong "/" */
+}
+
+static void until_ok(const char *s, apr_int64_t unix_secs, const char *file,
+                     int line)
+{
+    apr_time_t t = 0;
+    const char *why = charon_parse_until(s, &t);
+
+    check_(why == NULL && t == apr_time_from_sec(unix_secs), file, line,
+           "charon_parse_until", "%s: got %s, %" APR_INT64_T_FMT
+           ", expected %" APR_INT64_T_FMT, s, show(why),
+           (apr_int64_t)apr_time_sec(t), unix_secs);
+}
+
+static void until_bad(const char *s, const char *file, int line)
+{
+    apr_time_t t = 0;
+    const char *why = charon_parse_until(s, &t);
+
+    check_(why != NULL, file, line, "charon_parse_until",
+           "%s was accepted", s);
+}
+
+static void test_until(void)
+{
+    /* 2026-12-31T23:59:00Z is 1798761540. */
+    until_ok("2026-12-31T23:59", 1798761540, HERE);      /* datetime-local */
+    until_ok("2026-12-31 23:59", 1798761540, HERE);
+    until_ok("2026-12-31t23:59", 1798761540, HERE);
+    until_ok("2026-12-31T23:59:00Z", 1798761540, HERE);
+    until_ok("2026-12-31T23:59:00z", 1798761540, HERE);
+    until_ok("2026-12-31T23:59:00.999Z", 1798761540, HERE); /* to the s */
+    until_ok("2026-12-31T23:59:30", 1798761570, HERE);
+    until_ok("2027-01-01T01:59+02:00", 1798761540, HERE);
+    until_ok("2026-12-31T20:29:00-03:30", 1798761540, HERE);
+    until_ok("2028-02-29T00:00Z", 1835395200, HERE);       /* a leap day */
+    until_ok("1970-01-01T00:00Z", 0, HERE);
+    until_bad("", HERE);
+    until_bad("tomorrow", HERE);
+    until_bad("2026-12-31", HERE);                         /* no time */
+    until_bad("2026-12-31T23", HERE);
+    until_bad("2026-12-31T24:00", HERE);
+    until_bad("2026-12-31T23:60", HERE);
+    until_bad("2026-12-31T23:59:60Z", HERE);
+    until_bad("2026-13-01T00:00", HERE);
+    until_bad("2026-00-10T00:00", HERE);
+    until_bad("2026-02-30T00:00", HERE);                   /* not a date */
+    until_bad("2027-02-29T00:00", HERE);
+    until_bad("2026-12-31T23:59Zjunk", HERE);
+    until_bad("2026-12-31T23:59+2:00", HERE);
+    until_bad("2026-12-31T23:59+24:00", HERE);
+    until_bad("1969-12-31T23:59Z", HERE);
+    until_bad("2026/12/31T23:59", HERE);
+    until_bad("+026-12-31T23:59", HERE);
+}
+
 /* The one group main runs for this file. */
 void test_settings(void)
 {
@@ -458,4 +561,6 @@ void test_settings(void)
     test_retention();
     test_idempotency_key();
     test_fingerprint();
+    test_slugs();
+    test_until();
 }
