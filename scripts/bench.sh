@@ -1096,51 +1096,39 @@ wait_bg
 DB=""
 
 # Big tables: scripts/bench-bigtables.sh starts what it needs itself.
-section "big tables"
-if [ -n "$bt_pid" ]; then
-    for d in "${dbs[@]}"; do
-        [ "$d" = pgsql ] || row "big tables (10M executions, 50M messages)" "$d" "not measured here: make bench-bigtables" "-" "-" "within 1.2x" "report"
-    done
-    touch "$bt_go"
-    bt_rc=0
-    wait "$bt_pid" || bt_rc=$?
-    bt_pid=""
+# bt_collect RC: its rows into the table; a failure or no row fails the run.
+bt_collect() {
     grep '^row|' "$logdir/bigtables.txt" | tee -a "$rows" || true
-    if [ "$bt_rc" != 0 ]; then
-        fail "scripts/bench-bigtables.sh exited $bt_rc: $(tail -n 3 "$logdir/bigtables.txt" | tr '\n' ' ')"
+    if [ "$1" != 0 ]; then
+        fail "scripts/bench-bigtables.sh exited $1: $(tail -n 3 "$logdir/bigtables.txt" | tr '\n' ' ')"
     fi
     if ! grep -q '^row|' "$logdir/bigtables.txt"; then
         fail "scripts/bench-bigtables.sh printed no row"
         row "big tables" "all" "no figure" "-" "-" "within 1.2x" "ERROR"
     fi
+}
+section "big tables"
+bt_rc=0
+if [ -n "$bt_pid" ]; then
+    # PostgreSQL's, loaded beside its soak (see bt_start).
+    for d in "${dbs[@]}"; do
+        [ "$d" = pgsql ] || row "big tables (10M executions, 50M messages)" "$d" "not measured here: make bench-bigtables" "-" "-" "within 1.2x" "report"
+    done
+    touch "$bt_go"
+    wait "$bt_pid" || bt_rc=$?
+    bt_pid=""
+    bt_collect "$bt_rc"
 elif [ "$mode" = smoke ]; then
     row "big tables (10M executions, 50M messages)" "all" "not measured (--smoke)" "-" "-" "within 1.2x" "report"
 elif [ "${CHARON_BENCH_BIGTABLES:-1}" = 0 ]; then
     row "big tables (10M executions, 50M messages)" "all" "not measured (CHARON_BENCH_BIGTABLES=0)" "-" "-" "within 1.2x" "report"
 elif [ -x "$bt" ]; then
+    # CHARON_BENCH_BIGTABLES=all, or no PostgreSQL: every database named,
+    # after everything else.
     bt_args=()
     [ "$mode" = quick ] && bt_args+=(--quick)
-    # PostgreSQL's alone by default: loading 60M rows into each database
-    # takes minutes and would break the time budget.  `make
-    # bench-bigtables` (or CHARON_BENCH_BIGTABLES=all) measures the others.
-    bt_dbs=("${dbs[@]}")
-    if [ "${CHARON_BENCH_BIGTABLES:-1}" != all ] &&
-       printf '%s\n' "${dbs[@]}" | grep -qx pgsql; then
-        bt_dbs=(pgsql)
-        for d in "${dbs[@]}"; do
-            [ "$d" = pgsql ] || row "big tables (10M executions, 50M messages)" "$d" "not measured here: make bench-bigtables" "-" "-" "within 1.2x" "report"
-        done
-    fi
-    bt_rc=0
-    "$bt" "${bt_args[@]}" "${bt_dbs[@]}" >"$logdir/bigtables.txt" 2>&1 || bt_rc=$?
-    grep '^row|' "$logdir/bigtables.txt" | tee -a "$rows" || true
-    if [ "$bt_rc" != 0 ]; then
-        fail "scripts/bench-bigtables.sh exited $bt_rc: $(tail -n 3 "$logdir/bigtables.txt" | tr '\n' ' ')"
-    fi
-    if ! grep -q '^row|' "$logdir/bigtables.txt"; then
-        fail "scripts/bench-bigtables.sh printed no row"
-        row "big tables" "all" "no figure" "-" "-" "within 1.2x" "ERROR"
-    fi
+    "$bt" "${bt_args[@]}" "${dbs[@]}" >"$logdir/bigtables.txt" 2>&1 || bt_rc=$?
+    bt_collect "$bt_rc"
 else
     row "big tables (10M executions, 50M messages)" "all" "not measured (no executable scripts/bench-bigtables.sh)" "-" "-" "within 1.2x" "report"
 fi

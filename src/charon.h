@@ -293,7 +293,9 @@ typedef struct {
     const char ***rows;         /* rows[i][c]; NULL for SQL NULL */
 } charon_rows_t;
 
-/* 0 on failure (logged; charon_db_may_retry() applies as for the API). */
+/* 0 on failure (logged).  Outside a transaction a failed statement has
+ * already been run once more when charon_db_may_retry() allowed it; in a
+ * transaction the caller decides, with charon_db_may_retry(). */
 int charon_db_view_exec(charon_db *db, const charon_view_stmt_t *q,
                         int nargs, const char **args, int *nrows);
 int charon_db_view_rows(charon_db *db, const charon_view_stmt_t *q,
@@ -303,6 +305,10 @@ int charon_db_view_rows(charon_db *db, const charon_view_stmt_t *q,
 /* ---- HTTP (charon_handler.c) ----------------------------------------- */
 
 int charon_handler(request_rec *r);
+/* Sends body whole with this status and Content-Type, Cache-Control
+ * no-store and its length (no body for HEAD).  Returns OK. */
+int charon_send_body(request_rec *r, int status, const char *ctype,
+                     const char *body);
 /* Reads the whole body, at most max bytes (counted while reading: a
  * chunked body has no length), NUL-terminated.  OK, or the status to
  * answer (413 when too large; the connection is then closed). */

@@ -493,8 +493,8 @@ static void view_failed(charon_db *db, const charon_view_stmt_t *q,
                   "statement %s failed: %s", q->name, db->failed_error);
 }
 
-int charon_db_view_exec(charon_db *db, const charon_view_stmt_t *q,
-                        int nargs, const char **args, int *nrows)
+static int view_exec(charon_db *db, const charon_view_stmt_t *q,
+                     int nargs, const char **args, int *nrows)
 {
     view_t *v = view_get(db, q);
     int rv, n = 0;
@@ -516,9 +516,9 @@ int charon_db_view_exec(charon_db *db, const charon_view_stmt_t *q,
 
 /* Every row is read, so the connection is clean for the next statement;
  * the first max_rows are kept (in db's pool, NULL for SQL NULL). */
-int charon_db_view_rows(charon_db *db, const charon_view_stmt_t *q,
-                        int nargs, const char **args, int max_rows,
-                        charon_rows_t *out)
+static int view_rows(charon_db *db, const charon_view_stmt_t *q,
+                     int nargs, const char **args, int max_rows,
+                     charon_rows_t *out)
 {
     view_t *v = view_get(db, q);
     apr_dbd_results_t *res = NULL;
@@ -572,6 +572,27 @@ int charon_db_view_rows(charon_db *db, const charon_view_stmt_t *q,
     }
     apr_pool_destroy(qp);
     return 1;
+}
+
+/* Outside a transaction a statement that failed runs once more when
+ * charon_db_may_retry() allows (a restarted PostgreSQL forgot it, SQLite
+ * stayed locked); inside one, the caller runs the whole transaction
+ * again. */
+int charon_db_view_exec(charon_db *db, const charon_view_stmt_t *q,
+                        int nargs, const char **args, int *nrows)
+{
+    return view_exec(db, q, nargs, args, nrows)
+           || (db->depth == 0 && charon_db_may_retry(db)
+               && view_exec(db, q, nargs, args, nrows));
+}
+
+int charon_db_view_rows(charon_db *db, const charon_view_stmt_t *q,
+                        int nargs, const char **args, int max_rows,
+                        charon_rows_t *out)
+{
+    return view_rows(db, q, nargs, args, max_rows, out)
+           || (db->depth == 0 && charon_db_may_retry(db)
+               && view_rows(db, q, nargs, args, max_rows, out));
 }
 
 /* Plain statements with no value in them: transaction control. */

@@ -56,29 +56,33 @@ static void drop_body(request_rec *r)
     }
 }
 
+int charon_send_body(request_rec *r, int status, const char *ctype,
+                     const char *body)
+{
+    apr_size_t len = strlen(body);
+
+    r->status = status;
+    ap_set_content_type(r, ctype);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_length(r, len);
+    if (!r->header_only) {
+        ap_rwrite(body, (int)len, r);
+    }
+    return OK;
+}
+
 static int send_json(request_rec *r, int status, const char *ctype,
                      const char *json)
 {
-    apr_size_t len;
-
     charon_count_request(r, json ? status : HTTP_INTERNAL_SERVER_ERROR);
     if (!json) {
         /* json-c could not allocate: nothing sensible can be said. */
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    len = strlen(json);
-
-    r->status = status;
     /* httpd has no reason phrase for 418: give every status its own. */
     r->status_line = apr_psprintf(r->pool, "%d %s", status,
                                   status_title(status));
-    ap_set_content_type(r, ctype);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_set_content_length(r, len);
-    if (!r->header_only) {
-        ap_rwrite(json, (int)len, r);
-    }
-    return OK;
+    return charon_send_body(r, status, ctype, json);
 }
 
 static int send_ok(request_rec *r, const char *json)

@@ -48,17 +48,8 @@ static const charon_view_stmt_t q_failing = {
 
 static int send_line(request_rec *r, int status, const char *line)
 {
-    const char *body = apr_pstrcat(r->pool, line, "\n", NULL);
-    apr_size_t len = strlen(body);
-
-    r->status = status;
-    ap_set_content_type(r, "text/plain; charset=utf-8");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_set_content_length(r, len);
-    if (!r->header_only) {
-        ap_rwrite(body, (int)len, r);
-    }
-    return OK;
+    return charon_send_body(r, status, "text/plain; charset=utf-8",
+                            apr_pstrcat(r->pool, line, "\n", NULL));
 }
 
 /* No connection (unreachable, or every connection stayed busy), or a
@@ -121,15 +112,6 @@ static int parse_args(request_rec *r, int *crons, int *strict)
     return !*strict || *crons;
 }
 
-/* Runs q once more when the database forgot its statements (a restarted
- * PostgreSQL). */
-static int view_rows(charon_db *db, const charon_view_stmt_t *q, int max,
-                     charon_rows_t *rows)
-{
-    return charon_db_view_rows(db, q, 0, NULL, max, rows)
-           || (charon_db_may_retry(db)
-               && charon_db_view_rows(db, q, 0, NULL, max, rows));
-}
 
 int charon_health_handler(request_rec *r)
 {
@@ -156,12 +138,12 @@ int charon_health_handler(request_rec *r)
         return send_critical(r, 0);
     }
     if (!crons) {
-        if (!view_rows(db, &q_alive, 1, &rows)) {
+        if (!charon_db_view_rows(db, &q_alive, 0, NULL, 1, &rows)) {
             return send_critical(r, 1);
         }
         return send_line(r, HTTP_OK, "OK: database answers");
     }
-    if (!view_rows(db, &q_failing, MAX_LISTED, &rows)) {
+    if (!charon_db_view_rows(db, &q_failing, 0, NULL, MAX_LISTED, &rows)) {
         return send_critical(r, 1);
     }
     if (rows.nrows == 0) {

@@ -199,14 +199,6 @@ static int reshow(post_t *ps, int status, const char *error)
                        : mgr_list_page(r, ps->db, &v);
 }
 
-/* One statement, once more when charon_db_may_retry() allows. */
-static int exec_retry(charon_db *db, const charon_view_stmt_t *q, int nargs,
-                      const char **args, int *nrows)
-{
-    return charon_db_view_exec(db, q, nargs, args, nrows)
-           || (charon_db_may_retry(db)
-               && charon_db_view_exec(db, q, nargs, args, nrows));
-}
 
 #define FIELD(ps, name) trimmed((ps)->r->pool,                               \
                                 apr_table_get((ps)->form, (name)))
@@ -281,7 +273,7 @@ static int update(post_t *ps, const charon_view_stmt_t *q, int nargs,
     if (!(db = post_db(ps))) {
         return mgr_send_unavailable(r);
     }
-    if (!exec_retry(db, q, nargs, args, &nrows)) {
+    if (!charon_db_view_exec(db, q, nargs, args, &nrows)) {
         return mgr_send_unavailable(r);
     }
     if (nrows == 0) {

@@ -173,16 +173,7 @@ static const char *number(const char *v)
 
 static int send_text(request_rec *r, int status, const char *line)
 {
-    apr_size_t len = strlen(line);
-
-    r->status = status;
-    ap_set_content_type(r, CTYPE_TEXT);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_set_content_length(r, len);
-    if (!r->header_only) {
-        ap_rwrite(line, (int)len, r);
-    }
-    return OK;
+    return charon_send_body(r, status, CTYPE_TEXT, line);
 }
 
 /* 1 when the crons were read; else *why says what failed. */
@@ -194,12 +185,7 @@ static int read_crons(request_rec *r, charon_rows_t *rows, const char **why)
         return 0;
     }
     *why = "the database did not answer the query (is the schema loaded?)";
-    if (charon_db_view_rows(db, &q_crons, 0, NULL, MAX_CRONS, rows)) {
-        return 1;
-    }
-    /* PostgreSQL forgets prepared statements when it restarts. */
-    return charon_db_may_retry(db)
-           && charon_db_view_rows(db, &q_crons, 0, NULL, MAX_CRONS, rows);
+    return charon_db_view_rows(db, &q_crons, 0, NULL, MAX_CRONS, rows);
 }
 
 int charon_metrics_handler(request_rec *r)
