@@ -76,6 +76,15 @@ build/test_charon_run: tests/charon-run/test_output.c tools/charon_run_text.c \
 
 charon-run: build/charon-run
 
+# The module's SQL, one statement a line (tests/bench/sql_dump.c), for the
+# benchmarks' baselines and plans.
+HTTPD_INC := $(shell $(APXS) -q INCLUDEDIR 2>/dev/null)
+APU_INC   := $(shell apu-1-config --includes 2>/dev/null)
+build/sql_dump: tests/bench/sql_dump.c src/charon_sql.c $(HEADERS)
+	@mkdir -p build
+	$(CC) -w -DCHARON_NO_LOG_DECL -I$(HTTPD_INC) $(APR_CFLAGS) $(APU_INC) -Isrc \
+		tests/bench/sql_dump.c src/charon_sql.c -o $@
+
 UNIT_SOURCES = $(wildcard tests/unit/*.c)
 UNIT_HEADERS = $(wildcard tests/unit/*.h)
 
