@@ -1,23 +1,27 @@
 /*
  * mod_charon: knows and controls what cron jobs do.
  *
- * This file is glue only: the module record and its hooks.  The handler
- * lives in src/charon_handler.c, the directives in src/charon_config.c,
- * the database side in src/charon_db.c (connections), src/charon_sql.c
- * (statements) and src/charon_ops.c (operations), the housekeeping in
- * src/charon_watchdog.c, the operator's pages in src/charon_manager.c,
- * src/charon_metrics.c (with src/charon_counters.c) and
- * src/charon_health.c, and the httpd-free logic in src/charon_core.c and
- * src/charon_settings.c.
+ * This file is glue only: the module record and its hooks.  The sources
+ * are in folders by layer, each with its own header, each including only
+ * the layers below it:
+ *
+ *   src/lib/     parsing, validation, JSON, escaping: no httpd
+ *   src/conf/    the directives, their values, the handler's mounts
+ *   src/db/      connections, statements per database, the retry policy
+ *   src/ops/     what each API call, change and housekeeping task does
+ *   src/http/    the API's handler, and answering over HTTP
+ *   src/admin/   the manager page, the metrics, the health check
+ *   src/server/  the watchdog
  */
 /* AP_DECLARE_MODULE declares the log index itself. */
 #define CHARON_NO_LOG_DECL
-#include "src/charon.h"
+#include "admin/charon_admin.h"
+#include "server/charon_server.h"
 
 static void charon_register_hooks(apr_pool_t *p)
 {
-    static const char *const dbd[] = { "mod_dbd.c", NULL };
-    static const char *const watchdog[] = { "mod_watchdog.c", NULL };
+    static const char *const dbd[] = {"mod_dbd.c", NULL};
+    static const char *const watchdog[] = {"mod_watchdog.c", NULL};
 
     (void)p;
     /* mod_dbd must be loaded and a database configured: refuse to start
@@ -26,8 +30,7 @@ static void charon_register_hooks(apr_pool_t *p)
     /* The API's URLs are not files: keep core from mapping them to paths
      * (after mod_rewrite and mod_alias, which may know better). */
     ap_hook_translate_name(charon_translate_name, NULL, NULL, APR_HOOK_LAST);
-    ap_hook_map_to_storage(charon_map_to_storage, NULL, NULL,
-                           APR_HOOK_FIRST);
+    ap_hook_map_to_storage(charon_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     /* After mod_dbd has grouped servers into pools, before mod_watchdog
      * starts the callbacks registered. */
     ap_hook_post_config(charon_watchdog_post_config, dbd, watchdog,
@@ -39,21 +42,17 @@ static void charon_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     /* After mod_dbd's post_config has grouped servers into pools. */
     ap_hook_child_init(charon_gate_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(charon_counters_child_init, NULL, NULL,
-                       APR_HOOK_MIDDLE);
     ap_hook_handler(charon_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_manager_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_health_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
-AP_DECLARE_MODULE(charon) = {
-    STANDARD20_MODULE_STUFF,
-    charon_create_dir_conf,     /* per-directory config */
-    charon_merge_dir_conf,      /* merge per-directory */
-    charon_create_server_conf,  /* per-server config */
-    charon_merge_server_conf,   /* merge per-server */
-    charon_cmds,                /* directives */
-    charon_register_hooks,
-    AP_MODULE_FLAG_NONE
-};
+AP_DECLARE_MODULE(charon) = {STANDARD20_MODULE_STUFF,
+                             charon_create_dir_conf, /* per-directory config */
+                             charon_merge_dir_conf,  /* merge per-directory */
+                             charon_create_server_conf, /* per-server config */
+                             charon_merge_server_conf,  /* merge per-server */
+                             charon_cmds,               /* directives */
+                             charon_register_hooks,
+                             AP_MODULE_FLAG_NONE};

@@ -3,10 +3,11 @@
 # executions, messages or idempotency table.  (On MariaDB, a DELETE ...
 # WHERE id IN (subquery) scanned and locked all of charon_execution.)
 # The statements are the module's own, printed by tests/bench/sql_dump.c
-# from src/charon_sql.c.  Plans are asked in a way that does not depend on
-# the size of the test tables: PostgreSQL with sequential scans disabled
-# (one remains only where no index serves), SQLite as planned without
-# statistics, MySQL from the target table's access type.
+# from the dialects, src/db/dialect_*.c.  Plans are asked in a way that
+# does not depend on the size of the test tables: PostgreSQL with
+# sequential scans disabled (one remains only where no index serves),
+# SQLite as planned without statistics, MySQL from the target table's
+# access type.
 use strict;
 use warnings;
 
@@ -22,11 +23,9 @@ plan tests => 1 + @names;
 my $top = "$FindBin::Bin/..";
 my $tmp = File::Temp->newdir;
 my $bin = "$tmp/sql_dump";
-chomp(my $inc = `apxs -q INCLUDEDIR 2>/dev/null` || '/usr/include/apache2');
-chomp(my $apr = `apr-1-config --includes`);
-my $cc = system("cc -w -DCHARON_NO_LOG_DECL -I'$inc' $apr -I'$top/src' "
-              . "'$top/tests/bench/sql_dump.c' '$top/src/charon_sql.c' "
-              . "-o '$bin'");
+my @dialects = glob "'$top/src/db/dialect*.c'";
+my $cc = system("cc -w -I'$top/src' '$top/tests/bench/sql_dump.c' "
+              . join(' ', map { "'$_'" } @dialects) . " -o '$bin'");
 my @dump = $cc == 0 ? `'$bin'` : ();
 ok(@dump > 0, 'the module\'s SQL printed by tests/bench/sql_dump.c')
     or BAIL_OUT('cannot build tests/bench/sql_dump.c');
@@ -34,13 +33,14 @@ ok(@dump > 0, 'the module\'s SQL printed by tests/bench/sql_dump.c')
 my $dbh = dbh();
 my $drv = $dbh->{Driver}{Name};
 my $driver = { Pg => 'pgsql', SQLite => 'sqlite3' }->{$drv} // 'mysql';
-my (%num, %sql);
+my (%driver_of, %sql);
 for (@dump) {
     chomp;
-    my @f = split /\|/, $_, 5;
-    $num{$f[1]} = $f[2] if $f[0] eq 'name';
-    # The first entry of the driver (the MySQL entries share these).
-    $sql{$f[3]} //= $f[4] if $f[0] eq 'sql' && $f[2] eq $driver;
+    my @f = split /\|/, $_, 4;
+    $driver_of{$f[1]} = $f[3] if $f[0] eq 'dialect';
+    # The first dialect of the driver (MySQL's share these).
+    $sql{$f[2]} //= $f[3]
+        if $f[0] eq 'sql' && ($driver_of{$f[1]} // '') eq $driver;
 }
 
 # Arguments as literals: EXPLAIN of a statement with placeholders is not
@@ -87,7 +87,7 @@ sub full_scans {
 }
 
 for my $name (@names) {
-    my $q = $sql{ $num{$name} // -1 };
+    my $q = $sql{$name};
     unless (defined $q) {
         fail("$name: no SQL for $driver");
         next;

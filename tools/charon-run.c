@@ -27,7 +27,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static double min_d(double a, double b) { return a < b ? a : b; }
+static double min_d(double a, double b)
+{
+    return a < b ? a : b;
+}
 
 /* ---- messages --------------------------------------------------------- */
 
@@ -84,25 +87,31 @@ static void sender_done(cr_run_t *R, double now)
     R->inflight = NULL;
     if (r->state == CR_REQ_DONE && r->status == 200) {
         cr_batch_free(b);
-    } else if (r->state == CR_REQ_DONE && (r->status == 413 || r->status == 422)
-               && cr_batch_split(b, &b1, &b2)) {
+    }
+    else if (r->state == CR_REQ_DONE && (r->status == 413 || r->status == 422)
+             && cr_batch_split(b, &b1, &b2)) {
         /* Charon takes smaller messages than --max-message: halves,
          * and smaller batches from now on */
         cr_out_push_front(R->out, b2);
         cr_out_push_front(R->out, b1);
         cr_out_shrink(R->out, r->body.len / 2);
-    } else {
+    }
+    else {
         if (r->state == CR_REQ_DOWN) {
             R->down_until = now + 30;
             if (!R->said_down && !R->reaped)
                 cr_say("could not send output to Charon (%s): output is "
-                       "dropped for 30 s; the job goes on", r->error);
+                       "dropped for 30 s; the job goes on",
+                       r->error);
             else if (!R->said_down)
                 cr_say("could not send output to Charon (%s): the rest is "
-                       "dropped", r->error);
-        } else if (!R->said_down) {
+                       "dropped",
+                       r->error);
+        }
+        else if (!R->said_down) {
             cr_say("Charon answered %ld to a message of execution %lld: that "
-                   "output is dropped; the job goes on", r->status, R->exec_id);
+                   "output is dropped; the job goes on",
+                   r->status, R->exec_id);
         }
         R->said_down = 1;
         drop(R, b);
@@ -190,8 +199,8 @@ static long long member_id(cr_req_t *r, const char *name)
 {
     char *v = NULL;
     long long id = 0;
-    if (cr_json_member(r->resp.data ? r->resp.data : "", r->resp.len, name,
-                       &v) == CR_JSON_NUMBER) {
+    if (cr_json_member(r->resp.data ? r->resp.data : "", r->resp.len, name, &v)
+        == CR_JSON_NUMBER) {
         char *end;
         errno = 0;
         id = strtoll(v, &end, 10);
@@ -222,7 +231,8 @@ static int common_answer(cr_run_t *R, cr_req_t *r, cr_req_state_e st)
 {
     char why[512];
     if (st == CR_REQ_ABORTED) {
-        cr_say("%s before the job started: it was not run", cr_sig_name(cr_stop_sig));
+        cr_say("%s before the job started: it was not run",
+               cr_sig_name(cr_stop_sig));
         return 128 + cr_stop_sig;
     }
     if (st == CR_REQ_DOWN) {
@@ -231,18 +241,21 @@ static int common_answer(cr_run_t *R, cr_req_t *r, cr_req_state_e st)
         return unusable(R, why, 0);
     }
     if (r->status == 404) {
-        cr_say("no cron has the slug '%s' in Charon (404); the job was not run",
-               R->slug_p);
+        cr_say(
+            "no cron has the slug '%s' in Charon (404); the job was not run",
+            R->slug_p);
         return CR_EX_NOCRON;
     }
     if (r->status == 401 || r->status == 403) {
-        snprintf(why, sizeof(why), r->status == 401
-                 ? "Charon refused the API key (401)"
-                 : "the API key may not use the cron '%s' (403)", R->slug_p);
+        snprintf(why, sizeof(why),
+                 r->status == 401
+                     ? "Charon refused the API key (401)"
+                     : "the API key may not use the cron '%s' (403)",
+                 R->slug_p);
         return unusable(R, why, 1);
     }
-    snprintf(why, sizeof(why), "Charon answered %s with status %ld",
-             r->what, r->status);
+    snprintf(why, sizeof(why), "Charon answered %s with status %ld", r->what,
+             r->status);
     return unusable(R, why, 0);
 }
 
@@ -261,11 +274,13 @@ static int begin(cr_run_t *R)
     st = cr_api_call(R->api, &r, &cr_stop_sig, -1);
     if (st == CR_REQ_DONE && r.status == 200) {
         char *v = NULL;
-        cr_jtype_e can = cr_json_member(r.resp.data, r.resp.len, "canStart", &v);
+        cr_jtype_e can =
+            cr_json_member(r.resp.data, r.resp.len, "canStart", &v);
         free(v);
         R->cron_id = member_id(&r, "cronId");
         if ((can != CR_JSON_TRUE && can != CR_JSON_FALSE) || !R->cron_id) {
-            rc = unusable(R, "Charon's answer to can-start is not understood", 0);
+            rc = unusable(R, "Charon's answer to can-start is not understood",
+                          0);
             cr_req_free(&r);
             return rc ? rc : -1;
         }
@@ -276,7 +291,8 @@ static int begin(cr_run_t *R)
             cr_req_free(&r);
             return rc;
         }
-    } else {
+    }
+    else {
         rc = common_answer(R, &r, st);
         cr_req_free(&r);
         return rc ? rc : -1;
@@ -291,11 +307,15 @@ static int begin(cr_run_t *R)
     st = cr_api_call(R->api, &r, &cr_stop_sig, -1);
     if (st == CR_REQ_DONE && r.status == 200) {
         R->exec_id = member_id(&r, "id");
-        rc = R->exec_id ? -1
-           : unusable(R, "Charon's answer to start is not understood", 0);
-    } else if (st == CR_REQ_DONE && (r.status == 418 || r.status == 409)) {
+        rc =
+            R->exec_id
+                ? -1
+                : unusable(R, "Charon's answer to start is not understood", 0);
+    }
+    else if (st == CR_REQ_DONE && (r.status == 418 || r.status == 409)) {
         rc = refused(R, &r, r.status == 409);
-    } else {
+    }
+    else {
         rc = common_answer(R, &r, st);
     }
     cr_req_free(&r);
@@ -342,16 +362,19 @@ static void finish(cr_run_t *R, int success, const char *text)
 
     if (R->dropped_msgs && !R->said_down)
         cr_say("%llu messages (%llu bytes of output) could not be sent to "
-               "Charon in time", R->dropped_msgs, R->dropped_raw);
-    cr_buf_t msg = { 0 };
+               "Charon in time",
+               R->dropped_msgs, R->dropped_raw);
+    cr_buf_t msg = {0};
     cr_buf_adds(&msg, text);
     if (R->dropped_msgs)
-        cr_buf_printf(&msg, "; %llu messages (%llu bytes of output) could not "
-                      "be sent to Charon", R->dropped_msgs, R->dropped_raw);
+        cr_buf_printf(&msg,
+                      "; %llu messages (%llu bytes of output) could not "
+                      "be sent to Charon",
+                      R->dropped_msgs, R->dropped_raw);
     /* A server with smaller limits than ours may refuse the message
      * (413, 422): then the first clause alone, then no message. */
     const char *end = strchr(text, ';');
-    size_t tries[3] = { msg.len, end ? (size_t)(end - text) : strlen(text), 0 };
+    size_t tries[3] = {msg.len, end ? (size_t)(end - text) : strlen(text), 0};
     char id[32];
     snprintf(id, sizeof(id), "%lld", R->exec_id);
     for (int t = 0; t < 3; t++) {
@@ -361,17 +384,20 @@ static void finish(cr_run_t *R, int success, const char *text)
         cr_req_init(&r, "end", 1, cr_api_url(R->api, R->c->url, id, "end"),
                     cr_now() + R->c->net_timeout);
         cr_buf_printf(&r.body, "{\"type\":\"%s\",\"success\":%s",
-                      success ? "success" : "error", success ? "true" : "false");
+                      success ? "success" : "error",
+                      success ? "true" : "false");
         if (tries[t]) {
             cr_buf_adds(&r.body, ",\"message\":");
             cr_json_string(&r.body, msg.data, tries[t]);
         }
         cr_buf_addc(&r.body, '}');
         snprintf(r.idem, sizeof(r.idem), "%s-end%s", R->uuid,
-                 t == 0 ? "" : t == 1 ? "-short" : "-bare");
+                 t == 0   ? ""
+                 : t == 1 ? "-short"
+                          : "-bare");
         cr_req_state_e st = cr_api_call(R->api, &r, NULL, -1);
-        int again = st == CR_REQ_DONE && (r.status == 413 || r.status == 422)
-                    && t < 2;
+        int again =
+            st == CR_REQ_DONE && (r.status == 413 || r.status == 422) && t < 2;
         if (again) {
             cr_req_free(&r);
             continue;
@@ -396,40 +422,50 @@ static void outcome(cr_run_t *R, cr_buf_t *m, int *code, int *success)
 {
     double secs = R->t_end - R->t_start;
     int st = R->status;
-    cr_buf_t what = { 0 };
+    cr_buf_t what = {0};
     if (WIFEXITED(st)) {
         *code = WEXITSTATUS(st);
         cr_buf_printf(&what, "exit status %d", *code);
-    } else if (WIFSIGNALED(st)) {
+    }
+    else if (WIFSIGNALED(st)) {
         *code = 128 + WTERMSIG(st);
         cr_buf_printf(&what, "killed by signal %d (%s)", WTERMSIG(st),
                       cr_sig_name(WTERMSIG(st)));
-    } else {
+    }
+    else {
         *code = 1;
         cr_buf_adds(&what, "ended");
     }
     *success = *code == 0 && !R->timed_out;
     if (R->timed_out) {
         *code = CR_EX_TIMEOUT;
-        cr_buf_printf(m, "timed out after %g s (--timeout): SIGTERM%s; %s "
-                      "after %.2f s", R->c->timeout,
-                      R->killed ? ", then SIGKILL" : "", what.data, secs);
-    } else {
+        cr_buf_printf(m,
+                      "timed out after %g s (--timeout): SIGTERM%s; %s "
+                      "after %.2f s",
+                      R->c->timeout, R->killed ? ", then SIGKILL" : "",
+                      what.data, secs);
+    }
+    else {
         cr_buf_printf(m, "%s after %.2f s", what.data, secs);
     }
     if (R->forwarded_sig)
-        cr_buf_printf(m, "; charon-run passed on %s", cr_sig_name(R->forwarded_sig));
+        cr_buf_printf(m, "; charon-run passed on %s",
+                      cr_sig_name(R->forwarded_sig));
     if (R->out) {
         cr_out_stats_t s;
         cr_out_stats(R->out, &s);
         if (s.lines_cut)
-            cr_buf_printf(m, "; output %llu bytes, of which %llu bytes (%llu "
-                          "lines) cut by --max-output", (unsigned long long)s.bytes,
+            cr_buf_printf(m,
+                          "; output %llu bytes, of which %llu bytes (%llu "
+                          "lines) cut by --max-output",
+                          (unsigned long long)s.bytes,
                           (unsigned long long)s.bytes_cut,
                           (unsigned long long)s.lines_cut);
         if (s.repaired)
-            cr_buf_printf(m, "; %llu bytes of invalid UTF-8 or NUL shown as "
-                          "U+FFFD", (unsigned long long)s.repaired);
+            cr_buf_printf(m,
+                          "; %llu bytes of invalid UTF-8 or NUL shown as "
+                          "U+FFFD",
+                          (unsigned long long)s.repaired);
     }
     cr_buf_free(&what);
 }
@@ -447,8 +483,12 @@ static int run(cr_run_t *R)
     }
 
     cr_api_conf_t ac = {
-        .key = c->key, .cacert = c->cacert, .attempt_timeout = 5,
-        .connect_timeout = 3, .max_attempts = 4, .retry_after_cap = 2,
+        .key = c->key,
+        .cacert = c->cacert,
+        .attempt_timeout = 5,
+        .connect_timeout = 3,
+        .max_attempts = 4,
+        .retry_after_cap = 2,
         .verbose = c->verbose,
     };
     char err[256];
@@ -457,15 +497,18 @@ static int run(cr_run_t *R)
         rc = unusable(R, err, 0);
         if (rc)
             return rc;
-    } else {
+    }
+    else {
         rc = begin(R);
         if (rc >= 0)
             return rc;
     }
     if (R->exec_id) {
         cr_out_conf_t oc = {
-            .max_output = c->max_output, .max_message = c->max_message,
-            .batch_lines = c->batch_lines, .flush_interval = c->flush_interval,
+            .max_output = c->max_output,
+            .max_message = c->max_message,
+            .batch_lines = c->batch_lines,
+            .flush_interval = c->flush_interval,
         };
         R->out = cr_out_new(&oc);
     }
@@ -476,8 +519,10 @@ static int run(cr_run_t *R)
     cr_job_started = 1;
     if (cr_stop_sig) {
         char m[200];
-        snprintf(m, sizeof(m), "charon-run got %s before the job started: "
-                 "it was not run", cr_sig_name(cr_stop_sig));
+        snprintf(m, sizeof(m),
+                 "charon-run got %s before the job started: "
+                 "it was not run",
+                 cr_sig_name(cr_stop_sig));
         cr_say("%s", m + strlen("charon-run "));
         finish(R, 0, m);
         return 128 + cr_stop_sig;
@@ -498,7 +543,7 @@ static int run(cr_run_t *R)
 
     if (R->out)
         cr_out_finish(R->out);
-    cr_buf_t m = { 0 };
+    cr_buf_t m = {0};
     int code, success;
     outcome(R, &m, &code, &success);
     finish(R, success, m.data);

@@ -29,21 +29,21 @@
 
 /* ---- exit statuses (documented in charon-run.1) ----------------------- */
 
-#define CR_EX_USAGE        64   /* bad command line */
-#define CR_EX_NOCRON       67   /* no cron has this slug (404) */
-#define CR_EX_UNAVAILABLE  69   /* Charon unusable and --refuse-when-down */
-#define CR_EX_OSERR        71   /* pipe/fork failed: the job did not run */
-#define CR_EX_LOCKED       75   /* another run holds the lock (409) */
-#define CR_EX_CONFIG       78   /* configuration, key or key file problem */
-#define CR_EX_OFF          79   /* the cron is switched off (418) */
-#define CR_EX_TIMEOUT     124   /* --timeout: the job was killed */
-#define CR_EX_NOEXEC      126   /* the command could not be executed */
-#define CR_EX_NOTFOUND    127   /* the command was not found */
+#define CR_EX_USAGE       64  /* bad command line */
+#define CR_EX_NOCRON      67  /* no cron has this slug (404) */
+#define CR_EX_UNAVAILABLE 69  /* Charon unusable and --refuse-when-down */
+#define CR_EX_OSERR       71  /* pipe/fork failed: the job did not run */
+#define CR_EX_LOCKED      75  /* another run holds the lock (409) */
+#define CR_EX_CONFIG      78  /* configuration, key or key file problem */
+#define CR_EX_OFF         79  /* the cron is switched off (418) */
+#define CR_EX_TIMEOUT     124 /* --timeout: the job was killed */
+#define CR_EX_NOEXEC      126 /* the command could not be executed */
+#define CR_EX_NOTFOUND    127 /* the command was not found */
 
 /* ---- growable buffers ------------------------------------------------- */
 
 typedef struct {
-    char  *data;        /* always NUL-terminated once anything was added */
+    char *data; /* always NUL-terminated once anything was added */
     size_t len;
     size_t cap;
 } cr_buf_t;
@@ -84,8 +84,13 @@ void cr_json_string(cr_buf_t *out, const char *s, size_t len);
 
 /* A top-level member of a JSON object (the bodies Charon answers). */
 typedef enum {
-    CR_JSON_ABSENT = 0, CR_JSON_STRING, CR_JSON_NUMBER, CR_JSON_TRUE,
-    CR_JSON_FALSE, CR_JSON_NULL, CR_JSON_OTHER
+    CR_JSON_ABSENT = 0,
+    CR_JSON_STRING,
+    CR_JSON_NUMBER,
+    CR_JSON_TRUE,
+    CR_JSON_FALSE,
+    CR_JSON_NULL,
+    CR_JSON_OTHER
 } cr_jtype_e;
 
 /* Looks NAME up among the members of the object in json[0..len).
@@ -106,11 +111,11 @@ enum { CR_STDOUT = 0, CR_STDERR = 1, CR_NOTE = 2 };
 
 typedef struct cr_batch {
     struct cr_batch *next;
-    int     stream;     /* CR_STDOUT, CR_STDERR or CR_NOTE */
-    char   *text;       /* lines joined by '\n', valid UTF-8, no NUL */
-    size_t  len;
-    size_t  lines;
-    size_t  raw;        /* bytes of the job's output it stands for */
+    int stream; /* CR_STDOUT, CR_STDERR or CR_NOTE */
+    char *text; /* lines joined by '\n', valid UTF-8, no NUL */
+    size_t len;
+    size_t lines;
+    size_t raw; /* bytes of the job's output it stands for */
 } cr_batch_t;
 
 typedef struct {
@@ -121,10 +126,10 @@ typedef struct {
 } cr_out_conf_t;
 
 typedef struct {
-    uint64_t lines, bytes;           /* the job's output, raw bytes */
-    uint64_t lines_cut, bytes_cut;   /* left out in the middle */
-    uint64_t repaired;               /* bytes replaced by U+FFFD */
-    uint64_t pieces;                 /* long lines cut into pieces */
+    uint64_t lines, bytes;         /* the job's output, raw bytes */
+    uint64_t lines_cut, bytes_cut; /* left out in the middle */
+    uint64_t repaired;             /* bytes replaced by U+FFFD */
+    uint64_t pieces;               /* long lines cut into pieces */
 } cr_out_stats_t;
 
 typedef struct cr_out cr_out_t;
@@ -159,7 +164,7 @@ void cr_out_finish(cr_out_t *o);
 cr_batch_t *cr_out_pop(cr_out_t *o);
 /* Puts a batch back at the front (to be sent first). */
 void cr_out_push_front(cr_out_t *o, cr_batch_t *b);
-size_t cr_out_queued(const cr_out_t *o);    /* sealed batches waiting */
+size_t cr_out_queued(const cr_out_t *o); /* sealed batches waiting */
 
 void cr_out_stats(const cr_out_t *o, cr_out_stats_t *s);
 
@@ -175,68 +180,81 @@ void cr_marker(cr_buf_t *out, uint64_t bytes, uint64_t lines);
 /* ---- configuration (charon_run_config.c) ------------------------------ */
 
 typedef struct {
-    char   *url;            /* base URL, ends with '/' */
-    char   *key;            /* never printed */
-    char   *cacert;
-    char   *config;         /* --config */
-    int     no_config;
-    char   *key_file;
-    double  timeout;        /* 0: none */
-    double  kill_after;
-    double  net_timeout;
-    double  flush_interval;
-    size_t  max_output;
-    size_t  max_message;
-    size_t  batch_lines;
-    int     stdout_type;    /* index into cr_type_names */
-    int     stderr_type;
-    int     refuse_when_down;
-    int     verbose;
+    char *url; /* base URL, ends with '/' */
+    char *key; /* never printed */
+    char *cacert;
+    char *config; /* --config */
+    int no_config;
+    char *key_file;
+    double timeout; /* 0: none */
+    double kill_after;
+    double net_timeout;
+    double flush_interval;
+    size_t max_output;
+    size_t max_message;
+    size_t batch_lines;
+    int stdout_type; /* index into cr_type_names */
+    int stderr_type;
+    int refuse_when_down;
+    int verbose;
     const char *slug;
-    char  **command;
+    char **command;
 } cr_conf_t;
 
-extern const char *const cr_type_names[4];   /* info warning error success */
+extern const char *const cr_type_names[4]; /* info warning error success */
 
 /* Reads the command line, the environment and the configuration files
  * into c.  Returns 0, or an exit status (64, 78) after saying why on
  * stderr; -1 for --help/--version (printed; exit 0). */
 int cr_conf_load(cr_conf_t *c, int argc, char **argv);
-void cr_conf_free(cr_conf_t *c);     /* wipes the key */
+void cr_conf_free(cr_conf_t *c); /* wipes the key */
+/* A setting by its file name (url, timeout, stderr_type, ...): NULL, or
+ * what is wrong with the value. */
+const char *cr_conf_set(cr_conf_t *c, const char *name, const char *value);
+
+/* charon_run_files.c: 0, or CR_EX_CONFIG after saying why. */
+int cr_read_config(cr_conf_t *c, const char *path, int must_exist);
+int cr_read_key_file(cr_conf_t *c, const char *path);
+/* 1 for printable ASCII without blanks. */
+int cr_key_ok(const char *k);
 
 /* ---- the API (charon_run_api.c) --------------------------------------- */
 
 typedef struct cr_api cr_api_t;
 
 typedef enum {
-    CR_REQ_IDLE = 0, CR_REQ_PENDING, CR_REQ_DONE, CR_REQ_DOWN, CR_REQ_ABORTED
+    CR_REQ_IDLE = 0,
+    CR_REQ_PENDING,
+    CR_REQ_DONE,
+    CR_REQ_DOWN,
+    CR_REQ_ABORTED
 } cr_req_state_e;
 
 typedef struct {
-    const char *what;       /* for messages: "can-start", "start", ... */
-    int         post;
-    char       *url;        /* absolute; owned */
-    cr_buf_t    body;       /* JSON, when post */
-    char        idem[80];   /* Idempotency-Key, "" for none */
-    double      deadline;   /* no attempt starts after it */
+    const char *what; /* for messages: "can-start", "start", ... */
+    int post;
+    char *url;       /* absolute; owned */
+    cr_buf_t body;   /* JSON, when post */
+    char idem[80];   /* Idempotency-Key, "" for none */
+    double deadline; /* no attempt starts after it */
     /* progress */
-    int         attempts;
-    double      next_at;
+    int attempts;
+    double next_at;
     /* result */
     cr_req_state_e state;
-    long        status;     /* HTTP status of the last answer, 0: none */
-    cr_buf_t    resp;       /* its body (at most 64 KiB kept) */
-    char        error[256]; /* what went wrong, for messages */
+    long status;     /* HTTP status of the last answer, 0: none */
+    cr_buf_t resp;   /* its body (at most 64 KiB kept) */
+    char error[256]; /* what went wrong, for messages */
 } cr_req_t;
 
 typedef struct {
     const char *key;
     const char *cacert;
-    double      attempt_timeout;    /* one try, seconds */
-    double      connect_timeout;
-    int         max_attempts;
-    double      retry_after_cap;
-    int         verbose;
+    double attempt_timeout; /* one try, seconds */
+    double connect_timeout;
+    int max_attempts;
+    double retry_after_cap;
+    int verbose;
 } cr_api_conf_t;
 
 cr_api_t *cr_api_new(const cr_api_conf_t *conf, char *err, size_t errlen);
@@ -250,11 +268,11 @@ void cr_req_init(cr_req_t *r, const char *what, int post, char *url,
 void cr_req_free(cr_req_t *r);
 
 /* Non-blocking use, one request at a time. */
-int  cr_api_busy(const cr_api_t *a);
+int cr_api_busy(const cr_api_t *a);
 void cr_api_submit(cr_api_t *a, cr_req_t *r, double now);
 /* Starts what is due, moves transfers on; 1 when the submitted request
  * has finished (r->state DONE or DOWN). */
-int  cr_api_step(cr_api_t *a, double now);
+int cr_api_step(cr_api_t *a, double now);
 /* Waits for network activity, one of fds (struct curl_waitfd), or
  * timeout_ms, whichever comes first. */
 struct curl_waitfd;
@@ -265,8 +283,8 @@ void cr_api_abort(cr_api_t *a);
 
 /* Blocking: until the request finishes, or *stop becomes non-zero (then
  * ABORTED); wake_fd (or -1) is watched so that a signal wakes it. */
-cr_req_state_e cr_api_call(cr_api_t *a, cr_req_t *r,
-                           volatile int *stop, int wake_fd);
+cr_req_state_e cr_api_call(cr_api_t *a, cr_req_t *r, volatile int *stop,
+                           int wake_fd);
 
 /* ---- the run (charon-run.c) and its job (charon_run_job.c) ------------ */
 
@@ -275,53 +293,53 @@ cr_req_state_e cr_api_call(cr_api_t *a, cr_req_t *r,
 
 typedef struct {
     cr_conf_t *c;
-    cr_api_t  *api;
-    cr_out_t  *out;             /* NULL when the run is not recorded */
-    char       uuid[37];        /* this run's Idempotency-Keys start so */
-    char       slug_p[256];     /* the slug, printable */
-    long long  cron_id, exec_id;
+    cr_api_t *api;
+    cr_out_t *out;    /* NULL when the run is not recorded */
+    char uuid[37];    /* this run's Idempotency-Keys start so */
+    char slug_p[256]; /* the slug, printable */
+    long long cron_id, exec_id;
     /* the job */
-    pid_t      pid;             /* also its process group */
-    int        status, reaped;
-    int        fd[2];           /* its stdout and stderr, our side (-1) */
-    int        pass[2];         /* passed through to 1 and 2 (-1: no more) */
-    double     t_start, t_end, drain_until;
-    int        timed_out, killed, forwarded_sig;
-    double     kill_at;
+    pid_t pid; /* also its process group */
+    int status, reaped;
+    int fd[2];   /* its stdout and stderr, our side (-1) */
+    int pass[2]; /* passed through to 1 and 2 (-1: no more) */
+    double t_start, t_end, drain_until;
+    int timed_out, killed, forwarded_sig;
+    double kill_at;
     /* messages */
-    cr_req_t   mreq;
+    cr_req_t mreq;
     cr_batch_t *inflight;
     unsigned long long batch_no;
-    double     down_until, send_deadline;
-    int        said_down;
+    double down_until, send_deadline;
+    int said_down;
     unsigned long long dropped_msgs, dropped_raw;
 } cr_run_t;
 
 #define CR_N_FORWARDED 6
 /* SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2: passed on */
 extern const int cr_forwarded[CR_N_FORWARDED];
-extern int cr_wake[2];                      /* the handler's self-pipe */
-extern volatile sig_atomic_t cr_pending[65];/* signals to pass on */
-extern volatile sig_atomic_t cr_job_started;/* from then on, signals are
+extern int cr_wake[2];                       /* the handler's self-pipe */
+extern volatile sig_atomic_t cr_pending[65]; /* signals to pass on */
+extern volatile sig_atomic_t cr_job_started; /* from then on, signals are
                                                the job's */
-extern volatile int cr_stop_sig;            /* a signal before the job */
+extern volatile int cr_stop_sig;             /* a signal before the job */
 
-int  cr_signals_install(void);              /* 0 or errno */
+int cr_signals_install(void); /* 0 or errno */
 const char *cr_sig_name(int sig);
-void cr_fd_snapshot(void);                  /* first thing in main */
+void cr_fd_snapshot(void); /* first thing in main */
 void cr_run_uuid(char out[37]);
 /* Forks and executes the command in its own process group, its output
  * on two pipes (R->fd). Returns 0 or errno. */
-int  cr_spawn(cr_run_t *R);
-void cr_handle_signals(cr_run_t *R, double now);  /* pass on, reap */
-void cr_check_timeout(cr_run_t *R, double now);   /* SIGTERM, SIGKILL */
-void cr_read_output(cr_run_t *R);           /* pass through, to R->out */
+int cr_spawn(cr_run_t *R);
+void cr_handle_signals(cr_run_t *R, double now); /* pass on, reap */
+void cr_check_timeout(cr_run_t *R, double now);  /* SIGTERM, SIGKILL */
+void cr_read_output(cr_run_t *R);                /* pass through, to R->out */
 void cr_wait_events(cr_run_t *R, int ms, double now);
 
 /* ---- small things shared (charon_run_text.c) ------------------------- */
 
-double cr_now(void);                        /* CLOCK_MONOTONIC, seconds */
-void cr_say(const char *fmt, ...)           /* "charon-run: ...\n" on stderr */
+double cr_now(void);              /* CLOCK_MONOTONIC, seconds */
+void cr_say(const char *fmt, ...) /* "charon-run: ...\n" on stderr */
     __attribute__((format(printf, 1, 2)));
 /* s made safe for a terminal: control characters escaped (malloc'ed). */
 char *cr_printable(const char *s, size_t len);

@@ -29,7 +29,7 @@ struct cr_api {
     cr_api_conf_t c;
     CURLM *multi;
     CURL *easy;
-    struct curl_slist *headers;     /* of the attempt in flight */
+    struct curl_slist *headers; /* of the attempt in flight */
     char *key_header;
     cr_req_t *cur;
     int in_flight;
@@ -93,7 +93,7 @@ char *cr_api_url(cr_api_t *a, const char *base, const char *segment,
                  const char *verb)
 {
     char *esc = curl_easy_escape(a->easy, segment, 0);
-    cr_buf_t b = { 0 };
+    cr_buf_t b = {0};
     cr_buf_printf(&b, "%s%s/%s", base, esc ? esc : "", verb);
     curl_free(esc);
     return b.data;
@@ -117,7 +117,10 @@ void cr_req_free(cr_req_t *r)
     cr_buf_free(&r->resp);
 }
 
-int cr_api_busy(const cr_api_t *a) { return a->cur != NULL; }
+int cr_api_busy(const cr_api_t *a)
+{
+    return a->cur != NULL;
+}
 
 void cr_api_submit(cr_api_t *a, cr_req_t *r, double now)
 {
@@ -141,7 +144,10 @@ static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
     return CURL_SOCKOPT_OK;
 }
 
-static int retryable_status(long s) { return s == 502 || s == 503 || s == 504; }
+static int retryable_status(long s)
+{
+    return s == 502 || s == 503 || s == 504;
+}
 
 static void finish(cr_api_t *a, cr_req_state_e st)
 {
@@ -171,8 +177,8 @@ static int start_attempt(cr_api_t *a, double now)
     /* no "Expect: 100-continue" wait on bodies over 1 KiB */
     a->headers = curl_slist_append(a->headers, "Expect:");
     if (r->post && r->body.len)
-        a->headers = curl_slist_append(a->headers,
-                                       "Content-Type: application/json");
+        a->headers =
+            curl_slist_append(a->headers, "Content-Type: application/json");
     if (r->idem[0]) {
         char h[128];
         snprintf(h, sizeof(h), "Idempotency-Key: %s", r->idem);
@@ -203,9 +209,12 @@ static int start_attempt(cr_api_t *a, double now)
         curl_easy_setopt(e, CURLOPT_CAINFO, a->c.cacert);
     if (r->post) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body.data ? r->body.data : "");
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
-    } else {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+                         r->body.data ? r->body.data : "");
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)r->body.len);
+    }
+    else {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     }
     a->errbuf[0] = '\0';
@@ -241,12 +250,13 @@ static void attempt_done(cr_api_t *a, CURLcode res, double now)
         if (r->idem[0])
             snprintf(idem, sizeof(idem), " [Idempotency-Key: %s]", r->idem);
         if (res == CURLE_OK)
-            cr_say("%s %s%s: %ld (%.0f ms, attempt %d)", r->post ? "POST" : "GET",
-                   r->url, idem, status, (now - a->attempt_start) * 1000,
-                   r->attempts);
+            cr_say("%s %s%s: %ld (%.0f ms, attempt %d)",
+                   r->post ? "POST" : "GET", r->url, idem, status,
+                   (now - a->attempt_start) * 1000, r->attempts);
         else
-            cr_say("%s %s%s: %s (%.0f ms, attempt %d)", r->post ? "POST" : "GET",
-                   r->url, idem, a->errbuf[0] ? a->errbuf : curl_easy_strerror(res),
+            cr_say("%s %s%s: %s (%.0f ms, attempt %d)",
+                   r->post ? "POST" : "GET", r->url, idem,
+                   a->errbuf[0] ? a->errbuf : curl_easy_strerror(res),
                    (now - a->attempt_start) * 1000, r->attempts);
     }
     if (res == CURLE_OK && !retryable_status(status)) {
@@ -258,12 +268,12 @@ static void attempt_done(cr_api_t *a, CURLcode res, double now)
     else
         snprintf(r->error, sizeof(r->error), "%s",
                  a->errbuf[0] ? a->errbuf : curl_easy_strerror(res));
-    static const double backoff[] = { 0.2, 0.5, 1.0 };
+    static const double backoff[] = {0.2, 0.5, 1.0};
     int i = r->attempts - 1;
     double delay = backoff[i < 2 ? i : 2];
     if (ra > 0) {
-        double cap = (double)ra < a->c.retry_after_cap
-                   ? (double)ra : a->c.retry_after_cap;
+        double cap = (double)ra < a->c.retry_after_cap ? (double)ra
+                                                       : a->c.retry_after_cap;
         if (cap > delay)
             delay = cap;
     }
@@ -292,7 +302,8 @@ int cr_api_step(cr_api_t *a, double now)
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(a->multi, &left)) != NULL) {
-        if (m->msg == CURLMSG_DONE && m->easy_handle == a->easy && a->in_flight) {
+        if (m->msg == CURLMSG_DONE && m->easy_handle == a->easy
+            && a->in_flight) {
             attempt_done(a, m->data.result, cr_now());
             if (!a->cur)
                 return 1;
@@ -330,7 +341,7 @@ void cr_api_abort(cr_api_t *a)
 cr_req_state_e cr_api_call(cr_api_t *a, cr_req_t *r, volatile int *stop,
                            int wake_fd)
 {
-    struct curl_waitfd w = { 0 };
+    struct curl_waitfd w = {0};
     w.fd = wake_fd;
     w.events = CURL_WAIT_POLLIN;
     cr_api_submit(a, r, cr_now());
@@ -341,7 +352,7 @@ cr_req_state_e cr_api_call(cr_api_t *a, cr_req_t *r, volatile int *stop,
         }
         if (cr_api_step(a, cr_now()))
             return r->state;
-        cr_api_wait(a, wake_fd >= 0 ? &w : NULL, wake_fd >= 0 ? 1 : 0,
-                    200, cr_now());
+        cr_api_wait(a, wake_fd >= 0 ? &w : NULL, wake_fd >= 0 ? 1 : 0, 200,
+                    cr_now());
     }
 }

@@ -27,87 +27,110 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const cr_type_names[4] = { "info", "warning", "error", "success" };
+const char *const cr_type_names[4] = {"info", "warning", "error", "success"};
 
 enum {
-    O_URL = 'u', O_CONFIG = 'c', O_VERBOSE = 'v', O_HELP = 'h', O_VERSION = 'V',
-    O_KEY_FILE = 256, O_NO_CONFIG, O_CACERT, O_TIMEOUT, O_KILL_AFTER,
-    O_NET_TIMEOUT, O_FLUSH, O_MAX_OUTPUT, O_MAX_MESSAGE, O_BATCH_LINES,
-    O_STDOUT_TYPE, O_STDERR_TYPE, O_REFUSE, O_RUN_WHEN_DOWN
+    O_URL = 'u',
+    O_CONFIG = 'c',
+    O_VERBOSE = 'v',
+    O_HELP = 'h',
+    O_VERSION = 'V',
+    O_KEY_FILE = 256,
+    O_NO_CONFIG,
+    O_CACERT,
+    O_TIMEOUT,
+    O_KILL_AFTER,
+    O_NET_TIMEOUT,
+    O_FLUSH,
+    O_MAX_OUTPUT,
+    O_MAX_MESSAGE,
+    O_BATCH_LINES,
+    O_STDOUT_TYPE,
+    O_STDERR_TYPE,
+    O_REFUSE,
+    O_RUN_WHEN_DOWN
 };
 
 static const struct option longopts[] = {
-    { "url",              required_argument, NULL, O_URL },
-    { "config",           required_argument, NULL, O_CONFIG },
-    { "no-config",        no_argument,       NULL, O_NO_CONFIG },
-    { "key-file",         required_argument, NULL, O_KEY_FILE },
-    { "cacert",           required_argument, NULL, O_CACERT },
-    { "timeout",          required_argument, NULL, O_TIMEOUT },
-    { "kill-after",       required_argument, NULL, O_KILL_AFTER },
-    { "net-timeout",      required_argument, NULL, O_NET_TIMEOUT },
-    { "flush-interval",   required_argument, NULL, O_FLUSH },
-    { "max-output",       required_argument, NULL, O_MAX_OUTPUT },
-    { "max-message",      required_argument, NULL, O_MAX_MESSAGE },
-    { "batch-lines",      required_argument, NULL, O_BATCH_LINES },
-    { "stdout-type",      required_argument, NULL, O_STDOUT_TYPE },
-    { "stderr-type",      required_argument, NULL, O_STDERR_TYPE },
-    { "refuse-when-down", no_argument,       NULL, O_REFUSE },
-    { "run-when-down",    no_argument,       NULL, O_RUN_WHEN_DOWN },
-    { "verbose",          no_argument,       NULL, O_VERBOSE },
-    { "help",             no_argument,       NULL, O_HELP },
-    { "version",          no_argument,       NULL, O_VERSION },
-    { NULL, 0, NULL, 0 }
-};
+    {"url", required_argument, NULL, O_URL},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"no-config", no_argument, NULL, O_NO_CONFIG},
+    {"key-file", required_argument, NULL, O_KEY_FILE},
+    {"cacert", required_argument, NULL, O_CACERT},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"kill-after", required_argument, NULL, O_KILL_AFTER},
+    {"net-timeout", required_argument, NULL, O_NET_TIMEOUT},
+    {"flush-interval", required_argument, NULL, O_FLUSH},
+    {"max-output", required_argument, NULL, O_MAX_OUTPUT},
+    {"max-message", required_argument, NULL, O_MAX_MESSAGE},
+    {"batch-lines", required_argument, NULL, O_BATCH_LINES},
+    {"stdout-type", required_argument, NULL, O_STDOUT_TYPE},
+    {"stderr-type", required_argument, NULL, O_STDERR_TYPE},
+    {"refuse-when-down", no_argument, NULL, O_REFUSE},
+    {"run-when-down", no_argument, NULL, O_RUN_WHEN_DOWN},
+    {"verbose", no_argument, NULL, O_VERBOSE},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0}};
 
 static const char usage_text[] =
-"Usage: charon-run [OPTIONS] SLUG [--] COMMAND [ARGUMENT...]\n"
-"\n"
-"Runs COMMAND (no shell: use sh -c '...' for pipelines) as one execution\n"
-"of the Charon cron SLUG: asks can-start, starts an execution, sends the\n"
-"output as messages while it runs, ends it with the outcome, and exits\n"
-"with the command's own status.\n"
-"\n"
-"Options (but -c, --no-config, -h, -V, also configuration file keys,\n"
-"with '_' or '-'):\n"
-"  -u, --url URL           the API's mount, e.g. https://charon.example/api/\n"
-"                          (default: $CHARON_URL)\n"
-"      --key-file PATH     read the API key from PATH (mode 0600, yours)\n"
-"                          (default: $CHARON_API_KEY, or api_key in a file)\n"
-"  -c, --config PATH       read only this configuration file\n"
-"      --no-config         read no configuration file\n"
-"      --cacert PATH       CA certificates for https (default: the system's)\n"
-"      --timeout SECONDS   kill the job after SECONDS (0: never; default 0)\n"
-"      --kill-after SECONDS  SIGKILL that long after the timeout's SIGTERM\n"
-"                          (default 10)\n"
-"      --net-timeout SECONDS  longest time one request may take, retries\n"
-"                          included (default 10; 0.5 to 300)\n"
-"      --flush-interval SECONDS  longest time a line waits to be sent\n"
-"                          (default 1)\n"
-"      --max-output SIZE   output kept per run, first half and last half\n"
-"                          (default 1M; 0: send no output)\n"
-"      --max-message SIZE  largest message request body (default 65536)\n"
-"      --batch-lines N     most lines in one message (default 1000)\n"
-"      --stdout-type TYPE  message type of stdout lines (default info)\n"
-"      --stderr-type TYPE  message type of stderr lines (default warning)\n"
-"      --refuse-when-down  do not run the job when Charon cannot be used\n"
-"      --run-when-down     run it anyway (the default)\n"
-"  -v, --verbose           say what charon-run does, on stderr\n"
-"  -h, --help              this help\n"
-"  -V, --version           the version\n"
-"\n"
-"TYPE is info, warning, error or success. SIZE may end in K or M (KiB, MiB).\n"
-"\n"
-"Exit status: the command's own (0-255), 128+N when a signal N killed it,\n"
-"or, when it did not run or was stopped by charon-run:\n"
-"   64  bad command line            75  another run holds the lock (409)\n"
-"   67  no cron has this slug (404) 78  configuration or key problem\n"
-"   69  Charon unusable and         79  the cron is switched off (418)\n"
-"       --refuse-when-down         124  killed by --timeout\n"
-"   71  could not create the job   126/127  COMMAND not executable/found\n"
-"\n"
-"Configuration files: /etc/charon-run.conf, then\n"
-"$XDG_CONFIG_HOME/charon-run.conf (or ~/.config/charon-run.conf), lines of\n"
-"'key = value'. See charon-run(1).\n";
+    "Usage: charon-run [OPTIONS] SLUG [--] COMMAND [ARGUMENT...]\n"
+    "\n"
+    "Runs COMMAND (no shell: use sh -c '...' for pipelines) as one execution\n"
+    "of the Charon cron SLUG: asks can-start, starts an execution, sends the\n"
+    "output as messages while it runs, ends it with the outcome, and exits\n"
+    "with the command's own status.\n"
+    "\n"
+    "Options (but -c, --no-config, -h, -V, also configuration file keys,\n"
+    "with '_' or '-'):\n"
+    "  -u, --url URL           the API's mount, e.g. "
+    "https://charon.example/api/\n"
+    "                          (default: $CHARON_URL)\n"
+    "      --key-file PATH     read the API key from PATH (mode 0600, yours)\n"
+    "                          (default: $CHARON_API_KEY, or api_key in a "
+    "file)\n"
+    "  -c, --config PATH       read only this configuration file\n"
+    "      --no-config         read no configuration file\n"
+    "      --cacert PATH       CA certificates for https (default: the "
+    "system's)\n"
+    "      --timeout SECONDS   kill the job after SECONDS (0: never; default "
+    "0)\n"
+    "      --kill-after SECONDS  SIGKILL that long after the timeout's "
+    "SIGTERM\n"
+    "                          (default 10)\n"
+    "      --net-timeout SECONDS  longest time one request may take, retries\n"
+    "                          included (default 10; 0.5 to 300)\n"
+    "      --flush-interval SECONDS  longest time a line waits to be sent\n"
+    "                          (default 1)\n"
+    "      --max-output SIZE   output kept per run, first half and last half\n"
+    "                          (default 1M; 0: send no output)\n"
+    "      --max-message SIZE  largest message request body (default 65536)\n"
+    "      --batch-lines N     most lines in one message (default 1000)\n"
+    "      --stdout-type TYPE  message type of stdout lines (default info)\n"
+    "      --stderr-type TYPE  message type of stderr lines (default "
+    "warning)\n"
+    "      --refuse-when-down  do not run the job when Charon cannot be used\n"
+    "      --run-when-down     run it anyway (the default)\n"
+    "  -v, --verbose           say what charon-run does, on stderr\n"
+    "  -h, --help              this help\n"
+    "  -V, --version           the version\n"
+    "\n"
+    "TYPE is info, warning, error or success. SIZE may end in K or M (KiB, "
+    "MiB).\n"
+    "\n"
+    "Exit status: the command's own (0-255), 128+N when a signal N killed "
+    "it,\n"
+    "or, when it did not run or was stopped by charon-run:\n"
+    "   64  bad command line            75  another run holds the lock (409)\n"
+    "   67  no cron has this slug (404) 78  configuration or key problem\n"
+    "   69  Charon unusable and         79  the cron is switched off (418)\n"
+    "       --refuse-when-down         124  killed by --timeout\n"
+    "   71  could not create the job   126/127  COMMAND not executable/found\n"
+    "\n"
+    "Configuration files: /etc/charon-run.conf, then\n"
+    "$XDG_CONFIG_HOME/charon-run.conf (or ~/.config/charon-run.conf), lines "
+    "of\n"
+    "'key = value'. See charon-run(1).\n";
 
 static void usage_hint(void)
 {
@@ -163,11 +186,17 @@ static int parse_type(const char *s, int *out)
 
 static int parse_bool(const char *s, int *out)
 {
-    static const char *const yes[] = { "1", "yes", "true", "on" };
-    static const char *const no[] = { "0", "no", "false", "off" };
+    static const char *const yes[] = {"1", "yes", "true", "on"};
+    static const char *const no[] = {"0", "no", "false", "off"};
     for (int i = 0; i < 4; i++) {
-        if (!strcasecmp(s, yes[i])) { *out = 1; return 1; }
-        if (!strcasecmp(s, no[i])) { *out = 0; return 1; }
+        if (!strcasecmp(s, yes[i])) {
+            *out = 1;
+            return 1;
+        }
+        if (!strcasecmp(s, no[i])) {
+            *out = 0;
+            return 1;
+        }
     }
     return 0;
 }
@@ -190,35 +219,44 @@ static const char *set_value(cr_conf_t *c, int opt, const char *v)
         c->cacert = cr_xstrdup(v);
         return NULL;
     case O_TIMEOUT:
-        return parse_seconds(v, 0, 31536000, &c->timeout) ? NULL
-             : "must be a number of seconds, 0 (none) to 31536000";
+        return parse_seconds(v, 0, 31536000, &c->timeout)
+                   ? NULL
+                   : "must be a number of seconds, 0 (none) to 31536000";
     case O_KILL_AFTER:
-        return parse_seconds(v, 0, 86400, &c->kill_after) ? NULL
-             : "must be a number of seconds, 0 to 86400";
+        return parse_seconds(v, 0, 86400, &c->kill_after)
+                   ? NULL
+                   : "must be a number of seconds, 0 to 86400";
     case O_NET_TIMEOUT:
-        return parse_seconds(v, 0.5, 300, &c->net_timeout) ? NULL
-             : "must be a number of seconds, 0.5 to 300";
+        return parse_seconds(v, 0.5, 300, &c->net_timeout)
+                   ? NULL
+                   : "must be a number of seconds, 0.5 to 300";
     case O_FLUSH:
-        return parse_seconds(v, 0.01, 3600, &c->flush_interval) ? NULL
-             : "must be a number of seconds, 0.01 to 3600";
+        return parse_seconds(v, 0.01, 3600, &c->flush_interval)
+                   ? NULL
+                   : "must be a number of seconds, 0.01 to 3600";
     case O_MAX_OUTPUT:
-        return parse_size(v, 0, (size_t)1 << 30, &c->max_output) ? NULL
-             : "must be a size, 0 to 1G (e.g. 1M, 512K)";
+        return parse_size(v, 0, (size_t)1 << 30, &c->max_output)
+                   ? NULL
+                   : "must be a size, 0 to 1G (e.g. 1M, 512K)";
     case O_MAX_MESSAGE:
-        return parse_size(v, 256, (size_t)64 << 20, &c->max_message) ? NULL
-             : "must be a size, 256 to 64M";
+        return parse_size(v, 256, (size_t)64 << 20, &c->max_message)
+                   ? NULL
+                   : "must be a size, 256 to 64M";
     case O_BATCH_LINES:
-        return parse_size(v, 1, 1000000, &c->batch_lines) ? NULL
-             : "must be a number of lines, 1 to 1000000";
+        return parse_size(v, 1, 1000000, &c->batch_lines)
+                   ? NULL
+                   : "must be a number of lines, 1 to 1000000";
     case O_STDOUT_TYPE:
-        return parse_type(v, &c->stdout_type) ? NULL
-             : "must be info, warning, error or success";
+        return parse_type(v, &c->stdout_type)
+                   ? NULL
+                   : "must be info, warning, error or success";
     case O_STDERR_TYPE:
-        return parse_type(v, &c->stderr_type) ? NULL
-             : "must be info, warning, error or success";
+        return parse_type(v, &c->stderr_type)
+                   ? NULL
+                   : "must be info, warning, error or success";
     case O_REFUSE:
         return parse_bool(v, &c->refuse_when_down) ? NULL
-             : "must be yes or no";
+                                                   : "must be yes or no";
     case O_RUN_WHEN_DOWN: {
         int b;
         if (!parse_bool(v, &b))
@@ -232,115 +270,7 @@ static const char *set_value(cr_conf_t *c, int opt, const char *v)
     return "is not a setting";
 }
 
-/* ---- files ------------------------------------------------------------ */
-
-/* Opens path and checks who may have written it (and read it, when
- * secret).  Returns the open FILE, or NULL with why (*missing set when
- * it does not exist or may not be read: the caller may skip it). */
-static FILE *open_checked(const char *path, int secret, char *why,
-                          size_t whylen, int *missing)
-{
-    *missing = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        /* missing, or not ours to read (/etc/charon-run.conf kept for
-         * root's jobs): a default file is then skipped */
-        *missing = errno == ENOENT || errno == EACCES;
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(why, whylen, "%s: not a regular file", path);
-        close(fd);
-        return NULL;
-    }
-    uid_t me = geteuid();
-    if (st.st_uid != me && st.st_uid != 0) {
-        snprintf(why, whylen, "%s: belongs to uid %ld, neither you (uid %ld) "
-                 "nor root: refused", path, (long)st.st_uid, (long)me);
-        close(fd);
-        return NULL;
-    }
-    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        snprintf(why, whylen, "%s: writable by group or others (mode %04o): "
-                 "refused (chmod go-w)", path, (unsigned)(st.st_mode & 07777));
-        close(fd);
-        return NULL;
-    }
-    if (secret && st.st_uid != me) {
-        snprintf(why, whylen, "%s holds the API key but belongs to uid %ld, "
-                 "not you (uid %ld): refused", path, (long)st.st_uid, (long)me);
-        close(fd);
-        return NULL;
-    }
-    if (secret && (st.st_mode & (S_IRGRP | S_IROTH))) {
-        snprintf(why, whylen, "%s holds the API key but is readable by group "
-                 "or others (mode %04o): refused (chmod 600)", path,
-                 (unsigned)(st.st_mode & 07777));
-        close(fd);
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "r");
-    if (!f) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
-        close(fd);
-    }
-    return f;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'
-                 || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
-static int key_ok(const char *k)
-{
-    if (!*k)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)k; *p; p++)
-        if (*p < 0x21 || *p > 0x7E)
-            return 0;
-    return 1;
-}
-
-/* Reads the key file: its first line that is not empty nor a comment. */
-static int read_key_file(cr_conf_t *c, const char *path)
-{
-    char why[512];
-    int missing;
-    FILE *f = open_checked(path, 1, why, sizeof(why), &missing);
-    if (!f) {
-        cr_say("key file %s", why);
-        return CR_EX_CONFIG;
-    }
-    char line[4096];
-    char *key = NULL;
-    while (fgets(line, sizeof(line), f)) {
-        char *t = trim(line);
-        if (!*t || *t == '#')
-            continue;
-        key = cr_xstrdup(t);
-        break;
-    }
-    memset(line, 0, sizeof(line));
-    fclose(f);
-    if (!key || !key_ok(key)) {
-        cr_say("key file %s: %s", path, key ? "the key must be printable "
-               "ASCII without blanks" : "holds no key");
-        free(key);
-        return CR_EX_CONFIG;
-    }
-    free(c->key);
-    c->key = key;
-    return 0;
-}
+/* ---- configuration file keys ------------------------------------------ */
 
 static int key_from_name(const char *name)
 {
@@ -356,79 +286,11 @@ static int key_from_name(const char *name)
     return 0;
 }
 
-/* Reads one configuration file.  Returns 0, or 78 after saying why. */
-static int read_config(cr_conf_t *c, const char *path, int must_exist)
+const char *cr_conf_set(cr_conf_t *c, const char *name, const char *value)
 {
-    char why[512];
-    int missing;
-    /* First pass without the secret check, to learn whether it holds a
-     * key; then the file is judged again as a secret if it does. */
-    FILE *f = open_checked(path, 0, why, sizeof(why), &missing);
-    if (!f) {
-        if (missing && !must_exist)
-            return 0;
-        cr_say("configuration file %s", why);
-        return CR_EX_CONFIG;
-    }
-    char line[4096];
-    int lineno = 0, has_key = 0, rc = 0;
-    while (fgets(line, sizeof(line), f)) {
-        lineno++;
-        char *t = trim(line);
-        if (!*t || *t == '#')
-            continue;
-        char *eq = strchr(t, '=');
-        if (!eq) {
-            cr_say("%s:%d: expected 'key = value'", path, lineno);
-            rc = CR_EX_CONFIG;
-            break;
-        }
-        *eq = '\0';
-        char *k = trim(t), *v = trim(eq + 1);
-        size_t vl = strlen(v);
-        if (vl >= 2 && ((v[0] == '"' && v[vl - 1] == '"')
-                        || (v[0] == '\'' && v[vl - 1] == '\''))) {
-            v[vl - 1] = '\0';
-            v++;
-        }
-        if (!strcmp(k, "api_key") || !strcmp(k, "api-key")) {
-            has_key = 1;
-            if (!key_ok(v)) {
-                cr_say("%s:%d: api_key must be printable ASCII without blanks",
-                       path, lineno);
-                rc = CR_EX_CONFIG;
-                break;
-            }
-            free(c->key);
-            c->key = cr_xstrdup(v);
-            continue;
-        }
-        if (!strcmp(k, "api_key_file") || !strcmp(k, "api-key-file")) {
-            free(c->key_file);
-            c->key_file = cr_xstrdup(v);
-            continue;
-        }
-        int opt = key_from_name(k);
-        const char *err = opt ? set_value(c, opt, v) : "is not a setting";
-        if (err) {
-            cr_say("%s:%d: %s %s", path, lineno, k, err);
-            rc = CR_EX_CONFIG;
-            break;
-        }
-    }
-    memset(line, 0, sizeof(line));
-    fclose(f);
-    if (rc)
-        return rc;
-    if (has_key) {
-        f = open_checked(path, 1, why, sizeof(why), &missing);
-        if (!f) {
-            cr_say("configuration file %s", why);
-            return CR_EX_CONFIG;
-        }
-        fclose(f);
-    }
-    return 0;
+    int opt = key_from_name(name);
+
+    return opt ? set_value(c, opt, value) : "is not a setting";
 }
 
 /* ---- everything ------------------------------------------------------- */
@@ -442,12 +304,15 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
     c->max_output = 1024 * 1024;
     c->max_message = 65536;
     c->batch_lines = 1000;
-    c->stdout_type = 0;             /* info */
-    c->stderr_type = 1;             /* warning */
+    c->stdout_type = 0; /* info */
+    c->stderr_type = 1; /* warning */
 
     /* The command line first, to learn --config, --no-config, and to
      * refuse bad usage before anything else; applied after the files. */
-    struct { int opt; char *val; } *cli = cr_xmalloc(sizeof(*cli) * (size_t)(argc + 1));
+    struct {
+        int opt;
+        char *val;
+    } *cli = cr_xmalloc(sizeof(*cli) * (size_t)(argc + 1));
     int ncli = 0, opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+u:c:vhV", longopts, NULL)) != -1) {
@@ -464,9 +329,7 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
             free(c->config);
             c->config = cr_xstrdup(optarg);
             break;
-        case O_NO_CONFIG:
-            c->no_config = 1;
-            break;
+        case O_NO_CONFIG: c->no_config = 1; break;
         case '?':
             if (optopt)
                 cr_say("option -%c is unknown or needs a value", optopt);
@@ -508,8 +371,8 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
         cr_conf_t probe = *c;
         probe.url = probe.key_file = probe.cacert = NULL;
         for (int i = 0; i < ncli; i++) {
-            const char *err = set_value(&probe, cli[i].opt,
-                                        cli[i].val ? cli[i].val : "yes");
+            const char *err =
+                set_value(&probe, cli[i].opt, cli[i].val ? cli[i].val : "yes");
             if (err) {
                 const char *name = "?";
                 for (const struct option *o = longopts; o->name; o++)
@@ -536,18 +399,19 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
         return CR_EX_USAGE;
     }
     if (c->config) {
-        rc = read_config(c, c->config, 1);
-    } else if (!c->no_config) {
-        rc = read_config(c, "/etc/charon-run.conf", 0);
+        rc = cr_read_config(c, c->config, 1);
+    }
+    else if (!c->no_config) {
+        rc = cr_read_config(c, "/etc/charon-run.conf", 0);
         const char *xdg = getenv("XDG_CONFIG_HOME");
         const char *home = getenv("HOME");
-        cr_buf_t p = { 0 };
+        cr_buf_t p = {0};
         if (xdg && *xdg == '/')
             cr_buf_printf(&p, "%s/charon-run.conf", xdg);
         else if (home && *home)
             cr_buf_printf(&p, "%s/.config/charon-run.conf", home);
         if (!rc && p.len)
-            rc = read_config(c, p.data, 0);
+            rc = cr_read_config(c, p.data, 0);
         cr_buf_free(&p);
     }
     if (rc) {
@@ -565,7 +429,7 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
     if (env_key && *env_key) {
         free(c->key);
         c->key = cr_xstrdup(env_key);
-        free(c->key_file);          /* the environment beats the files */
+        free(c->key_file); /* the environment beats the files */
         c->key_file = NULL;
     }
     if (env_key) {
@@ -580,7 +444,7 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
     free(cli);
 
     if (c->key_file) {
-        rc = read_key_file(c, c->key_file);
+        rc = cr_read_key_file(c, c->key_file);
         if (rc)
             return rc;
     }
@@ -589,7 +453,8 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
                "file");
         return CR_EX_CONFIG;
     }
-    if (strncasecmp(c->url, "http://", 7) && strncasecmp(c->url, "https://", 8)) {
+    if (strncasecmp(c->url, "http://", 7)
+        && strncasecmp(c->url, "https://", 8)) {
         char *p = cr_printable(c->url, strlen(c->url));
         cr_say("URL '%s' must start with http:// or https://", p);
         free(p);
@@ -611,7 +476,7 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
                "api_key_file) in a configuration file");
         return CR_EX_CONFIG;
     }
-    if (!key_ok(c->key)) {
+    if (!cr_key_ok(c->key)) {
         cr_say("the API key must be printable ASCII without blanks");
         return CR_EX_CONFIG;
     }

@@ -24,13 +24,13 @@
 #include <unistd.h>
 
 /* Signals passed on to the job's process group. */
-const int cr_forwarded[CR_N_FORWARDED] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
-                                           SIGUSR1, SIGUSR2 };
+const int cr_forwarded[CR_N_FORWARDED] = {SIGTERM, SIGINT,  SIGHUP,
+                                          SIGQUIT, SIGUSR1, SIGUSR2};
 
-int cr_wake[2] = { -1, -1 };            /* the signal handler's pipe */
-volatile sig_atomic_t cr_pending[65];   /* signals to pass on */
+int cr_wake[2] = {-1, -1};            /* the signal handler's pipe */
+volatile sig_atomic_t cr_pending[65]; /* signals to pass on */
 volatile sig_atomic_t cr_job_started;
-volatile int cr_stop_sig;               /* before the job: stop */
+volatile int cr_stop_sig; /* before the job: stop */
 
 static void on_signal(int sig)
 {
@@ -44,20 +44,24 @@ static void on_signal(int sig)
     }
     if (cr_wake[1] >= 0) {
         char c = (char)sig;
-        if (write(cr_wake[1], &c, 1) < 0) { /* full: a wake-up is pending */ }
+        if (write(cr_wake[1], &c, 1) < 0) { /* full: a wake-up is pending */
+        }
     }
     errno = saved;
 }
 
 const char *cr_sig_name(int sig)
 {
-    static const struct { int n; const char *s; } t[] = {
-        { SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
-        { SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
-        { SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
-        { SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
-        { SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
-        { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },
+    static const struct {
+        int n;
+        const char *s;
+    } t[] = {
+        {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"},
+        {SIGILL, "SIGILL"},   {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
+        {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},   {SIGKILL, "SIGKILL"},
+        {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+        {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
+        {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"}, {SIGSYS, "SIGSYS"},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         if (t[i].n == sig)
@@ -101,20 +105,24 @@ void cr_run_uuid(char out[37])
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             unsigned long long x = (unsigned long long)ts.tv_nsec
-                ^ ((unsigned long long)ts.tv_sec << 20) ^ (unsigned)getpid();
+                                   ^ ((unsigned long long)ts.tv_sec << 20)
+                                   ^ (unsigned)getpid();
             for (size_t i = 0; i < sizeof(r); i++) {
-                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
                 r[i] = (unsigned char)x;
             }
         }
     }
     r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
     r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
-             r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+             r[11], r[12], r[13], r[14], r[15]);
 }
-
 
 /* Creates the self-pipe and installs the handlers. Returns 0 or errno. */
 int cr_signals_install(void)
@@ -144,13 +152,16 @@ static void pass_through(cr_run_t *R, int s, const char *buf, size_t len)
         if (n > 0) {
             buf += n;
             len -= (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
+        }
+        else if (n < 0 && errno == EINTR) {
             continue;
-        } else if (n < 0 && errno == EAGAIN) {
-            struct pollfd p = { fd, POLLOUT, 0 };
+        }
+        else if (n < 0 && errno == EAGAIN) {
+            struct pollfd p = {fd, POLLOUT, 0};
             poll(&p, 1, 1000);
-        } else {
-            R->pass[s] = -1;        /* closed or broken: stop passing */
+        }
+        else {
+            R->pass[s] = -1; /* closed or broken: stop passing */
         }
     }
 }
@@ -220,7 +231,8 @@ void cr_check_timeout(cr_run_t *R, double now)
     if (!R->timed_out && now >= R->t_start + R->c->timeout) {
         R->timed_out = 1;
         cr_say("the job ran past --timeout %g s: SIGTERM to its process "
-               "group%s", R->c->timeout, R->c->kill_after > 0 ? "" : ", SIGKILL");
+               "group%s",
+               R->c->timeout, R->c->kill_after > 0 ? "" : ", SIGKILL");
         kill(-R->pid, SIGTERM);
         kill(-R->pid, SIGCONT);
         R->kill_at = now + R->c->kill_after;
@@ -251,7 +263,8 @@ void cr_wait_events(cr_run_t *R, int ms, double now)
         ms = 0;
     if (R->api) {
         cr_api_wait(R->api, w, n, ms, now);
-    } else {
+    }
+    else {
         struct pollfd p[3];
         for (unsigned i = 0; i < n; i++) {
             p[i].fd = w[i].fd;
@@ -299,7 +312,10 @@ int cr_spawn(cr_run_t *R)
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
-        close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
+        close(po[0]);
+        close(po[1]);
+        close(pe[0]);
+        close(pe[1]);
         return e;
     }
     if (pid == 0) {
@@ -323,12 +339,14 @@ int cr_spawn(cr_run_t *R)
         char *p = cr_printable(R->c->command[0], strlen(R->c->command[0]));
         int n = snprintf(m, sizeof(m), "charon-run: cannot execute '%s': %s\n",
                          p, strerror(e));
-        if (n > 0 && write(2, m, (size_t)n < sizeof(m) ? (size_t)n : sizeof(m) - 1) < 0) {
+        if (n > 0
+            && write(2, m, (size_t)n < sizeof(m) ? (size_t)n : sizeof(m) - 1)
+                   < 0) {
             /* nowhere to say it */
         }
         _exit(e == ENOENT ? CR_EX_NOTFOUND : CR_EX_NOEXEC);
     }
-    setpgid(pid, pid);          /* both sides: whichever runs first */
+    setpgid(pid, pid); /* both sides: whichever runs first */
     close(po[1]);
     close(pe[1]);
     R->pid = pid;

@@ -98,15 +98,15 @@ void cr_marker(cr_buf_t *out, uint64_t bytes, uint64_t lines)
 
 typedef struct tblock {
     struct tblock *next;
-    size_t head;        /* first record still there */
+    size_t head; /* first record still there */
     size_t used;
     char data[];
 } tblock_t;
 
 typedef struct {
     cr_buf_t text;
-    size_t   lines, raw, esc;
-    double   first_at;
+    size_t lines, raw, esc;
+    double first_at;
     uint64_t first_seq;
 } pending_t;
 
@@ -117,7 +117,7 @@ struct cr_out {
     int tail_mode, finished;
     double now;
     uint64_t seq;
-    cr_buf_t partial[2];        /* unfinished line of each stream, raw */
+    cr_buf_t partial[2]; /* unfinished line of each stream, raw */
     pending_t pend[2];
     cr_batch_t *qhead, *qtail;
     size_t qlen;
@@ -135,7 +135,8 @@ cr_out_t *cr_out_new(const cr_out_conf_t *conf)
     if (o->c.batch_lines == 0)
         o->c.batch_lines = 1;
     o->msg_budget = o->c.max_message > CR_BODY_OVERHEAD + 6
-                  ? o->c.max_message - CR_BODY_OVERHEAD : 6;
+                        ? o->c.max_message - CR_BODY_OVERHEAD
+                        : 6;
     /* A raw byte is at most 6 bytes escaped (a control character as
      * \u00XX; an invalid byte becomes U+FFFD, 3 bytes). */
     o->piece_max = o->msg_budget / 6;
@@ -147,7 +148,10 @@ cr_out_t *cr_out_new(const cr_out_conf_t *conf)
     return o;
 }
 
-size_t cr_out_piece_max(const cr_out_t *o) { return o->piece_max; }
+size_t cr_out_piece_max(const cr_out_t *o)
+{
+    return o->piece_max;
+}
 
 void cr_out_shrink(cr_out_t *o, size_t max_message)
 {
@@ -196,14 +200,15 @@ static void pend_add(cr_out_t *o, int s, const char *text, size_t len,
 {
     pending_t *p = &o->pend[s];
     size_t esc = cr_json_escaped_len(text, len);
-    if (p->lines && (p->esc + 2 + esc > o->msg_budget
-                     || p->lines >= o->c.batch_lines))
+    if (p->lines
+        && (p->esc + 2 + esc > o->msg_budget || p->lines >= o->c.batch_lines))
         seal_ordered(o, s);
     if (!p->lines) {
         p->first_at = o->now;
         p->first_seq = o->seq;
         cr_buf_add(&p->text, "", 0);
-    } else {
+    }
+    else {
         cr_buf_addc(&p->text, '\n');
         p->esc += 2;
     }
@@ -230,7 +235,8 @@ static void tail_evict(cr_out_t *o)
     if (b->head == b->used) {
         if (b == o->tlast) {
             b->head = b->used = 0;
-        } else {
+        }
+        else {
             o->tfirst = b->next;
             free(b);
         }
@@ -325,7 +331,7 @@ void cr_out_feed(cr_out_t *o, int stream, const char *buf, size_t len,
         len -= add;
         size_t cut = cr_utf8_boundary(p->data, p->len, max);
         emit(o, stream, p->data, cut, cut);
-        o->st.lines--;              /* a piece, not a line */
+        o->st.lines--; /* a piece, not a line */
         o->st.pieces++;
         memmove(p->data, p->data + cut, p->len - cut);
         p->len -= cut;
@@ -374,7 +380,7 @@ void cr_out_finish(cr_out_t *o)
     while (o->pend[0].lines || o->pend[1].lines)
         seal_ordered(o, o->pend[0].lines ? 0 : 1);
     if (o->st.lines_cut) {
-        cr_buf_t m = { 0 };
+        cr_buf_t m = {0};
         cr_marker(&m, o->st.bytes_cut, o->st.lines_cut);
         enqueue(o, batch_new(CR_NOTE, m.data, m.len, 1, 0));
         cr_buf_free(&m);
@@ -422,9 +428,15 @@ void cr_out_push_front(cr_out_t *o, cr_batch_t *b)
     o->qlen++;
 }
 
-size_t cr_out_queued(const cr_out_t *o) { return o->qlen; }
+size_t cr_out_queued(const cr_out_t *o)
+{
+    return o->qlen;
+}
 
-void cr_out_stats(const cr_out_t *o, cr_out_stats_t *s) { *s = o->st; }
+void cr_out_stats(const cr_out_t *o, cr_out_stats_t *s)
+{
+    *s = o->st;
+}
 
 void cr_out_free(cr_out_t *o)
 {

@@ -17,7 +17,8 @@
 static void oom(void)
 {
     static const char m[] = "charon-run: out of memory\n";
-    if (fwrite(m, 1, sizeof(m) - 1, stderr)) { /* nothing more to do */ }
+    if (fwrite(m, 1, sizeof(m) - 1, stderr)) { /* nothing more to do */
+    }
     exit(CR_EX_OSERR);
 }
 
@@ -64,8 +65,14 @@ void cr_buf_add(cr_buf_t *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-void cr_buf_adds(cr_buf_t *b, const char *s) { cr_buf_add(b, s, strlen(s)); }
-void cr_buf_addc(cr_buf_t *b, char c) { cr_buf_add(b, &c, 1); }
+void cr_buf_adds(cr_buf_t *b, const char *s)
+{
+    cr_buf_add(b, s, strlen(s));
+}
+void cr_buf_addc(cr_buf_t *b, char c)
+{
+    cr_buf_add(b, &c, 1);
+}
 
 void cr_buf_vprintf(cr_buf_t *b, const char *fmt, va_list ap)
 {
@@ -110,7 +117,7 @@ void cr_buf_free(cr_buf_t *b)
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
-#define REPLACEMENT "\xEF\xBF\xBD"      /* U+FFFD */
+#define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
 
 /* Length of the well-formed sequence at s[0..len), 0 if none (RFC 3629
  * table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF). */
@@ -123,15 +130,18 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
         return len >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
     if (c >= 0xE0 && c <= 0xEF) {
         unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return len >= 3 && s[1] >= lo && s[1] <= hi
-               && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+        return len >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80
+                   ? 3
+                   : 0;
     }
     if (c >= 0xF0 && c <= 0xF4) {
         unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return len >= 4 && s[1] >= lo && s[1] <= hi
-               && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
+        return len >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80
+                       && (s[3] & 0xC0) == 0x80
+                   ? 4
+                   : 0;
     }
-    return 0;                   /* NUL, 80..C1, F5..FF */
+    return 0; /* NUL, 80..C1, F5..FF */
 }
 
 size_t cr_utf8_repair(cr_buf_t *out, const char *in, size_t len)
@@ -195,7 +205,7 @@ void cr_json_string(cr_buf_t *out, const char *s, size_t len)
         const char *e = NULL;
         char u[7];
         switch (c) {
-        case '"':  e = "\\\""; break;
+        case '"': e = "\\\""; break;
         case '\\': e = "\\\\"; break;
         case '\n': e = "\\n"; break;
         case '\r': e = "\\r"; break;
@@ -229,8 +239,9 @@ typedef struct {
 
 static void jws(jp_t *j)
 {
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n'
-                             || *j->p == '\r'))
+    while (
+        j->p < j->end
+        && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
         j->p++;
 }
 
@@ -239,9 +250,10 @@ static int hex4(const char *p, unsigned *v)
     *v = 0;
     for (int i = 0; i < 4; i++) {
         char c = p[i];
-        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
-                   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16;
         if (d > 15)
             return 0;
         *v = *v * 16 + d;
@@ -255,16 +267,19 @@ static void put_utf8(cr_buf_t *b, unsigned cp)
     if (cp < 0x80) {
         u[0] = (char)cp;
         cr_buf_add(b, u, 1);
-    } else if (cp < 0x800) {
+    }
+    else if (cp < 0x800) {
         u[0] = (char)(0xC0 | (cp >> 6));
         u[1] = (char)(0x80 | (cp & 0x3F));
         cr_buf_add(b, u, 2);
-    } else if (cp < 0x10000) {
+    }
+    else if (cp < 0x10000) {
         u[0] = (char)(0xE0 | (cp >> 12));
         u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
         u[2] = (char)(0x80 | (cp & 0x3F));
         cr_buf_add(b, u, 3);
-    } else {
+    }
+    else {
         u[0] = (char)(0xF0 | (cp >> 18));
         u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
         u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
@@ -309,7 +324,8 @@ static int jstring(jp_t *j, cr_buf_t *out)
             && lo >= 0xDC00 && lo <= 0xDFFF) {
             j->p += 6;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+        }
+        else if (cp >= 0xD800 && cp <= 0xDFFF) {
             cp = 0xFFFD;
         }
         if (out)
@@ -363,7 +379,7 @@ static int jvalue(jp_t *j, int depth)
             j->p++;
         return 1;
     }
-    static const char *const lit[] = { "true", "false", "null" };
+    static const char *const lit[] = {"true", "false", "null"};
     for (int i = 0; i < 3; i++) {
         size_t n = strlen(lit[i]);
         if ((size_t)(j->end - j->p) >= n && !memcmp(j->p, lit[i], n)) {
@@ -377,8 +393,8 @@ static int jvalue(jp_t *j, int depth)
 cr_jtype_e cr_json_member(const char *json, size_t len, const char *name,
                           char **value)
 {
-    jp_t j = { json, json + len };
-    cr_buf_t key = { 0 };
+    jp_t j = {json, json + len};
+    cr_buf_t key = {0};
     cr_jtype_e found = CR_JSON_ABSENT;
     if (value)
         *value = NULL;
@@ -401,10 +417,11 @@ cr_jtype_e cr_json_member(const char *json, size_t len, const char *name,
         jws(&j);
         if (j.p >= j.end)
             break;
-        int match = key.len == strlen(name) && !memcmp(key.data, name, key.len);
+        int match =
+            key.len == strlen(name) && !memcmp(key.data, name, key.len);
         const char *start = j.p;
         if (match && *j.p == '"') {
-            cr_buf_t v = { 0 };
+            cr_buf_t v = {0};
             cr_buf_add(&v, "", 0);
             if (!jstring(&j, &v)) {
                 cr_buf_free(&v);
@@ -429,13 +446,17 @@ cr_jtype_e cr_json_member(const char *json, size_t len, const char *name,
                     memcpy(*value, start, n);
                     (*value)[n] = '\0';
                 }
-            } else if (c == 't') {
+            }
+            else if (c == 't') {
                 found = CR_JSON_TRUE;
-            } else if (c == 'f') {
+            }
+            else if (c == 'f') {
                 found = CR_JSON_FALSE;
-            } else if (c == 'n') {
+            }
+            else if (c == 'n') {
                 found = CR_JSON_NULL;
-            } else {
+            }
+            else {
                 found = CR_JSON_OTHER;
             }
             break;
@@ -461,7 +482,7 @@ double cr_now(void)
 
 void cr_say(const char *fmt, ...)
 {
-    cr_buf_t b = { 0 };
+    cr_buf_t b = {0};
     va_list ap;
     cr_buf_adds(&b, "charon-run: ");
     va_start(ap, fmt);
@@ -470,14 +491,15 @@ void cr_say(const char *fmt, ...)
     cr_buf_addc(&b, '\n');
     /* one write: lines of charon-run and of the job do not interleave */
     fflush(stderr);
-    if (fwrite(b.data, 1, b.len, stderr) != b.len) { /* nothing to do */ }
+    if (fwrite(b.data, 1, b.len, stderr) != b.len) { /* nothing to do */
+    }
     fflush(stderr);
     cr_buf_free(&b);
 }
 
 char *cr_printable(const char *s, size_t len)
 {
-    cr_buf_t b = { 0 };
+    cr_buf_t b = {0};
     cr_buf_add(&b, "", 0);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -488,4 +510,3 @@ char *cr_printable(const char *s, size_t len)
     }
     return b.data;
 }
-

@@ -1,228 +1,14 @@
 /*
- * test_output.c: unit tests of tools/charon_run_text.c and
- * tools/charon_run_output.c, the parts of charon-run that need no network:
- * UTF-8 repair, JSON strings, the reading of Charon's answers, line
- * batching and the head + tail cap.
- *
- *   cc -Wall -Wextra -Werror -g -Itools tests/charon-run/test_output.c \
- *      tools/charon_run_text.c tools/charon_run_output.c \
- *      -o build/test_charon_run
+ * test_output.c: unit tests of tools/charon_run_output.c (line batching
+ * and the head + tail cap), and the program that runs them with those of
+ * test_text.c (tools/charon_run_text.c: UTF-8 repair, JSON strings, the
+ * reading of Charon's answers): the parts of charon-run that need no
+ * network.  Built by `make build/test_charon_run`.
  *   ./build/test_charon_run        last line: "charon-run unit: N passed, M failed"
  *
  * Exit status 0 only when nothing failed and something passed.
  */
-#include "charon_run.h"
-
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int passed, failed;
-
-static void check_(int ok, const char *file, int line, const char *expr,
-                   const char *fmt, ...)
-{
-    if (ok) {
-        passed++;
-        return;
-    }
-    failed++;
-    fprintf(stderr, "%s:%d: FAILED: %s: ", file, line, expr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-#define CHECK(c, ...) check_((c) ? 1 : 0, __FILE__, __LINE__, #c, __VA_ARGS__)
-
-static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
-static unsigned long long rng(void)
-{
-    unsigned long long x = rng_state;
-    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
-/* An independent UTF-8 check: decode, then re-check the ranges. */
-static int valid_utf8(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i], cp, k;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) { i++; continue; }
-        if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; k = 1; }
-        else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; k = 2; }
-        else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; k = 3; }
-        else return 0;
-        if (n - i - 1 < k)
-            return 0;
-        for (unsigned j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (p[i + j] & 0x3F);
-        }
-        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800)
-            || (k == 3 && cp < 0x10000) || cp > 0x10FFFF
-            || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
-static int repair_is(const char *in, size_t n, const char *want,
-                     size_t want_bad)
-{
-    cr_buf_t b = { 0 };
-    cr_buf_add(&b, "", 0);
-    size_t bad = cr_utf8_repair(&b, in, n);
-    int ok = bad == want_bad && b.len == strlen(want) && !memcmp(b.data, want, b.len);
-    cr_buf_free(&b);
-    return ok;
-}
-
-#define FFFD "\xEF\xBF\xBD"
-#define R(lit, want, bad) \
-    CHECK(repair_is(lit, sizeof(lit) - 1, want, bad), "repair of %s", #lit)
-
-static void test_repair(void)
-{
-    R("", "", 0);
-    R("plain ascii", "plain ascii", 0);
-    R("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", 0);
-    R("\x00", FFFD, 1);
-    R("a\x00z", "a" FFFD "z", 1);
-    R("\xFF", FFFD, 1);
-    R("\x80", FFFD, 1);
-    R("\xC0\x80", FFFD FFFD, 2);               /* overlong NUL */
-    R("\xC1\xBF", FFFD FFFD, 2);
-    R("\xE0\x80\x80", FFFD FFFD FFFD, 3);      /* overlong */
-    R("\xE0\xA0\x80", "\xE0\xA0\x80", 0);      /* U+0800 */
-    R("\xED\xA0\x80", FFFD FFFD FFFD, 3);      /* surrogate */
-    R("\xED\x9F\xBF", "\xED\x9F\xBF", 0);      /* U+D7FF */
-    R("\xF0\x80\x80\x80", FFFD FFFD FFFD FFFD, 4);
-    R("\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF", 0);  /* U+10FFFF */
-    R("\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD, 4); /* past U+10FFFF */
-    R("\xF5\x80", FFFD FFFD, 2);
-    R("ab\xE2\x82", "ab" FFFD FFFD, 2);        /* cut short */
-    R("\xE2\x82z", FFFD FFFD "z", 2);
-
-    /* random bytes: always valid out; valid text is left alone */
-    int bad_out = 0, changed = 0;
-    for (int it = 0; it < 20000; it++) {
-        char in[24];
-        size_t n = rng() % sizeof(in);
-        for (size_t i = 0; i < n; i++) {
-            unsigned long long r = rng();
-            in[i] = (char)(r % 3 == 0 ? 0x80 | (r >> 8) % 64 : r % 3 == 1
-                           ? 0xC0 | (r >> 8) % 64 : (r >> 8) % 256);
-        }
-        cr_buf_t b = { 0 };
-        cr_buf_add(&b, "", 0);
-        size_t nbad = cr_utf8_repair(&b, in, n);
-        if (!valid_utf8(b.data, b.len))
-            bad_out++;
-        if (valid_utf8(in, n) && (nbad || b.len != n || memcmp(b.data, in, n)))
-            changed++;
-        cr_buf_free(&b);
-    }
-    CHECK(bad_out == 0, "%d random inputs repaired into invalid UTF-8", bad_out);
-    CHECK(changed == 0, "%d valid inputs changed by the repair", changed);
-}
-
-static void test_boundary(void)
-{
-    const char *s = "ab\xE2\x82\xAC" "cd";      /* a b EURO c d */
-    CHECK(cr_utf8_boundary(s, 7, 10) == 7, "max past the end");
-    CHECK(cr_utf8_boundary(s, 7, 2) == 2, "before the euro sign");
-    CHECK(cr_utf8_boundary(s, 7, 3) == 2, "inside: back to its start");
-    CHECK(cr_utf8_boundary(s, 7, 4) == 2, "inside: back to its start (2)");
-    CHECK(cr_utf8_boundary(s, 7, 5) == 5, "after it");
-    CHECK(cr_utf8_boundary("\x80\x80\x80\x80\x80", 5, 4) == 4,
-          "only continuation bytes: max");
-}
-
-static void test_json_out(void)
-{
-    const char in[] = "a\"b\\c\nd\te\x01\x1f\x7f" FFFD;
-    cr_buf_t b = { 0 };
-    cr_json_string(&b, in, sizeof(in) - 1);
-    const char want[] = "\"a\\\"b\\\\c\\nd\\te\\u0001\\u001f\x7f" FFFD "\"";
-    CHECK(b.len == sizeof(want) - 1 && !memcmp(b.data, want, b.len),
-          "escaped: %s", b.data);
-    CHECK(cr_json_escaped_len(in, sizeof(in) - 1) == b.len - 2,
-          "escaped length %zu, string %zu", cr_json_escaped_len(in, sizeof(in) - 1),
-          b.len - 2);
-    cr_buf_free(&b);
-    /* the length always matches, for every byte */
-    int bad = 0;
-    for (int c = 0; c < 256; c++) {
-        char one = (char)c;
-        cr_buf_t x = { 0 };
-        cr_json_string(&x, &one, 1);
-        if (x.len - 2 != cr_json_escaped_len(&one, 1) || x.len - 2 > 6)
-            bad++;
-        cr_buf_free(&x);
-    }
-    CHECK(bad == 0, "%d bytes escaped to a length other than announced", bad);
-}
-
-static void test_json_in(void)
-{
-    const char *body = "{\"slug\":\"a\\\"b\",\"canStart\":false,\"cronId\":7,"
-        "\"x\":{\"id\":99,\"l\":[1,{\"a\":[]},\"}\"]},\"refusal\":\"locked\","
-        "\"reason\":\"execution 42 is still running \\u00e9\\ud83d\\ude00\","
-        "\"n\":null,\"t\":true,\"neg\":-12.5e3}";
-    size_t n = strlen(body);
-    char *v = NULL;
-    CHECK(cr_json_member(body, n, "canStart", NULL) == CR_JSON_FALSE, "canStart");
-    CHECK(cr_json_member(body, n, "t", NULL) == CR_JSON_TRUE, "t");
-    CHECK(cr_json_member(body, n, "n", NULL) == CR_JSON_NULL, "n");
-    CHECK(cr_json_member(body, n, "cronId", &v) == CR_JSON_NUMBER
-          && v && !strcmp(v, "7"), "cronId: %s", v ? v : "(null)");
-    free(v);
-    CHECK(cr_json_member(body, n, "id", NULL) == CR_JSON_ABSENT,
-          "nested members are not top-level members");
-    CHECK(cr_json_member(body, n, "x", NULL) == CR_JSON_OTHER, "x is an object");
-    CHECK(cr_json_member(body, n, "slug", &v) == CR_JSON_STRING && v
-          && !strcmp(v, "a\"b"), "slug: %s", v ? v : "(null)");
-    free(v);
-    CHECK(cr_json_member(body, n, "reason", &v) == CR_JSON_STRING && v
-          && !strcmp(v, "execution 42 is still running \xC3\xA9\xF0\x9F\x98\x80"),
-          "reason: %s", v ? v : "(null)");
-    free(v);
-    CHECK(cr_json_member(body, n, "neg", &v) == CR_JSON_NUMBER && v
-          && !strcmp(v, "-12.5e3"), "neg: %s", v ? v : "(null)");
-    free(v);
-    CHECK(cr_json_member(body, n, "missing", &v) == CR_JSON_ABSENT && !v,
-          "missing");
-    CHECK(cr_json_member("[1]", 3, "id", NULL) == CR_JSON_ABSENT, "not an object");
-    CHECK(cr_json_member("", 0, "id", NULL) == CR_JSON_ABSENT, "empty");
-    CHECK(cr_json_member("{\"id\":", 6, "id", NULL) == CR_JSON_ABSENT, "cut short");
-    CHECK(cr_json_member("{\"a\":1 \"id\":2}", 14, "id", NULL) == CR_JSON_ABSENT,
-          "garbage between members: nothing after it is read");
-    CHECK(cr_json_member("{\"id\": 12 }", 11, "id", &v) == CR_JSON_NUMBER
-          && !strcmp(v, "12"), "blanks");
-    free(v);
-    /* random truncations and bytes never crash */
-    for (int it = 0; it < 5000; it++) {
-        char buf[512];
-        size_t k = rng() % n;
-        memcpy(buf, body, k);
-        if (k)
-            buf[rng() % k] = (char)rng();
-        cr_json_member(buf, k, "reason", &v);
-        free(v);
-        v = NULL;
-    }
-    CHECK(1, "fuzzed");
-}
+#include "test_cr.h"
 
 /* ---- output ----------------------------------------------------------- */
 
@@ -250,14 +36,16 @@ static size_t body_len(const cr_batch_t *b)
 {
     /* {"type":"warning","message":...} */
     return strlen("{\"type\":\"warning\",\"message\":}")
-         + cr_json_escaped_len(b->text, b->len) + 2;
+           + cr_json_escaped_len(b->text, b->len) + 2;
 }
 
 static void test_batching(void)
 {
     static got_t g;
-    cr_out_conf_t c = { .max_output = 1 << 20, .max_message = 65536,
-                        .batch_lines = 10, .flush_interval = 1 };
+    cr_out_conf_t c = {.max_output = 1 << 20,
+                       .max_message = 65536,
+                       .batch_lines = 10,
+                       .flush_interval = 1};
     cr_out_t *o = cr_out_new(&c);
     for (int i = 1; i <= 25; i++) {
         char l[32];
@@ -268,16 +56,18 @@ static void test_batching(void)
     CHECK(g.n == 2 && g.b[0]->lines == 10 && g.b[1]->lines == 10,
           "batch_lines 10: two full batches sealed at once (%zu)", g.n);
     CHECK(g.n >= 1 && !strncmp(g.b[0]->text, "line 1\nline 2\n", 14)
-          && g.b[0]->text[g.b[0]->len - 1] == '0', "first batch: %s",
-          g.n ? g.b[0]->text : "");
+              && g.b[0]->text[g.b[0]->len - 1] == '0',
+          "first batch: %s", g.n ? g.b[0]->text : "");
     got_free(&g);
     CHECK(cr_out_due(o) == 1.0, "the rest is due at 1.0: %g", cr_out_due(o));
     cr_out_tick(o, 0.5);
     CHECK(collect(o, &g)->n == 0, "not before the interval");
     cr_out_tick(o, 1.0);
     collect(o, &g);
-    CHECK(g.n == 1 && g.b[0]->lines == 5 && !strcmp(g.b[0]->text,
-          "line 21\nline 22\nline 23\nline 24\nline 25"), "the rest after 1 s");
+    CHECK(g.n == 1 && g.b[0]->lines == 5
+              && !strcmp(g.b[0]->text,
+                         "line 21\nline 22\nline 23\nline 24\nline 25"),
+          "the rest after 1 s");
     got_free(&g);
     CHECK(cr_out_due(o) == 0, "nothing pending");
 
@@ -289,7 +79,8 @@ static void test_batching(void)
     cr_out_finish(o);
     collect(o, &g);
     CHECK(g.n == 1 && g.b[0]->stream == CR_STDERR
-          && !strcmp(g.b[0]->text, "no newline yet"), "finish sends it");
+              && !strcmp(g.b[0]->text, "no newline yet"),
+          "finish sends it");
     got_free(&g);
     cr_out_stats_t s;
     cr_out_stats(o, &s);
@@ -333,8 +124,10 @@ static void test_batching(void)
 static void test_cap(void)
 {
     static got_t g;
-    cr_out_conf_t c = { .max_output = 10000, .max_message = 2000,
-                        .batch_lines = 50, .flush_interval = 1 };
+    cr_out_conf_t c = {.max_output = 10000,
+                       .max_message = 2000,
+                       .batch_lines = 50,
+                       .flush_interval = 1};
     cr_out_t *o = cr_out_new(&c);
     const int N = 20000;
     unsigned long long total = 0;
@@ -346,30 +139,38 @@ static void test_cap(void)
     }
     cr_out_finish(o);
     collect(o, &g);
-    int next = 1, marker = 0, in_tail = 0, gap_from = 0, gap_to = 0, order_ok = 1;
+    int next = 1, marker = 0, in_tail = 0, gap_from = 0, gap_to = 0,
+        order_ok = 1;
     unsigned long long mbytes = 0, mlines = 0, kept = 0;
     size_t head_bytes = 0, tail_bytes = 0, before = 0;
     for (size_t i = 0; i < g.n; i++) {
         cr_batch_t *b = g.b[i];
         if (b->stream == CR_NOTE) {
             marker++;
-            if (sscanf(b->text, "[... charon-run: %llu bytes / %llu lines cut ...]",
-                       &mbytes, &mlines) != 2)
+            if (sscanf(b->text,
+                       "[... charon-run: %llu bytes / %llu lines cut ...]",
+                       &mbytes, &mlines)
+                != 2)
                 order_ok = 0;
             in_tail = 1;
             continue;
         }
         char *save = NULL, *copy = strdup(b->text);
-        for (char *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+        for (char *t = strtok_r(copy, "\n", &save); t;
+             t = strtok_r(NULL, "\n", &save)) {
             int v = atoi(t + 1);
             size_t len = strlen(t) + 1;
             kept += len;
-            if (in_tail) tail_bytes += len; else head_bytes += len;
+            if (in_tail)
+                tail_bytes += len;
+            else
+                head_bytes += len;
             if (v != next) {
                 if (in_tail && !gap_from && v > next) {
                     gap_from = next;
                     gap_to = v - 1;
-                } else {
+                }
+                else {
                     order_ok = 0;
                 }
             }
@@ -381,13 +182,16 @@ static void test_cap(void)
     CHECK(order_ok, "lines in order, one gap, where the marker is");
     CHECK(marker == 1, "one marker: %d", marker);
     CHECK(next == N + 1, "the last line is there (next %d)", next);
-    CHECK(gap_from > 1 && (unsigned long long)(gap_to - gap_from + 1) == mlines,
-          "marker says %llu lines cut; the gap is %d..%d", mlines, gap_from, gap_to);
-    CHECK(kept + mbytes == total, "kept %llu + cut %llu = %llu bytes",
-          kept, mbytes, total);
+    CHECK(gap_from > 1
+              && (unsigned long long)(gap_to - gap_from + 1) == mlines,
+          "marker says %llu lines cut; the gap is %d..%d", mlines, gap_from,
+          gap_to);
+    CHECK(kept + mbytes == total, "kept %llu + cut %llu = %llu bytes", kept,
+          mbytes, total);
     CHECK(head_bytes <= 5000 && head_bytes > 4900 && tail_bytes <= 5000
-          && tail_bytes > 4900, "head %zu, tail %zu bytes (5000 each at most)",
-          head_bytes, tail_bytes);
+              && tail_bytes > 4900,
+          "head %zu, tail %zu bytes (5000 each at most)", head_bytes,
+          tail_bytes);
     cr_out_stats_t s;
     cr_out_stats(o, &s);
     CHECK(s.lines == (unsigned)N && s.lines_cut == mlines && s.bytes == total,
@@ -400,8 +204,10 @@ static void test_cap(void)
     size_t partial = 0;
     for (size_t i = 0; i < g.n; i++)
         partial += g.b[i]->lines < 50;
-    CHECK(partial <= 3, "every batch full (50 lines) but the head's last, the "
-          "marker and the tail's last: %zu of %zu are not", partial, g.n);
+    CHECK(partial <= 3,
+          "every batch full (50 lines) but the head's last, the "
+          "marker and the tail's last: %zu of %zu are not",
+          partial, g.n);
     got_free(&g);
     cr_out_free(o);
 
@@ -417,8 +223,10 @@ static void test_cap(void)
         notes += g.b[i]->stream == CR_NOTE;
         lines += g.b[i]->lines;
     }
-    CHECK(notes == 0 && lines == 100, "1100 bytes under a 10000 cap: %d markers, "
-          "%zu lines", notes, lines);
+    CHECK(notes == 0 && lines == 100,
+          "1100 bytes under a 10000 cap: %d markers, "
+          "%zu lines",
+          notes, lines);
     got_free(&g);
     cr_out_free(o);
 
@@ -436,13 +244,15 @@ static void test_cap(void)
 static void test_long_lines(void)
 {
     static got_t g;
-    cr_out_conf_t c = { .max_output = 1 << 20, .max_message = 1000,
-                        .batch_lines = 1000, .flush_interval = 1 };
+    cr_out_conf_t c = {.max_output = 1 << 20,
+                       .max_message = 1000,
+                       .batch_lines = 1000,
+                       .flush_interval = 1};
     cr_out_t *o = cr_out_new(&c);
     size_t pm = cr_out_piece_max(o);
     CHECK(pm == (1000 - CR_BODY_OVERHEAD) / 6, "piece_max %zu", pm);
     /* a 5000-byte line of euro signs, fed a byte at a time */
-    cr_buf_t line = { 0 };
+    cr_buf_t line = {0};
     for (int i = 0; i < 1666; i++)
         cr_buf_add(&line, "\xE2\x82\xAC", 3);
     cr_buf_add(&line, "\x01\n", 2);
@@ -450,7 +260,7 @@ static void test_long_lines(void)
         cr_out_feed(o, CR_STDOUT, line.data + i, 1, 0);
     cr_out_finish(o);
     collect(o, &g);
-    cr_buf_t joined = { 0 };
+    cr_buf_t joined = {0};
     cr_buf_add(&joined, "", 0);
     int all_valid = 1;
     size_t pieces = 0;
@@ -460,7 +270,8 @@ static void test_long_lines(void)
         if (!valid_utf8(g.b[i]->text, g.b[i]->len))
             all_valid = 0;
         char *save = NULL, *copy = strdup(g.b[i]->text);
-        for (char *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+        for (char *t = strtok_r(copy, "\n", &save); t;
+             t = strtok_r(NULL, "\n", &save)) {
             if (strlen(t) > pm)
                 all_valid = 0;
             cr_buf_adds(&joined, t);
@@ -469,7 +280,8 @@ static void test_long_lines(void)
         free(copy);
     }
     CHECK(all_valid, "pieces fit, are valid UTF-8 (no sign cut in two)");
-    CHECK(joined.len == line.len - 1 && !memcmp(joined.data, line.data, joined.len),
+    CHECK(joined.len == line.len - 1
+              && !memcmp(joined.data, line.data, joined.len),
           "the pieces put together are the line (%zu of %zu bytes)",
           joined.len, line.len - 1);
     CHECK(pieces >= 5000 / pm, "%zu pieces", pieces);
@@ -524,8 +336,10 @@ static void test_chunking(void)
     char *ref = NULL;
     int same = 1;
     for (int round = 0; round < 20; round++) {
-        cr_out_conf_t c = { .max_output = 1 << 20, .max_message = 4096,
-                            .batch_lines = 37, .flush_interval = 1 };
+        cr_out_conf_t c = {.max_output = 1 << 20,
+                           .max_message = 4096,
+                           .batch_lines = 37,
+                           .flush_interval = 1};
         cr_out_t *o = cr_out_new(&c);
         size_t off = 0;
         while (off < n) {
@@ -537,7 +351,7 @@ static void test_chunking(void)
         }
         cr_out_finish(o);
         collect(o, &g);
-        cr_buf_t all = { 0 };
+        cr_buf_t all = {0};
         cr_buf_add(&all, "", 0);
         for (size_t i = 0; i < g.n; i++) {
             cr_buf_add(&all, g.b[i]->text, g.b[i]->len);
@@ -560,14 +374,17 @@ static void test_chunking(void)
 static void test_order(void)
 {
     static got_t g;
-    cr_out_conf_t c = { .max_output = 1 << 20, .max_message = 65536,
-                        .batch_lines = 3, .flush_interval = 1 };
+    cr_out_conf_t c = {.max_output = 1 << 20,
+                       .max_message = 65536,
+                       .batch_lines = 3,
+                       .flush_interval = 1};
     cr_out_t *o = cr_out_new(&c);
     cr_out_feed(o, CR_STDERR, "e1\n", 3, 0);
     for (int i = 0; i < 3; i++)
         cr_out_feed(o, CR_STDOUT, "o\n", 2, 0);
     collect(o, &g);
-    CHECK(g.n == 2 && g.b[0]->stream == CR_STDERR && g.b[1]->stream == CR_STDOUT,
+    CHECK(g.n == 2 && g.b[0]->stream == CR_STDERR
+              && g.b[1]->stream == CR_STDOUT,
           "the older stderr line goes first when stdout's batch is sealed");
     got_free(&g);
     cr_out_free(o);
@@ -584,11 +401,12 @@ static void test_split(void)
     b->raw = 20;
     CHECK(cr_batch_split(b, &x, &y), "split");
     CHECK(!strcmp(x->text, "aaaa\nbbbb") && !strcmp(y->text, "cccc\ndddd")
-          && x->lines == 2 && y->lines == 2 && x->raw + y->raw == 20,
+              && x->lines == 2 && y->lines == 2 && x->raw + y->raw == 20,
           "at the middle line break: '%s' '%s'", x->text, y->text);
     cr_batch_free(y);
     CHECK(cr_batch_split(x, &b, &y), "split again");
-    CHECK(!strcmp(b->text, "aaaa") && !strcmp(y->text, "bbbb"), "one line each");
+    CHECK(!strcmp(b->text, "aaaa") && !strcmp(y->text, "bbbb"),
+          "one line each");
     cr_batch_free(y);
     x = b;
     CHECK(cr_batch_split(x, &b, &y), "one line: at a character boundary");
@@ -605,8 +423,10 @@ static void test_split(void)
 static void test_shrink(void)
 {
     static got_t g;
-    cr_out_conf_t c = { .max_output = 1 << 20, .max_message = 65536,
-                        .batch_lines = 100000, .flush_interval = 1 };
+    cr_out_conf_t c = {.max_output = 1 << 20,
+                       .max_message = 65536,
+                       .batch_lines = 100000,
+                       .flush_interval = 1};
     cr_out_t *o = cr_out_new(&c);
     cr_out_shrink(o, 1000);
     CHECK(cr_out_piece_max(o) == (1000 - CR_BODY_OVERHEAD) / 6,
@@ -622,8 +442,10 @@ static void test_shrink(void)
     for (size_t i = 0; i < g.n; i++)
         if (body_len(g.b[i]) > maxbody)
             maxbody = body_len(g.b[i]);
-    CHECK(maxbody <= 1000 && g.n >= 6, "batches within the new limit: %zu "
-          "bytes at most, %zu batches", maxbody, g.n);
+    CHECK(maxbody <= 1000 && g.n >= 6,
+          "batches within the new limit: %zu "
+          "bytes at most, %zu batches",
+          maxbody, g.n);
     got_free(&g);
     cr_out_shrink(o, 10);
     CHECK(cr_out_piece_max(o) == 32 / 6, "floor of 96 bytes: %zu",
@@ -633,11 +455,42 @@ static void test_shrink(void)
 
 static void test_marker(void)
 {
-    cr_buf_t m = { 0 };
+    cr_buf_t m = {0};
     cr_marker(&m, 123456, 4567);
-    CHECK(!strcmp(m.data, "[... charon-run: 123456 bytes / 4567 lines cut ...]"),
-          "marker: %s", m.data);
+    CHECK(
+        !strcmp(m.data, "[... charon-run: 123456 bytes / 4567 lines cut ...]"),
+        "marker: %s", m.data);
     cr_buf_free(&m);
+}
+
+int passed, failed;
+
+void check_(int ok, const char *file, int line, const char *expr,
+            const char *fmt, ...)
+{
+    if (ok) {
+        passed++;
+        return;
+    }
+    failed++;
+    fprintf(stderr, "%s:%d: FAILED: %s: ", file, line, expr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+
+unsigned long long rng(void)
+{
+    unsigned long long x = rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    rng_state = x;
+    return x * 0x2545F4914F6CDD1DULL;
 }
 
 int main(void)

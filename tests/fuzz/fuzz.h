@@ -1,5 +1,5 @@
 /*
- * fuzz.h: what the libFuzzer harnesses of src/charon_core.c share.
+ * fuzz.h: what the libFuzzer harnesses of src/lib/ share.
  *
  * Each tests/fuzz/fuzz_<name>.c defines LLVMFuzzerInitialize (APR and one
  * pool, created once) and LLVMFuzzerTestOneInput (the pool is cleared after
@@ -15,7 +15,7 @@
 #ifndef CHARON_FUZZ_H
 #define CHARON_FUZZ_H
 
-#include "charon_core.h"
+#include "lib/charon_lib.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,15 +31,15 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_CHECK(cond, ...)                                            \
-    do {                                                                 \
-        if (!(cond)) {                                                   \
-            fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s: ",          \
-                    __FILE__, __LINE__, #cond);                          \
-            fprintf(stderr, __VA_ARGS__);                                \
-            fputc('\n', stderr);                                         \
-            abort();                                                     \
-        }                                                                \
+#define FUZZ_CHECK(cond, ...)                                             \
+    do {                                                                  \
+        if (!(cond)) {                                                    \
+            fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s: ", __FILE__, \
+                    __LINE__, #cond);                                     \
+            fprintf(stderr, __VA_ARGS__);                                 \
+            fputc('\n', stderr);                                          \
+            abort();                                                      \
+        }                                                                 \
     } while (0)
 
 /* The one pool of a harness: created by fuzz_init, cleared per input. */
@@ -58,8 +58,8 @@ static inline void fuzz_init(void)
 
 /* A heap copy of exactly n bytes (malloc(0) for none), so that
  * AddressSanitizer sees any read past the end of the input. */
-__attribute__((noinline, unused))
-static char *fuzz_dup(const uint8_t *data, size_t n)
+__attribute__((noinline, unused)) static char *fuzz_dup(const uint8_t *data,
+                                                        size_t n)
 {
     char *b = malloc(n);
     if (b == NULL && n != 0)
@@ -99,13 +99,19 @@ static inline int ref_utf8_valid(const unsigned char *s, size_t n)
             continue;
         }
         if ((c & 0xE0) == 0xC0) {
-            need = 1; cp = c & 0x1F; min = 0x80;
+            need = 1;
+            cp = c & 0x1F;
+            min = 0x80;
         }
         else if ((c & 0xF0) == 0xE0) {
-            need = 2; cp = c & 0x0F; min = 0x800;
+            need = 2;
+            cp = c & 0x0F;
+            min = 0x800;
         }
         else if ((c & 0xF8) == 0xF0) {
-            need = 3; cp = c & 0x07; min = 0x10000;
+            need = 3;
+            cp = c & 0x07;
+            min = 0x10000;
         }
         else
             return 0;
@@ -123,7 +129,6 @@ static inline int ref_utf8_valid(const unsigned char *s, size_t n)
     }
     return 1;
 }
-
 
 /* Equal strings, or both NULL. */
 static inline int fuzz_str_eq(const char *a, const char *b)

@@ -38,16 +38,27 @@ typedef struct {
     charon_error_t e;
 } result_t;
 
-static const apr_size_t max_table[16] = {
-    0, 1, 2, 3, 4, 255, 256, 1023, 1024, 4095, 4096, 65535, 65536,
-    (apr_size_t)1 << 20, APR_SIZE_MAX - 1, APR_SIZE_MAX
-};
+static const apr_size_t max_table[16] = {0,
+                                         1,
+                                         2,
+                                         3,
+                                         4,
+                                         255,
+                                         256,
+                                         1023,
+                                         1024,
+                                         4095,
+                                         4096,
+                                         65535,
+                                         65536,
+                                         (apr_size_t)1 << 20,
+                                         APR_SIZE_MAX - 1,
+                                         APR_SIZE_MAX};
 
 static apr_size_t pick_max(uint8_t b)
 {
     return b < 0xF0 ? (apr_size_t)b : max_table[b - 0xF0];
 }
-
 
 /* Runs fn on a heap copy of exactly len bytes, *out poisoned first. */
 static result_t run(parse_fn fn, const char *buf, apr_size_t len,
@@ -78,14 +89,15 @@ static void check_alone(const char *what, const result_t *r, apr_size_t max,
         FUZZ_CHECK(b->has_message == 0 || b->has_message == 1,
                    "%s: has_message %d", what, b->has_message);
         if (is_end)
-            FUZZ_CHECK(b->success == 0 || b->success == 1,
-                       "%s: success %d", what, b->success);
+            FUZZ_CHECK(b->success == 0 || b->success == 1, "%s: success %d",
+                       what, b->success);
         else
             FUZZ_CHECK(b->has_message, "%s: accepted without message", what);
         if (b->has_message) {
             FUZZ_CHECK(b->message != NULL, "%s: message NULL", what);
-            FUZZ_CHECK(b->message_len <= max, "%s: message of %"
-                       APR_SIZE_T_FMT " bytes over max %" APR_SIZE_T_FMT,
+            FUZZ_CHECK(b->message_len <= max,
+                       "%s: message of %" APR_SIZE_T_FMT
+                       " bytes over max %" APR_SIZE_T_FMT,
                        what, b->message_len, max);
             FUZZ_CHECK(b->message[b->message_len] == '\0',
                        "%s: message not terminated", what);
@@ -100,22 +112,22 @@ static void check_alone(const char *what, const result_t *r, apr_size_t max,
                        "%s: no message but message/len set", what);
         return;
     }
-    FUZZ_CHECK(b->has_message == 0 && b->message == NULL
-               && b->message_len == 0 && b->type == CHARON_TYPE_INVALID
-               && b->success == 0, "%s: refused body not cleared", what);
-    FUZZ_CHECK(e->status == 400 || e->status == 422,
-               "%s: status %d", what, e->status);
-    FUZZ_CHECK(e->detail != NULL && e->detail[0] != '\0',
-               "%s: no detail", what);
+    FUZZ_CHECK(b->has_message == 0 && b->message == NULL && b->message_len == 0
+                   && b->type == CHARON_TYPE_INVALID && b->success == 0,
+               "%s: refused body not cleared", what);
+    FUZZ_CHECK(e->status == 400 || e->status == 422, "%s: status %d", what,
+               e->status);
+    FUZZ_CHECK(e->detail != NULL && e->detail[0] != '\0', "%s: no detail",
+               what);
     FUZZ_CHECK(fuzz_printable(e->detail), "%s: detail not printable ASCII: %s",
                what, e->detail);
     if (e->status == 400)
         FUZZ_CHECK(e->field == NULL, "%s: 400 with field %s", what, e->field);
     else
-        FUZZ_CHECK(fuzz_str_eq(e->field, "type") || fuzz_str_eq(e->field, "message")
-                   || (is_end && fuzz_str_eq(e->field, "success")),
-                   "%s: 422 with field %s", what,
-                   e->field ? e->field : "(null)");
+        FUZZ_CHECK(
+            fuzz_str_eq(e->field, "type") || fuzz_str_eq(e->field, "message")
+                || (is_end && fuzz_str_eq(e->field, "success")),
+            "%s: 422 with field %s", what, e->field ? e->field : "(null)");
 }
 
 static int same_body(const charon_body_t *a, const charon_body_t *b,
@@ -145,16 +157,18 @@ static int same_outcome(const result_t *a, const result_t *b, int is_end)
         return 0;
     if (a->e.status == 422)
         return fuzz_str_eq(a->e.field, b->e.field)
-            && fuzz_str_eq(a->e.detail, b->e.detail);
+               && fuzz_str_eq(a->e.detail, b->e.detail);
     return 1;
 }
 
 static int is_longer_than(const result_t *r, apr_size_t max)
 {
     return !r->ok && r->e.status == 422 && fuzz_str_eq(r->e.field, "message")
-        && fuzz_str_eq(r->e.detail,
-                  apr_psprintf(fuzz_pool, "field 'message' is longer than %"
-                               APR_SIZE_T_FMT " bytes", max));
+           && fuzz_str_eq(r->e.detail,
+                          apr_psprintf(fuzz_pool,
+                                       "field 'message' is longer than "
+                                       "%" APR_SIZE_T_FMT " bytes",
+                                       max));
 }
 
 /* The result at max against the one without a limit (big). */
@@ -165,22 +179,24 @@ static void check_max(const char *what, parse_fn fn, const char *buf,
     if (r->ok) {
         FUZZ_CHECK(big->ok && same_body(&r->b, &big->b, is_end),
                    "%s: accepted at max %" APR_SIZE_T_FMT
-                   " but not the same without a limit", what, max);
+                   " but not the same without a limit",
+                   what, max);
     }
     else if (big->ok) {
         FUZZ_CHECK(big->b.has_message && big->b.message_len > max
-                   && is_longer_than(r, max),
+                       && is_longer_than(r, max),
                    "%s: refused at max %" APR_SIZE_T_FMT " (%d %s: %s) but "
-                   "accepted without a limit", what, max, r->e.status,
-                   r->e.field ? r->e.field : "-", r->e.detail);
+                   "accepted without a limit",
+                   what, max, r->e.status, r->e.field ? r->e.field : "-",
+                   r->e.detail);
     }
     else if (!same_outcome(r, big, is_end)) {
         /* message refused as too long, then type refused (message body) */
-        FUZZ_CHECK(!is_end && is_longer_than(r, max)
-                   && big->e.status == 422 && fuzz_str_eq(big->e.field, "type"),
+        FUZZ_CHECK(!is_end && is_longer_than(r, max) && big->e.status == 422
+                       && fuzz_str_eq(big->e.field, "type"),
                    "%s: refusals differ at max %" APR_SIZE_T_FMT
-                   " (%d %s) and without a limit (%d %s)", what, max,
-                   r->e.status, r->e.field ? r->e.field : "-",
+                   " (%d %s) and without a limit (%d %s)",
+                   what, max, r->e.status, r->e.field ? r->e.field : "-",
                    big->e.status, big->e.field ? big->e.field : "-");
     }
 
@@ -191,7 +207,8 @@ static void check_max(const char *what, parse_fn fn, const char *buf,
 
         FUZZ_CHECK(at.ok && same_body(&at.b, &big->b, is_end),
                    "%s: message of %" APR_SIZE_T_FMT " bytes refused at "
-                   "max_message %" APR_SIZE_T_FMT, what, l, l);
+                   "max_message %" APR_SIZE_T_FMT,
+                   what, l, l);
         if (l > 0) {
             result_t under = run(fn, buf, len, l - 1);
             FUZZ_CHECK(is_longer_than(&under, l - 1),
@@ -206,286 +223,50 @@ static void check_max(const char *what, parse_fn fn, const char *buf,
 static void check_pair(const result_t *end, const result_t *msg)
 {
     FUZZ_CHECK((end->e.status == 400) == (msg->e.status == 400)
-               && (end->e.status != 400
-                   || fuzz_str_eq(end->e.detail, msg->e.detail)),
+                   && (end->e.status != 400
+                       || fuzz_str_eq(end->e.detail, msg->e.detail)),
                "end and message read the JSON differently: %d %s / %d %s",
                end->e.status, end->e.detail ? end->e.detail : "-",
                msg->e.status, msg->e.detail ? msg->e.detail : "-");
     if (end->ok && end->b.has_message)
-        FUZZ_CHECK(msg->ok && msg->b.type == end->b.type
-                   && msg->b.message_len == end->b.message_len
-                   && memcmp(msg->b.message, end->b.message,
-                             end->b.message_len) == 0,
-                   "end accepted type and message, message did not agree");
+        FUZZ_CHECK(
+            msg->ok && msg->b.type == end->b.type
+                && msg->b.message_len == end->b.message_len
+                && memcmp(msg->b.message, end->b.message, end->b.message_len)
+                       == 0,
+            "end accepted type and message, message did not agree");
     if (end->ok && !end->b.has_message)
         FUZZ_CHECK(!msg->ok && msg->e.status == 422
-                   && fuzz_str_eq(msg->e.field, "message"),
+                       && fuzz_str_eq(msg->e.field, "message"),
                    "end accepted no message, message endpoint did not "
                    "refuse it as required");
     if (msg->ok)
-        FUZZ_CHECK((end->ok && end->b.type == msg->b.type
-                    && end->b.has_message)
-                   || (!end->ok && end->e.status == 422
-                       && fuzz_str_eq(end->e.field, "success")),
-                   "message accepted, end refused it for %s",
-                   end->e.field ? end->e.field : "(400)");
-    if (!end->ok && end->e.status == 422 && fuzz_str_eq(end->e.field, "message"))
+        FUZZ_CHECK(
+            (end->ok && end->b.type == msg->b.type && end->b.has_message)
+                || (!end->ok && end->e.status == 422
+                    && fuzz_str_eq(end->e.field, "success")),
+            "message accepted, end refused it for %s",
+            end->e.field ? end->e.field : "(400)");
+    if (!end->ok && end->e.status == 422
+        && fuzz_str_eq(end->e.field, "message"))
         FUZZ_CHECK(!msg->ok && msg->e.status == 422
-                   && fuzz_str_eq(msg->e.field, "message")
-                   && fuzz_str_eq(msg->e.detail, end->e.detail),
+                       && fuzz_str_eq(msg->e.field, "message")
+                       && fuzz_str_eq(msg->e.detail, end->e.detail),
                    "end refused the message, message endpoint did not the "
                    "same way");
     if (!msg->ok && msg->e.status == 422 && fuzz_str_eq(msg->e.field, "type"))
         FUZZ_CHECK(!end->ok && end->e.status == 422
-                   && fuzz_str_eq(end->e.field, "type")
-                   && fuzz_str_eq(end->e.detail, msg->e.detail),
+                       && fuzz_str_eq(end->e.field, "type")
+                       && fuzz_str_eq(end->e.detail, msg->e.detail),
                    "message refused the type, end did not the same way");
 }
 
-/* ---- an RFC 8259 recognizer, independent of json-c -------------------
- *
- * Strict: the grammar of RFC 8259, strings of valid UTF-8.  Lenient adds
- * what charon_core.c documents that json-c still takes in strict mode:
- * raw control characters (not NUL) in strings, NaN, Infinity and
- * -Infinity as values, and strings that are not valid UTF-8.  depth is the
- * deepest level of a value, the body's object being level 1 and each value
- * in an array or object one level below it (so {"a":0} has 2 levels, {}
- * 1); past JV_MAX_DEPTH the recognizer gives up (too_deep). */
-#define JV_MAX_DEPTH 100
-
-/* FUZZ_TOLERATE_KNOWN=1 in the environment lets fuzzing go on past known
- * bugs while they are open.  It was made for two now fixed (their inputs
- * are in corpus/body/): a 400 whose detail was "success", and numbers
- * json-c takes in strict mode though JSON does not ("00", "-01", "1."). */
-static int tolerate_known;
-
-typedef struct {
-    const unsigned char *s;
-    size_t n, i;
-    int lenient, depth, too_deep;
-} jv_t;
-
-static int jv_value(jv_t *j, int depth);
-
-/* json-c's numbers, loosely: a sign, then digits, '.', 'e', '+', '-'. */
-static int jv_number_jsonc(jv_t *j)
-{
-    size_t start = j->i, digits = 0;
-
-    if (j->i < j->n && j->s[j->i] == '-')
-        j->i++;
-    while (j->i < j->n && strchr("0123456789.eE+-", j->s[j->i])
-           && j->s[j->i] != '\0') {
-        digits += j->s[j->i] >= '0' && j->s[j->i] <= '9';
-        j->i++;
-    }
-    if (digits == 0)
-        j->i = start;
-    return digits > 0;
-}
-
-static void jv_ws(jv_t *j)
-{
-    while (j->i < j->n && (j->s[j->i] == ' ' || j->s[j->i] == '\t'
-                           || j->s[j->i] == '\n' || j->s[j->i] == '\r'))
-        j->i++;
-}
-
-static int jv_lit(jv_t *j, const char *w)
-{
-    size_t l = strlen(w);
-
-    if (j->n - j->i >= l && memcmp(j->s + j->i, w, l) == 0) {
-        j->i += l;
-        return 1;
-    }
-    return 0;
-}
-
-static int jv_digit(jv_t *j)
-{
-    return j->i < j->n && j->s[j->i] >= '0' && j->s[j->i] <= '9';
-}
-
-static int jv_string(jv_t *j)
-{
-    size_t start;
-
-    if (j->i >= j->n || j->s[j->i] != '"')
-        return 0;
-    start = ++j->i;
-    while (j->i < j->n) {
-        unsigned char c = j->s[j->i];
-        if (c == '"') {
-            if (!j->lenient && !ref_utf8_valid(j->s + start, j->i - start))
-                return 0;
-            j->i++;
-            return 1;
-        }
-        if (c == '\\') {
-            int k;
-            if (++j->i >= j->n)
-                return 0;
-            c = j->s[j->i];
-            if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f'
-                || c == 'n' || c == 'r' || c == 't') {
-                j->i++;
-                continue;
-            }
-            if (c != 'u')
-                return 0;
-            for (k = 1; k <= 4; k++)
-                if (j->i + k >= j->n || !strchr("0123456789abcdefABCDEF",
-                                                j->s[j->i + k])
-                    || j->s[j->i + k] == '\0')
-                    return 0;
-            j->i += 5;
-            continue;
-        }
-        if (c < 0x20 && (!j->lenient || c == 0))
-            return 0;
-        j->i++;
-    }
-    return 0;
-}
-
-static int jv_number(jv_t *j)
-{
-    size_t start = j->i;
-
-    if (j->i < j->n && j->s[j->i] == '-')
-        j->i++;
-    if (j->lenient && jv_lit(j, "Infinity"))
-        return 1;
-    if (j->lenient && tolerate_known) {
-        j->i = start;
-        return jv_number_jsonc(j);
-    }
-    if (j->i < j->n && j->s[j->i] == '0')
-        j->i++;
-    else if (jv_digit(j))
-        while (jv_digit(j))
-            j->i++;
-    else
-        return 0;
-    if (j->i < j->n && j->s[j->i] == '.') {
-        j->i++;
-        if (!jv_digit(j))
-            return 0;
-        while (jv_digit(j))
-            j->i++;
-    }
-    if (j->i < j->n && (j->s[j->i] == 'e' || j->s[j->i] == 'E')) {
-        j->i++;
-        if (j->i < j->n && (j->s[j->i] == '+' || j->s[j->i] == '-'))
-            j->i++;
-        if (!jv_digit(j))
-            return 0;
-        while (jv_digit(j))
-            j->i++;
-    }
-    return 1;
-}
-
-/* Arrays and objects: open, members (key: value for objects), close. */
-static int jv_container(jv_t *j, int depth, int object)
-{
-    if (depth > JV_MAX_DEPTH) {
-        j->too_deep = 1;
-        return 0;
-    }
-    j->i++;                                     /* '{' or '[' */
-    jv_ws(j);
-    if (j->i < j->n && j->s[j->i] == (object ? '}' : ']')) {
-        j->i++;
-        return 1;
-    }
-    for (;;) {
-        if (object) {
-            jv_ws(j);
-            if (!jv_string(j))
-                return 0;
-            jv_ws(j);
-            if (j->i >= j->n || j->s[j->i] != ':')
-                return 0;
-            j->i++;
-        }
-        if (!jv_value(j, depth))
-            return 0;
-        if (j->i < j->n && j->s[j->i] == ',') {
-            j->i++;
-            continue;
-        }
-        if (j->i < j->n && j->s[j->i] == (object ? '}' : ']')) {
-            j->i++;
-            return 1;
-        }
-        return 0;
-    }
-}
-
-static int jv_value(jv_t *j, int depth)
-{
-    int ok;
-
-    if (depth + 1 > j->depth)
-        j->depth = depth + 1;               /* this value's level */
-    jv_ws(j);
-    if (j->i >= j->n)
-        return 0;
-    switch (j->s[j->i]) {
-    case '{': ok = jv_container(j, depth + 1, 1); break;
-    case '[': ok = jv_container(j, depth + 1, 0); break;
-    case '"': ok = jv_string(j); break;
-    case 't': ok = jv_lit(j, "true"); break;
-    case 'f': ok = jv_lit(j, "false"); break;
-    case 'n': ok = jv_lit(j, "null"); break;
-    case 'N': ok = j->lenient && jv_lit(j, "NaN"); break;
-    default:  ok = jv_number(j); break;
-    }
-    jv_ws(j);
-    return ok;
-}
-
-/* 1 when buf is one JSON object and white space; *depth its nesting. */
-static int jv_object_text(const char *buf, size_t len, int lenient,
-                          int *depth, int *too_deep)
-{
-    jv_t j;
-    int ok;
-
-    j.s = (const unsigned char *)buf;
-    j.n = len;
-    j.i = 0;
-    j.lenient = lenient;
-    j.depth = 0;
-    j.too_deep = 0;
-    jv_ws(&j);
-    ok = j.i < j.n && j.s[j.i] == '{' && jv_value(&j, 0) && j.i == j.n;
-    *depth = j.depth;
-    *too_deep = j.too_deep;
-    return ok;
-}
-
-/* 1 when buf is one JSON value (RFC 8259, strict) and white space. */
-static int jv_value_text(const char *buf, size_t len)
-{
-    jv_t j;
-
-    j.s = (const unsigned char *)buf;
-    j.n = len;
-    j.i = 0;
-    j.lenient = 0;
-    j.depth = 0;
-    j.too_deep = 0;
-    jv_ws(&j);
-    return jv_value(&j, 0) && j.i == j.n;
-}
+#include "json_ref.h"
 
 /* The deepest level json-c takes with JSON_TOKENER_DEFAULT_DEPTH (32):
  * values at level 32 pass, at 33 are refused.  So 31 objects nested with a
  * number in the last pass, 32 do not ("an object nested 32 deep is
- * refused" in charon_core.c), and 32 arrays nested pass when the last is
+ * refused" in src/lib/body.c), and 32 arrays nested pass when the last is
  * empty. */
 #define JSONC_DEPTH_OK 32
 
@@ -500,13 +281,14 @@ static void check_grammar(const char *what, const char *buf, apr_size_t len,
     strict = jv_object_text(buf, len, 0, &depth, &too_deep);
     if (strict && depth <= JSONC_DEPTH_OK)
         FUZZ_CHECK(r->ok || r->e.status != 400,
-                   "%s: a JSON object (%d levels) refused with 400: %s",
-                   what, depth, r->e.detail);
+                   "%s: a JSON object (%d levels) refused with 400: %s", what,
+                   depth, r->e.detail);
     if (r->ok || r->e.status != 400) {
         lenient = jv_object_text(buf, len, 1, &depth, &too_deep);
         FUZZ_CHECK(lenient || too_deep,
                    "%s: not a JSON object, but not refused with 400 "
-                   "(%s %d %s)", what, r->ok ? "accepted" : "refused",
+                   "(%s %d %s)",
+                   what, r->ok ? "accepted" : "refused",
                    r->ok ? 0 : r->e.status,
                    r->ok || !r->e.field ? "" : r->e.field);
         FUZZ_CHECK(depth <= JSONC_DEPTH_OK,
@@ -533,18 +315,19 @@ static const char *value_kind(const char *buf, apr_size_t len)
     o = json_tokener_parse_ex(tok, buf, (int)len);
     if (json_tokener_get_error(tok) == json_tokener_success) {
         end = json_tokener_get_parse_end(tok);
-        while (end < len && (buf[end] == ' ' || buf[end] == '\t'
-                             || buf[end] == '\n' || buf[end] == '\r'))
+        while (end < len
+               && (buf[end] == ' ' || buf[end] == '\t' || buf[end] == '\n'
+                   || buf[end] == '\r'))
             end++;
         if (end == len) {
             switch (json_object_get_type(o)) {
-            case json_type_null:    kind = "null"; break;
+            case json_type_null: kind = "null"; break;
             case json_type_boolean: kind = "boolean"; break;
             case json_type_double:
-            case json_type_int:     kind = "number"; break;
-            case json_type_string:  kind = "string"; break;
-            case json_type_array:   kind = "array"; break;
-            case json_type_object:  kind = "object"; break;
+            case json_type_int: kind = "number"; break;
+            case json_type_string: kind = "string"; break;
+            case json_type_array: kind = "array"; break;
+            case json_type_object: kind = "object"; break;
             }
         }
     }
@@ -568,40 +351,42 @@ static void check_400(const char *what, const char *buf, apr_size_t len,
 
     if (r->ok || r->e.status != 400)
         return;
-    FUZZ_CHECK(tolerate_known || !ends_with(r->e.detail,
-                          apr_pstrcat(fuzz_pool, ": ",
-                                      json_tokener_error_desc(json_tokener_success),
-                                      NULL)),
-               "%s: refused with 400 \"%s\"", what, r->e.detail);
+    FUZZ_CHECK(
+        tolerate_known
+            || !ends_with(r->e.detail, apr_pstrcat(fuzz_pool, ": ",
+                                                   json_tokener_error_desc(
+                                                       json_tokener_success),
+                                                   NULL)),
+        "%s: refused with 400 \"%s\"", what, r->e.detail);
     kind = value_kind(buf, len);
     /* json-c calls "1." a number; charon refuses it for what it is. */
     FUZZ_CHECK(kind == NULL || strcmp(kind, "object") == 0
-               || ends_with(r->e.detail, kind)
-               || (!jv_value_text(buf, len)
-                   && ends_with(r->e.detail, "as JSON writes numbers"))
-               || (tolerate_known && strcmp(kind, "null") == 0),
-               "%s: body is a complete JSON %s, 400 says \"%s\"",
-               what, kind, r->e.detail);
+                   || ends_with(r->e.detail, kind)
+                   || (!jv_value_text(buf, len)
+                       && ends_with(r->e.detail, "as JSON writes numbers"))
+                   || (tolerate_known && strcmp(kind, "null") == 0),
+               "%s: body is a complete JSON %s, 400 says \"%s\"", what, kind,
+               r->e.detail);
 }
 
 /* An accepted body written again by json-c must read back the same. */
-static void check_rewrite(const char *what, parse_fn fn,
-                          const result_t *big, int is_end)
+static void check_rewrite(const char *what, parse_fn fn, const result_t *big,
+                          int is_end)
 {
     json_object *o = json_object_new_object();
     const char *text;
     result_t again;
 
     FUZZ_CHECK(o != NULL, "json-c out of memory");
-    json_object_object_add(o, "type",
-                           json_object_new_string(charon_type_name(big->b.type)));
+    json_object_object_add(
+        o, "type", json_object_new_string(charon_type_name(big->b.type)));
     if (is_end)
         json_object_object_add(o, "success",
                                json_object_new_boolean(big->b.success));
     if (big->b.has_message)
         json_object_object_add(o, "message",
-                               json_object_new_string_len(big->b.message,
-                                                          (int)big->b.message_len));
+                               json_object_new_string_len(
+                                   big->b.message, (int)big->b.message_len));
     text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     FUZZ_CHECK(text != NULL, "json-c out of memory");
     again = run(fn, text, strlen(text), APR_SIZE_MAX);
@@ -616,7 +401,7 @@ static void check_wrapping(const char *what, parse_fn fn, const char *buf,
                            apr_size_t len, const result_t *big, int is_end,
                            uint8_t pick)
 {
-    static const char *const ws[] = { " ", "\t", "\r\n", "\n \t\r" };
+    static const char *const ws[] = {" ", "\t", "\r\n", "\n \t\r"};
     const char *w = ws[pick & 3];
     apr_size_t wl = strlen(w);
     char *tmp = malloc(len + wl + 1);
@@ -630,8 +415,8 @@ static void check_wrapping(const char *what, parse_fn fn, const char *buf,
     r = run(fn, tmp, len + wl, APR_SIZE_MAX);
     FUZZ_CHECK(same_outcome(&r, big, is_end),
                "%s: white space after the body changed the outcome "
-               "(%d -> %d, %d -> %d)", what, big->ok, r.ok,
-               big->e.status, r.e.status);
+               "(%d -> %d, %d -> %d)",
+               what, big->ok, r.ok, big->e.status, r.e.status);
 
     memcpy(tmp, w, wl);
     if (len)
@@ -639,8 +424,8 @@ static void check_wrapping(const char *what, parse_fn fn, const char *buf,
     r = run(fn, tmp, len + wl, APR_SIZE_MAX);
     FUZZ_CHECK(same_outcome(&r, big, is_end),
                "%s: white space before the body changed the outcome "
-               "(%d -> %d, %d -> %d)", what, big->ok, r.ok,
-               big->e.status, r.e.status);
+               "(%d -> %d, %d -> %d)",
+               what, big->ok, r.ok, big->e.status, r.e.status);
 
     if (big->ok) {
         if (len)
@@ -649,7 +434,8 @@ static void check_wrapping(const char *what, parse_fn fn, const char *buf,
         r = run(fn, tmp, len + 1, APR_SIZE_MAX);
         FUZZ_CHECK(!r.ok && r.e.status == 400,
                    "%s: accepted body followed by a NUL byte not refused "
-                   "with 400 (ok %d, status %d)", what, r.ok, r.e.status);
+                   "with 400 (ok %d, status %d)",
+                   what, r.ok, r.e.status);
     }
     free(tmp);
 }
@@ -696,8 +482,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_wrapping("end", charon_parse_end_body, buf, len, &end_big, 1,
                    data[0]);
-    check_wrapping("message", charon_parse_message_body, buf, len, &msg_big,
-                   0, data[0] >> 2);
+    check_wrapping("message", charon_parse_message_body, buf, len, &msg_big, 0,
+                   data[0] >> 2);
     if (end_big.ok)
         check_rewrite("end", charon_parse_end_body, &end_big, 1);
     if (msg_big.ok)

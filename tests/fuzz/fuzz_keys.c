@@ -28,18 +28,21 @@
 
 #include <openssl/sha.h>
 
-#define BLANKS " \t\r\n\v\f"
+#define BLANKS    " \t\r\n\v\f"
 #define MAX_LINES 24
 
-static apr_array_header_t *fixed;      /* charon_key_t *, built once */
+static apr_array_header_t *fixed; /* charon_key_t *, built once */
 
 /* ---- oracles ---------------------------------------------------------- */
 
 static int hexval(int c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -63,7 +66,8 @@ static int ref_digest(const char *secret, unsigned char out[32])
     if (n < 16)
         return 0;
     for (i = 0; i < n; i++)
-        if ((unsigned char)secret[i] <= 0x20 || (unsigned char)secret[i] == 0x7F)
+        if ((unsigned char)secret[i] <= 0x20
+            || (unsigned char)secret[i] == 0x7F)
             return 0;
     SHA256((const unsigned char *)secret, n, out);
     return 1;
@@ -73,8 +77,10 @@ static int ref_name(const char *name)
 {
     size_t n = strlen(name);
     return n >= 1 && n <= 64
-        && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                  "0123456789._-") == n;
+           && strspn(name,
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789._-")
+                  == n;
 }
 
 /* '*' any run, '?' any byte, anything else itself. */
@@ -111,16 +117,20 @@ static char *rotate(const char *s)
 
     for (c = r; *c; c++) {
         char x = *c;
-        if (x >= '0' && x <= '9') x = (char)('0' + (x - '0' + 7) % 10);
-        else if (x >= 'a' && x <= 'f') x = (char)('a' + (x - 'a' + 1) % 6);
-        else if (x >= 'A' && x <= 'F') x = (char)('A' + (x - 'A' + 1) % 6);
-        else if (x >= 'g' && x <= 'z') x = (char)('g' + (x - 'g' + 1) % 20);
-        else if (x >= 'G' && x <= 'Z') x = (char)('G' + (x - 'G' + 1) % 20);
+        if (x >= '0' && x <= '9')
+            x = (char)('0' + (x - '0' + 7) % 10);
+        else if (x >= 'a' && x <= 'f')
+            x = (char)('a' + (x - 'a' + 1) % 6);
+        else if (x >= 'A' && x <= 'F')
+            x = (char)('A' + (x - 'A' + 1) % 6);
+        else if (x >= 'g' && x <= 'z')
+            x = (char)('g' + (x - 'g' + 1) % 20);
+        else if (x >= 'G' && x <= 'Z')
+            x = (char)('G' + (x - 'G' + 1) % 20);
         *c = x;
     }
     return r;
 }
-
 
 /* ---- checks ------------------------------------------------------------ */
 
@@ -136,7 +146,7 @@ static const char *check_digest(const char *secret)
                why ? why : "accepted", expect ? "accepted" : "refused");
     if (why == NULL)
         FUZZ_CHECK(memcmp(got, want, 32) == 0, "charon_key_digest: wrong "
-                   "digest");
+                                               "digest");
     else
         FUZZ_CHECK(why[0] != '\0' && fuzz_printable(why),
                    "charon_key_digest: bad sentence \"%s\"", why);
@@ -144,11 +154,13 @@ static const char *check_digest(const char *secret)
     /* The same secret with its letters and digits changed, class kept: the
      * same sentence (or acceptance); the sentence cannot quote it. */
     rot = rotate(secret);
-    if ((strncmp(secret, "sha256:", 7) == 0) == (strncmp(rot, "sha256:", 7) == 0)) {
+    if ((strncmp(secret, "sha256:", 7) == 0)
+        == (strncmp(rot, "sha256:", 7) == 0)) {
         if (strncmp(secret, "sha256:", 7) == 0)
             memcpy(rot, "sha256:", 7);
         why2 = charon_key_digest(fuzz_pool, rot, other);
-        FUZZ_CHECK(fuzz_str_eq(why, why2), "charon_key_digest: the sentence "
+        FUZZ_CHECK(fuzz_str_eq(why, why2),
+                   "charon_key_digest: the sentence "
                    "depends on the secret's characters: \"%s\" / \"%s\"",
                    why ? why : "(accepted)", why2 ? why2 : "(accepted)");
     }
@@ -160,10 +172,10 @@ static const char *check_name(const char *name)
     const char *why = charon_key_name_check(fuzz_pool, name);
     const char *why2 = charon_key_name_check(fuzz_pool, rotate(name));
 
-    FUZZ_CHECK((why == NULL) == ref_name(name),
-               "charon_key_name_check: %s", why ? why : "accepted");
+    FUZZ_CHECK((why == NULL) == ref_name(name), "charon_key_name_check: %s",
+               why ? why : "accepted");
     FUZZ_CHECK(fuzz_str_eq(why, why2), "charon_key_name_check: the sentence "
-               "depends on the name's characters");
+                                       "depends on the name's characters");
     FUZZ_CHECK(why == NULL || (why[0] != '\0' && fuzz_printable(why)),
                "charon_key_name_check: bad sentence");
     return why;
@@ -175,7 +187,7 @@ static charon_key_t *check_keyfile_line(const char *line)
     const char *tok[256];
     size_t ntok = 0, i, total = 0;
     const char *c = line;
-    charon_key_t *key = (charon_key_t *)(void *)&ntok;    /* poison */
+    charon_key_t *key = (charon_key_t *)(void *)&ntok; /* poison */
     const char *why;
     unsigned char want[32];
 
@@ -225,15 +237,15 @@ static charon_key_t *check_keyfile_line(const char *line)
     FUZZ_CHECK(memcmp(key->digest, want, 32) == 0,
                "charon_keyfile_line: wrong digest");
     FUZZ_CHECK(key->patterns != NULL
-               && (size_t)key->patterns->nelts == total - 2,
+                   && (size_t)key->patterns->nelts == total - 2,
                "charon_keyfile_line: %d patterns, expected %zu",
                key->patterns ? key->patterns->nelts : -1, total - 2);
     for (i = 2; i < ntok; i++)
-        FUZZ_CHECK(strcmp(APR_ARRAY_IDX(key->patterns, i - 2, const char *),
-                          tok[i]) == 0,
-                   "charon_keyfile_line: pattern %zu is %s, expected %s",
-                   i - 2, APR_ARRAY_IDX(key->patterns, i - 2, const char *),
-                   tok[i]);
+        FUZZ_CHECK(
+            strcmp(APR_ARRAY_IDX(key->patterns, i - 2, const char *), tok[i])
+                == 0,
+            "charon_keyfile_line: pattern %zu is %s, expected %s", i - 2,
+            APR_ARRAY_IDX(key->patterns, i - 2, const char *), tok[i]);
     return key;
 }
 
@@ -247,7 +259,8 @@ static void check_find(const apr_array_header_t *keys, const char *presented,
     if (len > 0) {
         SHA256((const unsigned char *)presented, len, want);
         for (i = 0; i < keys->nelts && expect == NULL; i++) {
-            const charon_key_t *k = APR_ARRAY_IDX(keys, i, const charon_key_t *);
+            const charon_key_t *k =
+                APR_ARRAY_IDX(keys, i, const charon_key_t *);
             if (k && memcmp(k->digest, want, 32) == 0)
                 expect = k;
         }
@@ -276,13 +289,15 @@ static void check_allows(const charon_key_t *key, const char *slug)
         m = apr_fnmatch(pat, slug, 0) == APR_SUCCESS;
         if (strpbrk(pat, "[\\") == NULL)
             FUZZ_CHECK(m == ref_glob(pat, slug),
-                       "apr_fnmatch(\"%s\", \"%s\") = %d, glob says %d",
-                       pat, slug, m, !m);
+                       "apr_fnmatch(\"%s\", \"%s\") = %d, glob says %d", pat,
+                       slug, m, !m);
         expect |= m;
     }
     got = charon_key_allows(key, slug);
-    FUZZ_CHECK(got == expect, "charon_key_allows(%s, \"%s\") = %d, "
-               "expected %d", key->name, slug, got, expect);
+    FUZZ_CHECK(got == expect,
+               "charon_key_allows(%s, \"%s\") = %d, "
+               "expected %d",
+               key->name, slug, got, expect);
     FUZZ_CHECK(charon_key_allows(key, NULL) == 0, "charon_key_allows(NULL)");
 }
 
@@ -320,8 +335,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     APR_ARRAY_PUSH(fixed, charon_key_t *) =
         fixed_key(keep, "fixed-dup", "0123456789abcdef", "x*", NULL);
     APR_ARRAY_PUSH(fixed, charon_key_t *) =
-        fixed_key(keep, "fixed-b", "sha256:9f86d081884c7d659a2feaa0c55ad015"
-                  "a3bf4f1b2b0b822cd15d6c15b0f00a08", "nightly-*", "db-?");
+        fixed_key(keep, "fixed-b",
+                  "sha256:9f86d081884c7d659a2feaa0c55ad015"
+                  "a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                  "nightly-*", "db-?");
     return 0;
 }
 
@@ -338,17 +355,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_name(s);
     check_keyfile_line(s);
     FUZZ_CHECK(charon_key_digest(fuzz_pool, NULL, (unsigned char[32]){0})
-               != NULL, "charon_key_digest(NULL) accepted");
+                   != NULL,
+               "charon_key_digest(NULL) accepted");
     FUZZ_CHECK(charon_key_name_check(fuzz_pool, NULL) != NULL,
                "charon_key_name_check(NULL) accepted");
     {
         charon_key_t *none = (charon_key_t *)(void *)&size;
         FUZZ_CHECK(charon_keyfile_line(fuzz_pool, NULL, &none) == NULL
-                   && none == NULL, "charon_keyfile_line(NULL)");
+                       && none == NULL,
+                   "charon_keyfile_line(NULL)");
     }
 
     /* Cut the raw input in lines. */
-    for (i = 0; i <= size && nlines < MAX_LINES; ) {
+    for (i = 0; i <= size && nlines < MAX_LINES;) {
         const uint8_t *nl = i < size ? memchr(data + i, '\n', size - i) : NULL;
         size_t end = nl ? (size_t)(nl - data) : size;
         line[nlines] = data + i;
@@ -357,14 +376,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     keys = apr_array_make(fuzz_pool, 8, sizeof(charon_key_t *));
-    APR_ARRAY_PUSH(keys, charon_key_t *) = APR_ARRAY_IDX(fixed, 0, charon_key_t *);
+    APR_ARRAY_PUSH(keys, charon_key_t *) =
+        APR_ARRAY_IDX(fixed, 0, charon_key_t *);
     for (i = 2; i < nlines; i++) {
         char *l = fuzz_str(line[i], llen[i]);
         APR_ARRAY_PUSH(keys, charon_key_t *) = check_keyfile_line(l);
         free(l);
     }
-    APR_ARRAY_PUSH(keys, charon_key_t *) = APR_ARRAY_IDX(fixed, 1, charon_key_t *);
-    APR_ARRAY_PUSH(keys, charon_key_t *) = APR_ARRAY_IDX(fixed, 2, charon_key_t *);
+    APR_ARRAY_PUSH(keys, charon_key_t *) =
+        APR_ARRAY_IDX(fixed, 1, charon_key_t *);
+    APR_ARRAY_PUSH(keys, charon_key_t *) =
+        APR_ARRAY_IDX(fixed, 2, charon_key_t *);
 
     presented = fuzz_dup(line[0], llen[0]);
     check_find(keys, presented, llen[0]);

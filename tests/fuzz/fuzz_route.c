@@ -21,10 +21,9 @@
 
 #include <inttypes.h>
 
-static const char *const verbs[] = {
-    NULL, "can-start", "start", "end", "message"
-};
-static const char *const types[] = { "warning", "info", "success", "error" };
+static const char *const verbs[] = {NULL, "can-start", "start", "end",
+                                    "message"};
+static const char *const types[] = {"warning", "info", "success", "error"};
 
 static int str_eq_verb(const char *a, const char *b)
 {
@@ -46,25 +45,29 @@ static void check_id(const char *s)
     while (*d == '0')
         d++;
     dl = strlen(d);
-    expect = digits && dl > 0
+    expect =
+        digits && dl > 0
         && (dl < 19 || (dl == 19 && strcmp(d, "9223372036854775807") <= 0));
 
     got = charon_parse_id(s, &v);
-    FUZZ_CHECK(got == expect, "charon_parse_id(\"%s\") = %d, expected %d",
-               s, got, expect);
+    FUZZ_CHECK(got == expect, "charon_parse_id(\"%s\") = %d, expected %d", s,
+               got, expect);
     FUZZ_CHECK(charon_parse_id(s, NULL) == got,
                "charon_parse_id(\"%s\", NULL) differs", s);
     if (!got) {
-        FUZZ_CHECK(v == ID_SENTINEL, "charon_parse_id(\"%s\") refused but "
-                   "wrote %" APR_INT64_T_FMT, s, v);
+        FUZZ_CHECK(v == ID_SENTINEL,
+                   "charon_parse_id(\"%s\") refused but "
+                   "wrote %" APR_INT64_T_FMT,
+                   s, v);
         return;
     }
     FUZZ_CHECK(v > 0, "charon_parse_id(\"%s\") gave %" APR_INT64_T_FMT, s, v);
     snprintf(printed, sizeof(printed), "%lld", (long long)v);
-    FUZZ_CHECK(strcmp(printed, d) == 0,
-               "charon_parse_id(\"%s\") gave %s", s, printed);
+    FUZZ_CHECK(strcmp(printed, d) == 0, "charon_parse_id(\"%s\") gave %s", s,
+               printed);
     FUZZ_CHECK(strcmp(charon_json_id(fuzz_pool, v),
-                      apr_psprintf(fuzz_pool, "{\"id\":%s}", d)) == 0,
+                      apr_psprintf(fuzz_pool, "{\"id\":%s}", d))
+                   == 0,
                "charon_json_id(%s) is %s", d, charon_json_id(fuzz_pool, v));
 }
 
@@ -82,22 +85,26 @@ static void check_route(const char *s)
                 expect = (int)i;
 
     got = charon_parse_route(fuzz_pool, s, &verb, &target);
-    FUZZ_CHECK(got == (expect != 0), "charon_parse_route(\"%s\") = %d, "
-               "expected %d", s, got, expect != 0);
+    FUZZ_CHECK(got == (expect != 0),
+               "charon_parse_route(\"%s\") = %d, "
+               "expected %d",
+               s, got, expect != 0);
     if (!got) {
         FUZZ_CHECK(verb == CHARON_VERB_NONE && target == NULL,
-                   "charon_parse_route(\"%s\") refused, verb %d target %s",
-                   s, (int)verb, target ? target : "(null)");
+                   "charon_parse_route(\"%s\") refused, verb %d target %s", s,
+                   (int)verb, target ? target : "(null)");
         return;
     }
-    FUZZ_CHECK((int)verb == expect, "charon_parse_route(\"%s\"): verb %d, "
-               "expected %d", s, (int)verb, expect);
+    FUZZ_CHECK((int)verb == expect,
+               "charon_parse_route(\"%s\"): verb %d, "
+               "expected %d",
+               s, (int)verb, expect);
     FUZZ_CHECK(target != NULL, "charon_parse_route(\"%s\"): no target", s);
     FUZZ_CHECK((uintptr_t)target < (uintptr_t)s
-               || (uintptr_t)target > (uintptr_t)(s + strlen(s)),
+                   || (uintptr_t)target > (uintptr_t)(s + strlen(s)),
                "charon_parse_route(\"%s\"): target points into the input", s);
     FUZZ_CHECK(strlen(target) == (size_t)(slash - s)
-               && memcmp(target, s, (size_t)(slash - s)) == 0,
+                   && memcmp(target, s, (size_t)(slash - s)) == 0,
                "charon_parse_route(\"%s\"): target \"%s\"", s, target);
     FUZZ_CHECK(target[0] != '\0' && strchr(target, '/') == NULL,
                "charon_parse_route(\"%s\"): bad target \"%s\"", s, target);
@@ -105,7 +112,9 @@ static void check_route(const char *s)
                "charon_parse_route(\"%s\"): verb name %s", s,
                charon_verb_name(verb) ? charon_verb_name(verb) : "(null)");
     FUZZ_CHECK(strcmp(apr_pstrcat(fuzz_pool, target, "/",
-                                  charon_verb_name(verb), NULL), s) == 0,
+                                  charon_verb_name(verb), NULL),
+                      s)
+                   == 0,
                "charon_parse_route(\"%s\"): does not give the input back", s);
     check_id(target);
 }
@@ -123,14 +132,16 @@ static void check_names(const uint8_t *data, size_t size)
     name = charon_verb_name((charon_verb_e)x);
     if (x >= 1 && x <= 4)
         FUZZ_CHECK(name != NULL && strcmp(name, verbs[x]) == 0,
-                   "charon_verb_name(%d) = %s", (int)x, name ? name : "(null)");
+                   "charon_verb_name(%d) = %s", (int)x,
+                   name ? name : "(null)");
     else
         FUZZ_CHECK(name == NULL, "charon_verb_name(%d) = %s", (int)x, name);
 
     name = charon_type_name((charon_type_e)x);
     if (x >= 0 && x <= 3)
         FUZZ_CHECK(name != NULL && strcmp(name, types[x]) == 0,
-                   "charon_type_name(%d) = %s", (int)x, name ? name : "(null)");
+                   "charon_type_name(%d) = %s", (int)x,
+                   name ? name : "(null)");
     else
         FUZZ_CHECK(name == NULL, "charon_type_name(%d) = %s", (int)x, name);
 }
@@ -167,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_names(data, size);
     check_json_id(data, size);
     FUZZ_CHECK(charon_parse_route(fuzz_pool, NULL, &verb, &target) == 0
-               && verb == CHARON_VERB_NONE && target == NULL,
+                   && verb == CHARON_VERB_NONE && target == NULL,
                "charon_parse_route(NULL) not refused");
     FUZZ_CHECK(charon_parse_id(NULL, NULL) == 0, "charon_parse_id(NULL)");
 

@@ -24,14 +24,14 @@ static void check_utf8(const uint8_t *data, size_t size)
 
     copy = fuzz_dup(data, size);
     FUZZ_CHECK(charon_utf8_valid(copy, size)
-               == ref_utf8_valid((const unsigned char *)copy, size),
+                   == ref_utf8_valid((const unsigned char *)copy, size),
                "charon_utf8_valid on %zu bytes says %d", size,
                charon_utf8_valid(copy, size));
     free(copy);
     for (n = 0; n < size && n <= 128; n++) {
-        copy = fuzz_dup(data, n);       /* exactly n bytes: no over-read */
+        copy = fuzz_dup(data, n); /* exactly n bytes: no over-read */
         FUZZ_CHECK(charon_utf8_valid(copy, n)
-                   == ref_utf8_valid((const unsigned char *)copy, n),
+                       == ref_utf8_valid((const unsigned char *)copy, n),
                    "charon_utf8_valid on the first %zu bytes says %d", n,
                    charon_utf8_valid(copy, n));
         free(copy);
@@ -47,10 +47,11 @@ static json_object *read_back(const char *text, int utf8)
 
     FUZZ_CHECK(tok != NULL, "json-c out of memory");
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT
-                           | (utf8 ? JSON_TOKENER_VALIDATE_UTF8 : 0));
+                                    | (utf8 ? JSON_TOKENER_VALIDATE_UTF8 : 0));
     o = json_tokener_parse_ex(tok, text, (int)len);
     FUZZ_CHECK(json_tokener_get_error(tok) == json_tokener_success
-               && o != NULL, "answer %s is not JSON: %s", text,
+                   && o != NULL,
+               "answer %s is not JSON: %s", text,
                json_tokener_error_desc(json_tokener_get_error(tok)));
     FUZZ_CHECK(json_tokener_get_parse_end(tok) == len,
                "answer %s: data after the JSON value", text);
@@ -67,10 +68,10 @@ static void want_string(json_object *o, const char *key, const char *want,
     size_t wl = strlen(want);
 
     FUZZ_CHECK(json_object_object_get_ex(o, key, &v)
-               && json_object_is_type(v, json_type_string),
+                   && json_object_is_type(v, json_type_string),
                "answer %s: no string \"%s\"", text, key);
     FUZZ_CHECK((size_t)json_object_get_string_len(v) == wl
-               && memcmp(json_object_get_string(v), want, wl) == 0,
+                   && memcmp(json_object_get_string(v), want, wl) == 0,
                "answer %s: \"%s\" does not read back as given", text, key);
 }
 
@@ -80,8 +81,8 @@ static void want_int(json_object *o, const char *key, int64_t want,
     json_object *v = NULL;
 
     FUZZ_CHECK(json_object_object_get_ex(o, key, &v)
-               && json_object_is_type(v, json_type_int)
-               && json_object_get_int64(v) == want,
+                   && json_object_is_type(v, json_type_int)
+                   && json_object_get_int64(v) == want,
                "answer %s: \"%s\" is not %lld", text, key, (long long)want);
 }
 
@@ -95,8 +96,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t head[13] = { 0 };
-    const char *str[4] = { "", "", "", "" };
+    uint8_t head[13] = {0};
+    const char *str[4] = {"", "", "", ""};
     const char *title, *detail, *field, *slug, *text;
     size_t i, at;
     int32_t status;
@@ -129,7 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "problem %s: not valid UTF-8", text);
         o = read_back(text, 1);
         FUZZ_CHECK(json_object_object_length(o) == (field ? 5 : 4),
-                   "problem %s: %d fields", text, json_object_object_length(o));
+                   "problem %s: %d fields", text,
+                   json_object_object_length(o));
         want_string(o, "type", "about:blank", text);
         want_string(o, "title", title ? title : "", text);
         want_int(o, "status", status, text);
@@ -150,8 +152,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         want_string(o, "slug", (head[0] & 1) ? "" : slug, text);
         v = NULL;
         FUZZ_CHECK(json_object_object_get_ex(o, "canStart", &v)
-                   && json_object_is_type(v, json_type_boolean)
-                   && json_object_get_boolean(v) == (can_start != 0),
+                       && json_object_is_type(v, json_type_boolean)
+                       && json_object_get_boolean(v) == (can_start != 0),
                    "can-start %s: canStart is not %d", text, can_start != 0);
         want_int(o, "cronId", cron_id, text);
         json_object_put(o);

@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TIME_LIMIT 20           /* seconds per input */
+#define TIME_LIMIT 20 /* seconds per input */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -106,7 +106,7 @@ static void run_file(const char *path)
     if (pid == 0) {
         alarm(TIME_LIMIT);
         LLVMFuzzerTestOneInput(data, size);
-        exit(0);        /* not _exit: a coverage build writes its profile */
+        exit(0); /* not _exit: a coverage build writes its profile */
     }
     free(data);
     while (waitpid(pid, &status, 0) < 0) {
@@ -171,8 +171,8 @@ static void run_path(const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *me = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1
-                                           : argv[0];
+    const char *me =
+        strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     int i, first = 1;
 
     if (argc > 1 && strcmp(argv[1], "--no-fork") == 0) {

@@ -1,5 +1,5 @@
 /*
- * test.h: what the unit tests of src/charon_core.c share.
+ * test.h: what the unit tests of src/lib/ (and the dialects) share.
  *
  * A single program with no framework, built from every .c file in
  * tests/unit.  Every CHECK (and every call of a helper that ends in
@@ -13,7 +13,7 @@
 #ifndef CHARON_TEST_H
 #define CHARON_TEST_H
 
-#include "charon_core.h"
+#include "lib/charon_lib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +41,11 @@ void check_(int ok, const char *file, int line, const char *expr,
 
 /* ---- shared helpers --------------------------------------------------- */
 
-extern apr_pool_t *pool;        /* one pool for the whole run */
+extern apr_pool_t *pool; /* one pool for the whole run */
 
-int streq(const char *a, const char *b);                /* both non-NULL */
-const char *show(const char *s);                        /* NULL -> "(null)" */
-const char *bytes(const char *s, apr_size_t n);         /* printable form */
+int streq(const char *a, const char *b);        /* both non-NULL */
+const char *show(const char *s);                /* NULL -> "(null)" */
+const char *bytes(const char *s, apr_size_t n); /* printable form */
 
 /* xorshift64*: deterministic, so a failure can be replayed.  One stream
  * for the whole run: the groups must keep their order in main. */
@@ -64,75 +64,82 @@ int run(parse_fn fn, const char *buf, apr_size_t len, apr_size_t max,
 
 /* A body that must be accepted with these fields (msg NULL: no message). */
 void ok_(parse_fn fn, const char *buf, apr_size_t len, apr_size_t max,
-         charon_type_e type, int success, const char *msg,
-         apr_size_t msg_len, const char *file, int line);
+         charon_type_e type, int success, const char *msg, apr_size_t msg_len,
+         const char *file, int line);
 
 /* A body that must be refused with this status, field and detail (NULL
  * detail: not checked; for 400 the detail must start as documented). */
 void bad_(parse_fn fn, const char *buf, apr_size_t len, apr_size_t max,
-          int status, const char *field, const char *detail,
-          const char *file, int line);
+          int status, const char *field, const char *detail, const char *file,
+          int line);
 
 /* String-literal forms; sizeof keeps embedded NUL bytes. */
-#define END_OK(lit, type, succ) \
+#define END_OK(lit, type, succ)                                          \
     ok_(charon_parse_end_body, lit, sizeof(lit) - 1, MAXMSG, type, succ, \
         NULL, 0, HERE)
-#define END_OK_MSG(lit, type, succ, msg) \
-    ok_(charon_parse_end_body, lit, sizeof(lit) - 1, MAXMSG, type, succ, \
-        msg, sizeof(msg) - 1, HERE)
-#define END_BAD(lit, status, field, detail) \
-    bad_(charon_parse_end_body, lit, sizeof(lit) - 1, MAXMSG, status, \
-         field, detail, HERE)
-#define END_OK_MAX(lit, max, type, succ, msg) \
-    ok_(charon_parse_end_body, lit, sizeof(lit) - 1, max, type, succ, \
-        msg, sizeof(msg) - 1, HERE)
-#define END_BAD_MAX(lit, max, detail) \
+#define END_OK_MSG(lit, type, succ, msg)                                      \
+    ok_(charon_parse_end_body, lit, sizeof(lit) - 1, MAXMSG, type, succ, msg, \
+        sizeof(msg) - 1, HERE)
+#define END_BAD(lit, status, field, detail)                                  \
+    bad_(charon_parse_end_body, lit, sizeof(lit) - 1, MAXMSG, status, field, \
+         detail, HERE)
+#define END_OK_MAX(lit, max, type, succ, msg)                              \
+    ok_(charon_parse_end_body, lit, sizeof(lit) - 1, max, type, succ, msg, \
+        sizeof(msg) - 1, HERE)
+#define END_BAD_MAX(lit, max, detail)                                      \
     bad_(charon_parse_end_body, lit, sizeof(lit) - 1, max, 422, "message", \
          detail, HERE)
-#define MSG_OK(lit, type, msg) \
+#define MSG_OK(lit, type, msg)                                            \
     ok_(charon_parse_message_body, lit, sizeof(lit) - 1, MAXMSG, type, 0, \
         msg, sizeof(msg) - 1, HERE)
-#define MSG_BAD(lit, status, field, detail) \
+#define MSG_BAD(lit, status, field, detail)                               \
     bad_(charon_parse_message_body, lit, sizeof(lit) - 1, MAXMSG, status, \
          field, detail, HERE)
 
-#define D_NOT_JSON_NUMBER "body is not a JSON object: a number is not written as JSON writes numbers"
-#define D_TYPE_REQ   "field 'type' is required"
-#define D_TYPE_BAD   "field 'type' must be one of warning, info, success, error"
-#define D_SUCC_REQ   "field 'success' is required"
-#define D_SUCC_BAD   "field 'success' must be true or false (0, 1, \"true\", " \
-                     "\"false\", \"0\" and \"1\" are accepted too)"
-#define D_MSG_REQ    "field 'message' is required"
-#define D_MSG_STR    "field 'message' must be a string"
-#define D_MSG_UTF8   "field 'message' must be valid UTF-8"
-#define D_MSG_NUL    "field 'message' must not contain NUL characters"
+#define D_NOT_JSON_NUMBER                                                \
+    "body is not a JSON object: a number is not written as JSON writes " \
+    "numbers"
+#define D_TYPE_REQ "field 'type' is required"
+#define D_TYPE_BAD "field 'type' must be one of warning, info, success, error"
+#define D_SUCC_REQ "field 'success' is required"
+#define D_SUCC_BAD                                            \
+    "field 'success' must be true or false (0, 1, \"true\", " \
+    "\"false\", \"0\" and \"1\" are accepted too)"
+#define D_MSG_REQ  "field 'message' is required"
+#define D_MSG_STR  "field 'message' must be a string"
+#define D_MSG_UTF8 "field 'message' must be valid UTF-8"
+#define D_MSG_NUL  "field 'message' must not contain NUL characters"
 
-#define W  CHARON_TYPE_WARNING
-#define I  CHARON_TYPE_INFO
-#define S  CHARON_TYPE_SUCCESS
-#define E  CHARON_TYPE_ERROR
+#define W CHARON_TYPE_WARNING
+#define I CHARON_TYPE_INFO
+#define S CHARON_TYPE_SUCCESS
+#define E CHARON_TYPE_ERROR
 
 /* ---- the groups, in the order main runs them -------------------------- */
 
-void test_ids(void);                    /* test_route.c */
+void test_ids(void); /* test_route.c */
 void test_routes(void);
-void test_utf8(void);                   /* test_utf8.c */
-void test_end_success_field(void);      /* test_body.c */
+void test_utf8(void);              /* test_utf8.c */
+void test_end_success_field(void); /* test_body.c */
 void test_end_type_field(void);
 void test_end_message_field(void);
 void test_end_order_and_extras(void);
 void test_message_is_copied(void);
-void test_not_an_object(void);          /* test_malformed.c */
+void test_not_an_object(void); /* test_malformed.c */
 void test_depth(void);
 void test_truncation(void);
-void test_message_endpoint(void);       /* test_body.c */
-void test_fuzz(void);                   /* test_malformed.c */
-void test_sha256(void);                 /* test_keys.c */
+void test_message_endpoint(void); /* test_body.c */
+void test_fuzz(void);             /* test_malformed.c */
+void test_sha256(void);           /* test_keys.c */
 void test_key_digest(void);
 void test_key_names(void);
 void test_key_find(void);
 void test_key_allows(void);
 void test_keyfile(void);
-void test_json(void);                   /* test_json.c */
+void test_json(void);     /* test_json.c */
+void test_answer(void);   /* test_answer.c */
+void test_html(void);     /* test_html.c */
+void test_form(void);     /* test_form.c */
+void test_dialects(void); /* test_dialects.c */
 
 #endif

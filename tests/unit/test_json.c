@@ -32,16 +32,18 @@ void test_json(void)
             "{\"slug\":\"a/b\\\"c\\\\d\",\"canStart\":true,"
             "\"cronId\":9223372036854775807}");
     JSON_IS(charon_json_can_start(pool, "t\xc3\xa9l\xc3\xa9\ttab", 1, 1),
-            "{\"slug\":\"t\xc3\xa9l\xc3\xa9\\ttab\",\"canStart\":true,\"cronId\":1}");
+            "{\"slug\":\"t\xc3\xa9l\xc3\xa9\\ttab\",\"canStart\":true,"
+            "\"cronId\":1}");
     JSON_IS(charon_json_can_start(pool, NULL, 1, 1),
             "{\"slug\":\"\",\"canStart\":true,\"cronId\":1}");
 
     JSON_IS(charon_json_id(pool, 1234), "{\"id\":1234}");
     JSON_IS(charon_json_id(pool, 1), "{\"id\":1}");
-    JSON_IS(charon_json_id(pool, APR_INT64_MAX), "{\"id\":9223372036854775807}");
+    JSON_IS(charon_json_id(pool, APR_INT64_MAX),
+            "{\"id\":9223372036854775807}");
 
-    JSON_IS(charon_json_problem(pool, 422, "Unprocessable Content",
-                                D_TYPE_BAD, "type"),
+    JSON_IS(charon_json_problem(pool, 422, "Unprocessable Content", D_TYPE_BAD,
+                                "type"),
             "{\"type\":\"about:blank\",\"title\":\"Unprocessable Content\","
             "\"status\":422,\"detail\":\"field 'type' must be one of warning, "
             "info, success, error\",\"field\":\"type\"}");
@@ -49,20 +51,22 @@ void test_json(void)
                                 "no cron has the slug x/y", NULL),
             "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,"
             "\"detail\":\"no cron has the slug x/y\"}");
-    JSON_IS(charon_json_problem(pool, 400, "Bad Request",
-                                "line1\nline2 \"q\" \x01", NULL),
-            "{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,"
-            "\"detail\":\"line1\\nline2 \\\"q\\\" \\u0001\"}");
+    JSON_IS(
+        charon_json_problem(pool, 400, "Bad Request",
+                            "line1\nline2 \"q\" \x01", NULL),
+        "{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,"
+        "\"detail\":\"line1\\nline2 \\\"q\\\" \\u0001\"}");
     JSON_IS(charon_json_problem(pool, 500, NULL, NULL, NULL),
             "{\"type\":\"about:blank\",\"title\":\"\",\"status\":500,"
             "\"detail\":\"\"}");
     /* D_SUCC_BAD holds quotes: they come out escaped. */
-    JSON_IS(charon_json_problem(pool, 422, "Unprocessable Content",
-                                D_SUCC_BAD, "success"),
-            "{\"type\":\"about:blank\",\"title\":\"Unprocessable Content\","
-            "\"status\":422,\"detail\":\"field 'success' must be true or false "
-            "(0, 1, \\\"true\\\", \\\"false\\\", \\\"0\\\" and \\\"1\\\" are "
-            "accepted too)\",\"field\":\"success\"}");
+    JSON_IS(
+        charon_json_problem(pool, 422, "Unprocessable Content", D_SUCC_BAD,
+                            "success"),
+        "{\"type\":\"about:blank\",\"title\":\"Unprocessable Content\","
+        "\"status\":422,\"detail\":\"field 'success' must be true or false "
+        "(0, 1, \\\"true\\\", \\\"false\\\", \\\"0\\\" and \\\"1\\\" are "
+        "accepted too)\",\"field\":\"success\"}");
     /* The answer lives in the pool: it survives later json-c work. */
     {
         const char *a = charon_json_id(pool, 5);
@@ -73,13 +77,13 @@ void test_json(void)
 
     /* Refusals: only the members that are set. */
     {
-        charon_refusal_t off = { "inactive", "db migration",
-                                 "2026-11-29T12:00:00Z", 0 };
-        charon_refusal_t off_reason = { "inactive", "moving", "", 0 };
-        charon_refusal_t off_until = { "inactive", NULL,
-                                       "2026-11-29T12:00:00Z", 0 };
-        charon_refusal_t locked = { "locked", "execution 42 is still running",
-                                    NULL, 42 };
+        charon_refusal_t off = {"inactive", "db migration",
+                                "2026-11-29T12:00:00Z", 0};
+        charon_refusal_t off_reason = {"inactive", "moving", "", 0};
+        charon_refusal_t off_until = {"inactive", NULL, "2026-11-29T12:00:00Z",
+                                      0};
+        charon_refusal_t locked = {"locked", "execution 42 is still running",
+                                   NULL, 42};
 
         JSON_IS(charon_json_cannot_start(pool, "x", 7, &off),
                 "{\"slug\":\"x\",\"canStart\":false,\"cronId\":7,"

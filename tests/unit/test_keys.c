@@ -15,9 +15,12 @@ static const char *hex(const unsigned char *d)
     return s;
 }
 
-#define SHA_ABC   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-#define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define SHA_ABC448 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+#define SHA_ABC \
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define SHA_EMPTY \
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define SHA_ABC448 \
+    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
 
 void test_sha256(void)
 {
@@ -31,7 +34,7 @@ void test_sha256(void)
     CHECK(streq(hex(d), SHA_EMPTY), "sha256('') = %s", hex(d));
     charon_sha256(m448, sizeof(m448) - 1, d);
     CHECK(streq(hex(d), SHA_ABC448), "sha256(448 bits) = %s", hex(d));
-    charon_sha256("abcdef", 3, d);          /* the length is honoured */
+    charon_sha256("abcdef", 3, d); /* the length is honoured */
     CHECK(streq(hex(d), SHA_ABC), "sha256 honours len: %s", hex(d));
 }
 
@@ -43,8 +46,8 @@ static void digest_ok(const char *secret, const char *want_hex,
     memset(d, 0, sizeof(d));
     why = charon_key_digest(pool, secret, d);
     check_(why == NULL && streq(hex(d), want_hex), file, line, "digest_ok",
-           "key_digest(%s) = %s, %s", bytes(secret, strlen(secret)),
-           show(why), hex(d));
+           "key_digest(%s) = %s, %s", bytes(secret, strlen(secret)), show(why),
+           hex(d));
 }
 
 static void digest_bad(const char *secret, const char *file, int line)
@@ -54,11 +57,11 @@ static void digest_bad(const char *secret, const char *file, int line)
     /* The sentence must exist and not quote the secret (the bare prefix
      * "sha256:" is named by the sentence, it is no secret). */
     check_(why != NULL && *why != '\0'
-           && (secret == NULL || *secret == '\0'
-               || strcmp(secret, "sha256:") == 0
-               || strstr(why, secret) == NULL), file, line, "digest_bad",
-           "key_digest(%s) = %s", secret ? bytes(secret, strlen(secret))
-           : "NULL", show(why));
+               && (secret == NULL || *secret == '\0'
+                   || strcmp(secret, "sha256:") == 0
+                   || strstr(why, secret) == NULL),
+           file, line, "digest_bad", "key_digest(%s) = %s",
+           secret ? bytes(secret, strlen(secret)) : "NULL", show(why));
 }
 
 void test_key_digest(void)
@@ -68,13 +71,19 @@ void test_key_digest(void)
 
     charon_sha256(clear, strlen(clear), d);
     digest_ok(clear, hex(d), HERE);
-    digest_ok("0123456789abcdef", "9f9f5111f7b27a781f1f1ddde5ebc2dd"
-              "2b796bfc7365c9c28b548e564176929f", HERE); /* 16 bytes */
+    digest_ok("0123456789abcdef",
+              "9f9f5111f7b27a781f1f1ddde5ebc2dd"
+              "2b796bfc7365c9c28b548e564176929f",
+              HERE); /* 16 bytes */
     digest_ok("sha256:" SHA_ABC, SHA_ABC, HERE);
-    digest_ok("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
-              SHA_ABC, HERE);
-    digest_ok("sha256:Ba7816bF8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015aD",
-              SHA_ABC, HERE);
+    digest_ok(
+        "sha256:"
+        "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+        SHA_ABC, HERE);
+    digest_ok(
+        "sha256:"
+        "Ba7816bF8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015aD",
+        SHA_ABC, HERE);
     /* A clear key that merely contains "sha256:" later, or in other case,
      * is a clear key. */
     charon_sha256("SHA256:0123456789", 17, d);
@@ -82,34 +91,47 @@ void test_key_digest(void)
     charon_sha256("xsha256:012345678", 17, d);
     digest_ok("xsha256:012345678", hex(d), HERE);
     /* Non-ASCII bytes are allowed in a clear key. */
-    charon_sha256("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 16, d);
-    digest_ok("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
-              hex(d), HERE);
+    charon_sha256(
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 16,
+        d);
+    digest_ok(
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+        hex(d), HERE);
 
     digest_bad(NULL, HERE);
     digest_bad("", HERE);
     digest_bad("short", HERE);
-    digest_bad("0123456789abcde", HERE);            /* 15 bytes */
-    digest_bad("0123456789 abcdef", HERE);          /* space */
+    digest_bad("0123456789abcde", HERE);   /* 15 bytes */
+    digest_bad("0123456789 abcdef", HERE); /* space */
     digest_bad("0123456789\tabcdef", HERE);
     digest_bad("0123456789abcdef\n", HERE);
-    digest_bad("0123456789\x01" "abcdef", HERE);
-    digest_bad("0123456789\x7f" "abcdef", HERE);
+    digest_bad("0123456789\x01"
+               "abcdef",
+               HERE);
+    digest_bad("0123456789\x7f"
+               "abcdef",
+               HERE);
     digest_bad("sha256:", HERE);
     digest_bad("sha256:abc", HERE);
-    digest_bad("sha256:" SHA_ABC "0", HERE);         /* 65 digits */
-    digest_bad("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
-               HERE);                                /* 63 digits */
-    digest_bad("sha256:ga7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-               HERE);
+    digest_bad("sha256:" SHA_ABC "0", HERE); /* 65 digits */
+    digest_bad(
+        "sha256:"
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
+        HERE); /* 63 digits */
+    digest_bad(
+        "sha256:"
+        "ga7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        HERE);
     digest_bad("sha256: " SHA_ABC, HERE);
     digest_bad("sha256:" SHA_ABC " ", HERE);
-    digest_bad("sha256:0x7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-               HERE);
+    digest_bad(
+        "sha256:"
+        "0x7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        HERE);
     /* A malformed digest is refused even when long enough to be a key. */
     {
-        const char *why = charon_key_digest(pool,
-            "sha256:this-is-a-long-enough-clear-key", d);
+        const char *why = charon_key_digest(
+            pool, "sha256:this-is-a-long-enough-clear-key", d);
         CHECK(why != NULL && strstr(why, "this-is") == NULL,
               "malformed sha256: refused, not hashed: %s", show(why));
     }
@@ -118,11 +140,25 @@ void test_key_digest(void)
 void test_key_names(void)
 {
     static const char *const good[] = {
-        "billing-app", "a", "A.Z_0-9", "x.y", "-", "_", ".",
+        "billing-app",
+        "a",
+        "A.Z_0-9",
+        "x.y",
+        "-",
+        "_",
+        ".",
         "0123456789012345678901234567890123456789012345678901234567890123",
     };
     static const char *const bad[] = {
-        "", "a b", "a/b", "a:b", "a\tb", "\xc3\xa9", "name\n", "a@b", "*",
+        "",
+        "a b",
+        "a/b",
+        "a:b",
+        "a\tb",
+        "\xc3\xa9",
+        "name\n",
+        "a@b",
+        "*",
         "01234567890123456789012345678901234567890123456789012345678901234",
     };
     apr_size_t i;
@@ -133,8 +169,8 @@ void test_key_names(void)
     for (i = 0; i < N_ELEMS(bad); i++) {
         const char *why = charon_key_name_check(pool, bad[i]);
         CHECK(why != NULL && (*bad[i] == '\0' || strstr(why, bad[i]) == NULL),
-              "name '%s' accepted or quoted: %s", bytes(bad[i], strlen(bad[i])),
-              show(why));
+              "name '%s' accepted or quoted: %s",
+              bytes(bad[i], strlen(bad[i])), show(why));
     }
     CHECK(charon_key_name_check(pool, NULL) != NULL, "NULL name refused");
 }
@@ -147,7 +183,7 @@ static charon_key_t *make_key(const char *name, const char *secret, ...)
 
     k->name = name;
     if (charon_key_digest(pool, secret, k->digest) != NULL)
-        abort();                 /* a broken fixture, not a test failure */
+        abort(); /* a broken fixture, not a test failure */
     k->patterns = apr_array_make(pool, 2, sizeof(const char *));
     va_start(ap, secret);
     while ((pat = va_arg(ap, const char *)) != NULL)
@@ -159,8 +195,7 @@ static charon_key_t *make_key(const char *name, const char *secret, ...)
 /* An array of the keys given, in order, up to a NULL. */
 static apr_array_header_t *key_list(charon_key_t *first, ...)
 {
-    apr_array_header_t *keys = apr_array_make(pool, 4,
-                                              sizeof(charon_key_t *));
+    apr_array_header_t *keys = apr_array_make(pool, 4, sizeof(charon_key_t *));
     charon_key_t *k;
     va_list ap;
 
@@ -197,18 +232,20 @@ void test_key_find(void)
     CHECK(FIND(keys, "ALPHA-SECRET-0001") == NULL, "keys are case-sensitive");
     CHECK(FIND(keys, "") == NULL, "empty key");
     CHECK(charon_key_find(keys, NULL, 5) == NULL, "NULL key");
-    CHECK(charon_key_find(keys, "alpha-secret-0001", 0) == NULL, "zero length");
+    CHECK(charon_key_find(keys, "alpha-secret-0001", 0) == NULL,
+          "zero length");
     CHECK(charon_key_find(keys, "alpha-secret-0001xyz", 17) == a,
           "length honoured");
     CHECK(FIND(keys, hex(d)) == NULL, "the digest itself is not the key");
     CHECK(FIND(keys, apr_pstrcat(pool, "sha256:", hex(d), NULL)) == NULL,
           "the configured digest string is not the key");
     CHECK(FIND(none, "alpha-secret-0001") == NULL, "no keys");
-    CHECK(charon_key_find(NULL, "alpha-secret-0001", 17) == NULL, "NULL array");
+    CHECK(charon_key_find(NULL, "alpha-secret-0001", 17) == NULL,
+          "NULL array");
     /* The empty string's digest configured: still never matches "". */
     {
-        apr_array_header_t *e = key_list(make_key("empty", "sha256:" SHA_EMPTY,
-                                                  NULL), NULL);
+        apr_array_header_t *e =
+            key_list(make_key("empty", "sha256:" SHA_EMPTY, NULL), NULL);
         CHECK(FIND(e, "") == NULL, "empty presented key never matches");
     }
     /* Two keys with one secret: the first configured wins, wherever the
@@ -270,11 +307,12 @@ void test_key_find(void)
 void test_key_allows(void)
 {
     charon_key_t *any = make_key("any", "any-secret-000001", NULL);
-    charon_key_t *bill = make_key("bill", "bill-secret-00001", "billing-*", NULL);
+    charon_key_t *bill =
+        make_key("bill", "bill-secret-00001", "billing-*", NULL);
     charon_key_t *rep = make_key("rep", "rep-secret-000001", "report-?", NULL);
     charon_key_t *ab = make_key("ab", "ab-secret-0000001", "[ab]*", NULL);
-    charon_key_t *multi = make_key("multi", "multi-secret-0001",
-                                   "billing-*", "report-?", "exact", NULL);
+    charon_key_t *multi = make_key("multi", "multi-secret-0001", "billing-*",
+                                   "report-?", "exact", NULL);
     charon_key_t bare;
 
     CHECK(charon_key_allows(any, "anything") == 1, "no patterns: any slug");
@@ -315,8 +353,8 @@ static void kf_skip(const char *line, const char *file, int lineno)
     charon_key_t *k = (charon_key_t *)1;
     const char *why = charon_keyfile_line(pool, line, &k);
     check_(why == NULL && k == NULL, file, lineno, "kf_skip",
-           "keyfile_line(%s) = %s, %p", line ? bytes(line, strlen(line))
-           : "NULL", show(why), (void *)k);
+           "keyfile_line(%s) = %s, %p",
+           line ? bytes(line, strlen(line)) : "NULL", show(why), (void *)k);
 }
 
 static void kf_bad(const char *line, const char *want, const char *secret,
@@ -325,9 +363,9 @@ static void kf_bad(const char *line, const char *want, const char *secret,
     charon_key_t *k = (charon_key_t *)1;
     const char *why = charon_keyfile_line(pool, line, &k);
     check_(why != NULL && k == NULL && (want == NULL || streq(why, want))
-           && (secret == NULL || strstr(why, secret) == NULL), file, lineno,
-           "kf_bad", "keyfile_line(%s) = %s", bytes(line, strlen(line)),
-           show(why));
+               && (secret == NULL || strstr(why, secret) == NULL),
+           file, lineno, "kf_bad", "keyfile_line(%s) = %s",
+           bytes(line, strlen(line)), show(why));
 }
 
 void test_keyfile(void)
@@ -348,23 +386,28 @@ void test_keyfile(void)
 
     why = charon_keyfile_line(pool, "billing-app 0123456789abcdef", &k);
     CHECK(why == NULL && k != NULL && streq(k->name, "billing-app")
-          && k->patterns != NULL && k->patterns->nelts == 0,
+              && k->patterns != NULL && k->patterns->nelts == 0,
           "plain key line: %s", show(why));
     charon_sha256("0123456789abcdef", 16, d);
-    CHECK(k != NULL && memcmp(k->digest, d, sizeof(d)) == 0, "plain key digest");
+    CHECK(k != NULL && memcmp(k->digest, d, sizeof(d)) == 0,
+          "plain key digest");
 
     k = NULL;
-    why = charon_keyfile_line(pool,
-        "  reports\t k_reports_secret_99 \t report-? billing-*   [ab]*  \r\n", &k);
-    CHECK(why == NULL && k != NULL && streq(k->name, "reports")
-          && k->patterns->nelts == 3
-          && streq(APR_ARRAY_IDX(k->patterns, 0, const char *), "report-?")
-          && streq(APR_ARRAY_IDX(k->patterns, 1, const char *), "billing-*")
-          && streq(APR_ARRAY_IDX(k->patterns, 2, const char *), "[ab]*"),
-          "key line with patterns, tabs and CRLF: %s", show(why));
+    why = charon_keyfile_line(
+        pool,
+        "  reports\t k_reports_secret_99 \t report-? billing-*   [ab]*  \r\n",
+        &k);
+    CHECK(
+        why == NULL && k != NULL && streq(k->name, "reports")
+            && k->patterns->nelts == 3
+            && streq(APR_ARRAY_IDX(k->patterns, 0, const char *), "report-?")
+            && streq(APR_ARRAY_IDX(k->patterns, 1, const char *), "billing-*")
+            && streq(APR_ARRAY_IDX(k->patterns, 2, const char *), "[ab]*"),
+        "key line with patterns, tabs and CRLF: %s", show(why));
     CHECK(k != NULL && charon_key_allows(k, "report-1")
-          && charon_key_allows(k, "billing-x") && charon_key_allows(k, "a1")
-          && !charon_key_allows(k, "zzz"), "patterns from the file apply");
+              && charon_key_allows(k, "billing-x")
+              && charon_key_allows(k, "a1") && !charon_key_allows(k, "zzz"),
+          "patterns from the file apply");
     charon_sha256("k_reports_secret_99", 19, d);
     CHECK(k != NULL && memcmp(k->digest, d, sizeof(d)) == 0,
           "key digest from a line with patterns");
@@ -372,7 +415,8 @@ void test_keyfile(void)
     k = NULL;
     why = charon_keyfile_line(pool, "ops sha256:" SHA_ABC " ops-*", &k);
     CHECK(why == NULL && k != NULL && streq(hex(k->digest), SHA_ABC)
-          && k->patterns->nelts == 1, "digest key line: %s", show(why));
+              && k->patterns->nelts == 1,
+          "digest key line: %s", show(why));
 
     /* The line is copied: changing the caller's buffer changes nothing. */
     {
@@ -380,20 +424,23 @@ void test_keyfile(void)
         k = NULL;
         why = charon_keyfile_line(pool, buf, &k);
         memset(buf, 'Q', sizeof(buf) - 1);
-        CHECK(why == NULL && k != NULL && streq(k->name, "app1")
-              && streq(APR_ARRAY_IDX(k->patterns, 0, const char *), "app-*"),
-              "key line copied into the pool");
+        CHECK(
+            why == NULL && k != NULL && streq(k->name, "app1")
+                && streq(APR_ARRAY_IDX(k->patterns, 0, const char *), "app-*"),
+            "key line copied into the pool");
     }
 
     kf_bad("onlyname", "a key line needs NAME and KEY", NULL, HERE);
     kf_bad("  onlyname  \t", "a key line needs NAME and KEY", NULL, HERE);
     /* A forgotten name makes the secret the name: never quoted. */
-    kf_bad("k_9f0c7a1e2b3d4c5e21", "a key line needs NAME and KEY",
-           "k_9f0c", HERE);
+    kf_bad("k_9f0c7a1e2b3d4c5e21", "a key line needs NAME and KEY", "k_9f0c",
+           HERE);
     kf_bad("bad/name 0123456789abcdef", NULL, NULL, HERE);
     kf_bad("bad:name 0123456789abcdef", NULL, NULL, HERE);
     kf_bad("app short-key", NULL, "short-key", HERE);
     kf_bad("app sha256:abc", NULL, "sha256:abc", HERE);
     kf_bad("app sha256:" SHA_ABC "ff", NULL, SHA_ABC, HERE);
-    kf_bad("app 0123456789abcd\x01" "ef", NULL, "0123456789abcd", HERE);
+    kf_bad("app 0123456789abcd\x01"
+           "ef",
+           NULL, "0123456789abcd", HERE);
 }

@@ -1,12 +1,12 @@
 /*
- * test_main.c: the unit test program for src/charon_core.c.
+ * test_main.c: the unit test program for src/lib/ and the dialects.
  *
  * Runs every group, then prints "unit: N passed, M failed" as the last
  * line; the exit status is 0 only when M is 0 and N is not.  Also holds
  * the shared state and helpers declared in test.h.
  *
  * Built by `make unit` from every .c file in tests/unit, with
- * src/charon_core.c, src/charon_settings.c, APR, json-c and libcrypto
+ * the sources of src/lib, the dialects, APR, json-c and libcrypto
  * (see build/test_core in the Makefile).
  */
 #include "test.h"
@@ -70,13 +70,13 @@ apr_uint64_t rng(void)
 }
 
 /* test_settings.c: durations, CharonRetention, Idempotency-Key and
- * request fingerprints (src/charon_settings.c). */
+ * request fingerprints (src/lib/settings.c). */
 void test_settings(void);
 
 int main(void)
 {
-    if (apr_initialize() != APR_SUCCESS || apr_pool_create(&pool, NULL)
-        != APR_SUCCESS) {
+    if (apr_initialize() != APR_SUCCESS
+        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
         fprintf(stderr, "unit: cannot initialise APR\n");
         return 2;
     }
@@ -103,6 +103,10 @@ int main(void)
     test_keyfile();
     test_json();
     test_settings();
+    test_answer();
+    test_html();
+    test_form();
+    test_dialects();
 
     apr_pool_destroy(pool);
     apr_terminate();

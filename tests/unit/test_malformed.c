@@ -8,39 +8,63 @@
 void test_not_an_object(void)
 {
     static const char *const bad[] = {
-        "", " ", "\n\r\t ", "{", "}", "{\"type\"", "{\"type\":",
-        "{\"type\":\"info\"", "{\"type\":\"info\",", "{\"type\":\"in",
-        "[]", "[1]", "[{\"type\":\"info\",\"success\":true}]",
-        "\"str\"", "123", "-1", "1.5", "null", "true", "false", "nul",
-        "{}x", "{} {}", "{}{}", "{},", "{} ,", "{}]", "{}}",
-        "{\"type\":\"info\",\"success\":true,}",      /* trailing comma */
+        "",
+        " ",
+        "\n\r\t ",
+        "{",
+        "}",
+        "{\"type\"",
+        "{\"type\":",
+        "{\"type\":\"info\"",
+        "{\"type\":\"info\",",
+        "{\"type\":\"in",
+        "[]",
+        "[1]",
+        "[{\"type\":\"info\",\"success\":true}]",
+        "\"str\"",
+        "123",
+        "-1",
+        "1.5",
+        "null",
+        "true",
+        "false",
+        "nul",
+        "{}x",
+        "{} {}",
+        "{}{}",
+        "{},",
+        "{} ,",
+        "{}]",
+        "{}}",
+        "{\"type\":\"info\",\"success\":true,}", /* trailing comma */
         "{\"type\":\"info\",,\"success\":true}",
         "{\"type\":\"info\" \"success\":true}",
-        "{type:\"info\",\"success\":true}",          /* bare key */
-        "{'type':'info','success':true}",           /* single quotes */
-        "{\"type\":\"info\",\"success\":True}",       /* not JSON's true */
+        "{type:\"info\",\"success\":true}",     /* bare key */
+        "{'type':'info','success':true}",       /* single quotes */
+        "{\"type\":\"info\",\"success\":True}", /* not JSON's true */
         "{\"type\":\"info\",\"success\":tru}",
-        "{\"type\":\"info\",\"success\":01}",         /* leading zero */
+        "{\"type\":\"info\",\"success\":01}", /* leading zero */
         "{\"type\":\"info\",\"success\":+1}",
         "{\"type\":\"info\",\"success\":.5}",
         "{\"type\":\"info\",\"success\":0x1}",
         "{\"type\":\"info\",\"success\":true} // c",
         "/* c */ {\"type\":\"info\",\"success\":true}",
-        "{\"type\":\"info\",\"success\":true}\f",     /* not JSON space */
+        "{\"type\":\"info\",\"success\":true}\f", /* not JSON space */
         "{\"type\":\"info\",\"success\":true}\v",
         "\xef\xbb\xbf{\"type\":\"info\",\"success\":true}", /* BOM */
-        "{\"type\":\"\\x41\",\"success\":true}",      /* bad escape */
+        "{\"type\":\"\\x41\",\"success\":true}",            /* bad escape */
         "{\"type\":\"\\u12\",\"success\":true}",
         "{\"message\":\"unterminated}",
-        "\xff", "\xc3\xa9",
+        "\xff",
+        "\xc3\xa9",
     };
     apr_size_t i;
 
     for (i = 0; i < N_ELEMS(bad); i++) {
-        bad_(charon_parse_end_body, bad[i], strlen(bad[i]), MAXMSG,
-             400, NULL, NULL, HERE);
-        bad_(charon_parse_message_body, bad[i], strlen(bad[i]), MAXMSG,
-             400, NULL, NULL, HERE);
+        bad_(charon_parse_end_body, bad[i], strlen(bad[i]), MAXMSG, 400, NULL,
+             NULL, HERE);
+        bad_(charon_parse_message_body, bad[i], strlen(bad[i]), MAXMSG, 400,
+             NULL, NULL, HERE);
     }
     /* NULL buffer and zero length. */
     bad_(charon_parse_end_body, NULL, 0, MAXMSG, 400, NULL, NULL, HERE);
@@ -82,8 +106,8 @@ static const char *nested(int depth, int objects)
 static void deep_ok(int depth, int objects, const char *file, int line)
 {
     const char *s = nested(depth, objects);
-    ok_(charon_parse_end_body, s, strlen(s), MAXMSG, I, 1, NULL, 0,
-        file, line);
+    ok_(charon_parse_end_body, s, strlen(s), MAXMSG, I, 1, NULL, 0, file,
+        line);
 }
 
 /* A body nested `depth` levels is refused by end with 400 (and detail,
@@ -92,8 +116,8 @@ static void deep_bad(int depth, int objects, const char *detail,
                      const char *file, int line)
 {
     const char *s = nested(depth, objects);
-    bad_(charon_parse_end_body, s, strlen(s), MAXMSG, 400, NULL, detail,
-         file, line);
+    bad_(charon_parse_end_body, s, strlen(s), MAXMSG, 400, NULL, detail, file,
+         line);
 }
 
 #define D_DEEP "body is not a JSON object: nesting too deep"
@@ -121,9 +145,12 @@ void test_depth(void)
 void test_truncation(void)
 {
     static const char *const good[] = {
-        "{\"type\":\"info\",\"success\":true,\"message\":\"h\xc3\xa9llo \\u00e9\\ud83d\\ude00\"}",
-        "{ \"message\" : \"x\" , \"type\" : \"error\" , \"success\" : \"false\" }",
-        "{\"type\":\"warning\",\"success\":0,\"n\":[1.5e3,-2,null,{\"k\":[]}]}",
+        "{\"type\":\"info\",\"success\":true,\"message\":\"h\xc3\xa9llo "
+        "\\u00e9\\ud83d\\ude00\"}",
+        "{ \"message\" : \"x\" , \"type\" : \"error\" , \"success\" : "
+        "\"false\" }",
+        "{\"type\":\"warning\",\"success\":0,\"n\":[1.5e3,-2,null,{\"k\":[]}]"
+        "}",
     };
     apr_size_t i, k;
 
@@ -142,8 +169,8 @@ void test_truncation(void)
             if (run(charon_parse_end_body, cut, k, MAXMSG, &b, &e) != 0
                 || e.status != 400 || e.field != NULL) {
                 if (wrong++ == 0)
-                    fprintf(stderr, "  prefix %zu of body %zu: status %d\n",
-                            k, i, e.status);
+                    fprintf(stderr, "  prefix %zu of body %zu: status %d\n", k,
+                            i, e.status);
             }
             free(cut);
         }
@@ -164,18 +191,18 @@ static apr_size_t mutate(char *buf, apr_size_t len, apr_size_t cap,
     for (m = 0; m < edits; m++) {
         apr_size_t at = len ? rng() % len : 0;
         switch (rng() % 3) {
-        case 0:     /* replace */
+        case 0: /* replace */
             if (len)
                 buf[at] = (rng() & 1) ? (char)rng()
                                       : inject[rng() % (sizeof(inject) - 1)];
             break;
-        case 1:     /* delete */
+        case 1: /* delete */
             if (len) {
                 memmove(buf + at, buf + at + 1, len - at - 1);
                 len--;
             }
             break;
-        default:    /* insert */
+        default: /* insert */
             if (len < cap - 1) {
                 memmove(buf + at + 1, buf + at, len - at);
                 buf[at] = inject[rng() % (sizeof(inject) - 1)];
@@ -196,14 +223,14 @@ static int keeps_contract(parse_fn fn, apr_size_t max, int r,
     if (r == 1) {
         seen[0]++;
         return charon_type_name(b->type) != NULL
-            && (fn != charon_parse_end_body || b->success == 0
-                || b->success == 1)
-            && (fn == charon_parse_end_body || b->has_message)
-            && (!b->has_message
-                || (charon_utf8_valid(b->message, b->message_len)
-                    && memchr(b->message, 0, b->message_len) == NULL
-                    && b->message_len <= max
-                    && b->message[b->message_len] == '\0'));
+               && (fn != charon_parse_end_body || b->success == 0
+                   || b->success == 1)
+               && (fn == charon_parse_end_body || b->has_message)
+               && (!b->has_message
+                   || (charon_utf8_valid(b->message, b->message_len)
+                       && memchr(b->message, 0, b->message_len) == NULL
+                       && b->message_len <= max
+                       && b->message[b->message_len] == '\0'));
     }
     if (e->status == 400) {
         seen[1]++;
@@ -211,9 +238,9 @@ static int keeps_contract(parse_fn fn, apr_size_t max, int r,
     }
     seen[2]++;
     return r == 0 && e->status == 422 && e->detail != NULL
-        && (streq(e->field, "type") || streq(e->field, "success")
-            || streq(e->field, "message"))
-        && strstr(e->detail, e->field) != NULL;
+           && (streq(e->field, "type") || streq(e->field, "success")
+               || streq(e->field, "message"))
+           && strstr(e->detail, e->field) != NULL;
 }
 
 /* Random mutations of valid bodies: whatever comes in, the answer keeps
@@ -234,8 +261,8 @@ void test_fuzz(void)
         charon_body_t b;
         charon_error_t e = {0, NULL, NULL};
         int r;
-        parse_fn fn = (rng() & 1) ? charon_parse_end_body
-                                  : charon_parse_message_body;
+        parse_fn fn =
+            (rng() & 1) ? charon_parse_end_body : charon_parse_message_body;
         apr_size_t max = (rng() & 1) ? MAXMSG : rng() % 8;
 
         memcpy(buf, seed, len);

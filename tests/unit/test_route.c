@@ -4,22 +4,22 @@
  */
 #include "test.h"
 
-static void id_ok(const char *s, apr_int64_t want, const char *file,
-                  int line)
+static void id_ok(const char *s, apr_int64_t want, const char *file, int line)
 {
     apr_int64_t v = -1;
     int r = charon_parse_id(s, &v);
     check_(r == 1 && v == want, file, line, "id_ok",
-           "parse_id(\"%s\") = %d, %" APR_INT64_T_FMT ", want %"
-           APR_INT64_T_FMT, show(s), r, v, want);
+           "parse_id(\"%s\") = %d, %" APR_INT64_T_FMT
+           ", want %" APR_INT64_T_FMT,
+           show(s), r, v, want);
 }
 
 static void id_bad(const char *s, const char *file, int line)
 {
     apr_int64_t v = -1;
     int r = charon_parse_id(s, &v);
-    check_(r == 0, file, line, "id_bad", "parse_id(\"%s\") accepted (%"
-           APR_INT64_T_FMT ")", show(s), v);
+    check_(r == 0, file, line, "id_bad",
+           "parse_id(\"%s\") accepted (%" APR_INT64_T_FMT ")", show(s), v);
 }
 
 void test_ids(void)
@@ -48,11 +48,11 @@ void test_ids(void)
     id_bad("0x10", HERE);
     id_bad("abc", HERE);
     id_bad("12a", HERE);
-    id_bad("\xd9\xa1", HERE);                 /* ARABIC-INDIC DIGIT ONE */
-    id_bad("9223372036854775808", HERE);      /* 2^63 */
+    id_bad("\xd9\xa1", HERE);            /* ARABIC-INDIC DIGIT ONE */
+    id_bad("9223372036854775808", HERE); /* 2^63 */
     id_bad("9223372036854775810", HERE);
-    id_bad("18446744073709551615", HERE);     /* 2^64 - 1 */
-    id_bad("18446744073709551617", HERE);     /* wraps to 1 mod 2^64 */
+    id_bad("18446744073709551615", HERE); /* 2^64 - 1 */
+    id_bad("18446744073709551617", HERE); /* wraps to 1 mod 2^64 */
     id_bad("99999999999999999999", HERE);
     id_bad("92233720368547758070", HERE);
     id_bad("1000000000000000000000000000000000000000", HERE);
@@ -71,10 +71,10 @@ static void route_ok(const char *rest, charon_verb_e want_verb,
     charon_verb_e v = CHARON_VERB_NONE;
     const char *t = NULL;
     int r = charon_parse_route(pool, rest, &v, &t);
-    check_(r == 1 && v == want_verb && streq(t, want_target)
-           && t != rest, file, line, "route_ok",
-           "parse_route(\"%s\") = %d, verb %d, target \"%s\"",
-           rest, r, (int)v, show(t));
+    check_(r == 1 && v == want_verb && streq(t, want_target) && t != rest,
+           file, line, "route_ok",
+           "parse_route(\"%s\") = %d, verb %d, target \"%s\"", rest, r, (int)v,
+           show(t));
 }
 
 static void route_bad(const char *rest, const char *file, int line)

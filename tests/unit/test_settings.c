@@ -7,8 +7,8 @@
 
 /* ---- durations -------------------------------------------------------- */
 
-#define DAY  ((apr_int64_t)86400)
-#define WEEK (7 * DAY)
+#define DAY      ((apr_int64_t)86400)
+#define WEEK     (7 * DAY)
 #define YEARS100 ((apr_int64_t)100 * 365 * DAY)
 
 static void dur_ok(const char *s, apr_int64_t min, apr_int64_t max,
@@ -30,8 +30,8 @@ static void dur_bad(const char *s, apr_int64_t min, apr_int64_t max,
     const char *why = charon_parse_duration(pool, s, min, max, &v);
     check_(why != NULL && *why != '\0' && v == -7, file, line, "dur_bad",
            "parse_duration(\"%s\", %" APR_INT64_T_FMT ", %" APR_INT64_T_FMT
-           ") accepted: %" APR_INT64_T_FMT, s ? bytes(s, strlen(s))
-           : "(null)", min, max, v);
+           ") accepted: %" APR_INT64_T_FMT,
+           s ? bytes(s, strlen(s)) : "(null)", min, max, v);
 }
 
 /* The sentence for these bounds, whatever the value. */
@@ -56,7 +56,7 @@ static void test_durations(void)
     dur_ok("2w", 0, YEARS100, 2 * WEEK, HERE);
     dur_ok("0", 0, YEARS100, 0, HERE);
     dur_ok("0w", 0, YEARS100, 0, HERE);
-    dur_ok("007m", 0, YEARS100, 420, HERE);   /* leading zeros: decimal */
+    dur_ok("007m", 0, YEARS100, 420, HERE); /* leading zeros: decimal */
 
     /* Bounds: min, max, one past each, in several units. */
     dur_ok("1", 1, DAY, 1, HERE);
@@ -103,10 +103,11 @@ static void test_durations(void)
     /* Junk. */
     {
         static const char *const junk[] = {
-            "", "1x", "-1", "+1", "1 s", "1ss", " 1", "1 ", "1s ", "\t1",
-            "1\n", "s", "m", "1S", "1M", "1D", "1.5h", "1,5h", "1e3",
-            "0x10", "1h30m", "1sec", "1min", "one", "1\xc2\xa0s",
-            "\xd9\xa1", "1s\x01",
+            "",           "1x",       "-1",     "+1",   "1 s",  "1ss",
+            " 1",         "1 ",       "1s ",    "\t1",  "1\n",  "s",
+            "m",          "1S",       "1M",     "1D",   "1.5h", "1,5h",
+            "1e3",        "0x10",     "1h30m",  "1sec", "1min", "one",
+            "1\xc2\xa0s", "\xd9\xa1", "1s\x01",
         };
         apr_size_t i;
         for (i = 0; i < N_ELEMS(junk); i++)
@@ -115,22 +116,32 @@ static void test_durations(void)
     }
 
     /* The sentence names the bounds in the syntax it asks for. */
-    dur_says("0", 1, DAY, "must be a duration between 1s and 1d (a number "
-             "followed by s, m, h, d or w)", HERE);
-    dur_says("x", 1, DAY, "must be a duration between 1s and 1d (a number "
-             "followed by s, m, h, d or w)", HERE);
-    dur_says("1", 60, YEARS100, "must be a duration between 1m and 36500d "
-             "(a number followed by s, m, h, d or w)", HERE);
-    dur_says("1", 90, 2 * WEEK, "must be a duration between 90s and 2w "
-             "(a number followed by s, m, h, d or w)", HERE);
-    dur_says("x", 0, 3 * 3600 + 60, "must be a duration between 0s and "
-             "181m (a number followed by s, m, h, d or w)", HERE);
+    dur_says("0", 1, DAY,
+             "must be a duration between 1s and 1d (a number "
+             "followed by s, m, h, d or w)",
+             HERE);
+    dur_says("x", 1, DAY,
+             "must be a duration between 1s and 1d (a number "
+             "followed by s, m, h, d or w)",
+             HERE);
+    dur_says("1", 60, YEARS100,
+             "must be a duration between 1m and 36500d "
+             "(a number followed by s, m, h, d or w)",
+             HERE);
+    dur_says("1", 90, 2 * WEEK,
+             "must be a duration between 90s and 2w "
+             "(a number followed by s, m, h, d or w)",
+             HERE);
+    dur_says("x", 0, 3 * 3600 + 60,
+             "must be a duration between 0s and "
+             "181m (a number followed by s, m, h, d or w)",
+             HERE);
 }
 
 /* ---- CharonRetention -------------------------------------------------- */
 
 /* argv as a NULL-terminated literal list; argc is counted here. */
-#define ARGS(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGS(...) ((char *[]){__VA_ARGS__, NULL})
 
 static int count_args(char *const *argv)
 {
@@ -159,11 +170,12 @@ static void ret_ok(char *const *argv, int enabled, apr_int64_t max_age,
     memset(&r, 0x5A, sizeof(r));
     why = charon_parse_retention(pool, count_args(argv), argv, &r);
     check_(why == NULL && r.enabled == enabled && r.max_age == max_age
-           && r.keep == keep && r.keep_failures == keep_failures,
+               && r.keep == keep && r.keep_failures == keep_failures,
            file, line, "ret_ok",
-           "retention \"%s\" = %s, {%d, %" APR_INT64_T_FMT ", %"
-           APR_INT64_T_FMT ", %" APR_INT64_T_FMT "}", join_args(argv),
-           show(why), r.enabled, r.max_age, r.keep, r.keep_failures);
+           "retention \"%s\" = %s, {%d, %" APR_INT64_T_FMT
+           ", %" APR_INT64_T_FMT ", %" APR_INT64_T_FMT "}",
+           join_args(argv), show(why), r.enabled, r.max_age, r.keep,
+           r.keep_failures);
 }
 
 /* Refused with a sentence that contains `says`, *out untouched. */
@@ -178,7 +190,8 @@ static void ret_bad(char *const *argv, const char *says, const char *file,
     memset(&r, 0x5A, sizeof(r));
     why = charon_parse_retention(pool, count_args(argv), argv, &r);
     check_(why != NULL && strstr(why, says) != NULL
-           && memcmp(&r, &poison, sizeof(r)) == 0, file, line, "ret_bad",
+               && memcmp(&r, &poison, sizeof(r)) == 0,
+           file, line, "ret_bad",
            "retention \"%s\" = %s, want a sentence with \"%s\"",
            join_args(argv), show(why), says);
 }
@@ -245,8 +258,7 @@ static void test_retention(void)
     ret_bad(ARGS("keep=1 "), "keep must be", HERE);
     ret_bad(ARGS("keep=1000000001"), "keep must be", HERE);
     ret_bad(ARGS("keep=99999999999999999999"), "keep must be", HERE);
-    ret_bad(ARGS("keep=1", "keep-failures=-1"), "keep-failures must be",
-            HERE);
+    ret_bad(ARGS("keep=1", "keep-failures=-1"), "keep-failures must be", HERE);
     ret_bad(ARGS("keep=1", "keep-failures=1000000001"),
             "keep-failures must be", HERE);
     ret_bad(ARGS("keep=1", "keep-failures=x"), "keep-failures must be", HERE);
@@ -254,8 +266,10 @@ static void test_retention(void)
             HERE);
 
     /* max-age: a duration of at least a minute, at most 100 years. */
-    ret_bad(ARGS("max-age=59"), "max-age must be a duration between 1m and "
-            "36500d", HERE);
+    ret_bad(ARGS("max-age=59"),
+            "max-age must be a duration between 1m and "
+            "36500d",
+            HERE);
     ret_bad(ARGS("max-age=59s"), "max-age must be", HERE);
     ret_bad(ARGS("max-age=0"), "max-age must be", HERE);
     ret_bad(ARGS("max-age=36501d"), "max-age must be", HERE);
@@ -268,7 +282,7 @@ static void test_retention(void)
     ret_bad(ARGS("keep-failures=0"), "needs max-age= or keep=", HERE);
     {
         charon_retention_t r;
-        char *none[] = { NULL };
+        char *none[] = {NULL};
         CHECK(charon_parse_retention(pool, 0, none, &r) != NULL,
               "no argument at all is refused");
     }
@@ -375,17 +389,20 @@ static void test_fingerprint(void)
      * would make every pending key look reused.  SHA-256 of
      * "3:end,4:1234,30:{...}," and "5:start,14:nightly-backup,0:,". */
     CHECK(streq(f, "8a10958bfeab7675aad803769586dd02"
-                   "e3665e6c909842697e185619825bfefa"), "end: %s", show(f));
+                   "e3665e6c909842697e185619825bfefa"),
+          "end: %s", show(f));
     g = FP(CHARON_VERB_START, "nightly-backup", NULL, 0);
     CHECK(streq(g, "e59883826aacd655c6ef8bb9180409d9"
-                   "f763c73448fdedc2aaa1172e0bab803d"), "start: %s", show(g));
+                   "f763c73448fdedc2aaa1172e0bab803d"),
+          "start: %s", show(g));
 
     /* Same request, same fingerprint; a copy of the body, too. */
     fp_cmp(f, FP(CHARON_VERB_END, "1234", body, sizeof(body) - 1), 1,
            "same request", HERE);
-    fp_cmp(f, FP(CHARON_VERB_END, apr_pstrdup(pool, "1234"),
-                 apr_pstrmemdup(pool, body, sizeof(body) - 1),
-                 sizeof(body) - 1), 1, "copies", HERE);
+    fp_cmp(f,
+           FP(CHARON_VERB_END, apr_pstrdup(pool, "1234"),
+              apr_pstrmemdup(pool, body, sizeof(body) - 1), sizeof(body) - 1),
+           1, "copies", HERE);
 
     /* Any part changed, another fingerprint. */
     fp_cmp(f, FP(CHARON_VERB_MESSAGE, "1234", body, sizeof(body) - 1), 0,
@@ -393,12 +410,16 @@ static void test_fingerprint(void)
     fp_cmp(FP(CHARON_VERB_START, "x", NULL, 0),
            FP(CHARON_VERB_CAN_START, "x", NULL, 0), 0, "start/can-start",
            HERE);
-    fp_cmp(f, FP(CHARON_VERB_END, "1235", body, sizeof(body) - 1), 0,
-           "target", HERE);
+    fp_cmp(f, FP(CHARON_VERB_END, "1235", body, sizeof(body) - 1), 0, "target",
+           HERE);
     fp_cmp(f, FP(CHARON_VERB_END, "1234", body, sizeof(body) - 2), 0,
            "body length", HERE);
-    fp_cmp(f, FP(CHARON_VERB_END, "1234", "{\"type\":\"success\",\"success\""
-                 ":0}", sizeof(body) - 1), 0, "body byte", HERE);
+    fp_cmp(f,
+           FP(CHARON_VERB_END, "1234",
+              "{\"type\":\"success\",\"success\""
+              ":0}",
+              sizeof(body) - 1),
+           0, "body byte", HERE);
     fp_cmp(FP(CHARON_VERB_END, "1", "", 0), FP(CHARON_VERB_END, "1", " ", 1),
            0, "empty body vs one space", HERE);
 
@@ -407,8 +428,7 @@ static void test_fingerprint(void)
            FP(CHARON_VERB_MESSAGE, "9", nul2, sizeof(nul2) - 1), 0,
            "bytes after a NUL", HERE);
     fp_cmp(FP(CHARON_VERB_MESSAGE, "9", nul1, sizeof(nul1) - 1),
-           FP(CHARON_VERB_MESSAGE, "9", nul1, 13), 0, "body cut at NUL",
-           HERE);
+           FP(CHARON_VERB_MESSAGE, "9", nul1, 13), 0, "body cut at NUL", HERE);
     /* The length is honoured. */
     fp_cmp(FP(CHARON_VERB_END, "1", "abcdef", 3),
            FP(CHARON_VERB_END, "1", "abc", 3), 1, "len honoured", HERE);
@@ -423,8 +443,7 @@ static void test_fingerprint(void)
     fp_cmp(FP(CHARON_VERB_END, "", "3:end", 5),
            FP(CHARON_VERB_END, "3:end", "", 0), 0, "framing in body", HERE);
     fp_cmp(FP(CHARON_VERB_START, "", NULL, 0),
-           FP(CHARON_VERB_NONE, "start", NULL, 0), 0, "verb vs target",
-           HERE);
+           FP(CHARON_VERB_NONE, "start", NULL, 0), 0, "verb vs target", HERE);
 
     /* Absent parts are empty ones, never a crash. */
     fp_cmp(FP(CHARON_VERB_START, "x", NULL, 0),
@@ -481,8 +500,8 @@ static void test_slugs(void)
     long_bad[256] = '\0';
     slug_ok("nightly-backup", HERE);
     slug_ok("a", HERE);
-    slug_ok("r\xC3\xA9sum\xC3\xA9 \xE2\x98\x80", HERE);     /* UTF-8 */
-    slug_ok("<img src=x onerror=alert(1)>", HERE);  /* escaped where shown */
+    slug_ok("r\xC3\xA9sum\xC3\xA9 \xE2\x98\x80", HERE); /* UTF-8 */
+    slug_ok("<img src=x onerror=alert(1)>", HERE); /* escaped where shown */
     slug_bad("<script>alert(1)</script>", "\"/\"", HERE);
     slug_ok("...", HERE);
     slug_ok(long_ok, HERE);
@@ -495,9 +514,9 @@ static void test_slugs(void)
     slug_bad("a\nb", "control", HERE);
     slug_bad("tab\there", "control", HERE);
     slug_bad("del\x7F", "control", HERE);
-    slug_bad("\xC3\x28", "UTF-8", HERE);            /* a broken sequence */
-    slug_bad("\xED\xA0\x80", "UTF-8", HERE);        /* a surrogate */
-    slug_bad("\xC0\xAF", "UTF-8", HERE);             /* overlong "/" */
+    slug_bad("\xC3\x28", "UTF-8", HERE);     /* a broken sequence */
+    slug_bad("\xED\xA0\x80", "UTF-8", HERE); /* a surrogate */
+    slug_bad("\xC0\xAF", "UTF-8", HERE);     /* overlong "/" */
 }
 
 static void until_ok(const char *s, apr_int64_t unix_secs, const char *file,
@@ -507,9 +526,9 @@ static void until_ok(const char *s, apr_int64_t unix_secs, const char *file,
     const char *why = charon_parse_until(s, &t);
 
     check_(why == NULL && t == apr_time_from_sec(unix_secs), file, line,
-           "charon_parse_until", "%s: got %s, %" APR_INT64_T_FMT
-           ", expected %" APR_INT64_T_FMT, s, show(why),
-           (apr_int64_t)apr_time_sec(t), unix_secs);
+           "charon_parse_until",
+           "%s: got %s, %" APR_INT64_T_FMT ", expected %" APR_INT64_T_FMT, s,
+           show(why), (apr_int64_t)apr_time_sec(t), unix_secs);
 }
 
 static void until_bad(const char *s, const char *file, int line)
@@ -517,14 +536,14 @@ static void until_bad(const char *s, const char *file, int line)
     apr_time_t t = 0;
     const char *why = charon_parse_until(s, &t);
 
-    check_(why != NULL, file, line, "charon_parse_until",
-           "%s was accepted", s);
+    check_(why != NULL, file, line, "charon_parse_until", "%s was accepted",
+           s);
 }
 
 static void test_until(void)
 {
     /* 2026-12-31T23:59:00Z is 1798761540. */
-    until_ok("2026-12-31T23:59", 1798761540, HERE);      /* datetime-local */
+    until_ok("2026-12-31T23:59", 1798761540, HERE); /* datetime-local */
     until_ok("2026-12-31 23:59", 1798761540, HERE);
     until_ok("2026-12-31t23:59", 1798761540, HERE);
     until_ok("2026-12-31T23:59:00Z", 1798761540, HERE);
@@ -533,18 +552,18 @@ static void test_until(void)
     until_ok("2026-12-31T23:59:30", 1798761570, HERE);
     until_ok("2027-01-01T01:59+02:00", 1798761540, HERE);
     until_ok("2026-12-31T20:29:00-03:30", 1798761540, HERE);
-    until_ok("2028-02-29T00:00Z", 1835395200, HERE);       /* a leap day */
+    until_ok("2028-02-29T00:00Z", 1835395200, HERE); /* a leap day */
     until_ok("1970-01-01T00:00Z", 0, HERE);
     until_bad("", HERE);
     until_bad("tomorrow", HERE);
-    until_bad("2026-12-31", HERE);                         /* no time */
+    until_bad("2026-12-31", HERE); /* no time */
     until_bad("2026-12-31T23", HERE);
     until_bad("2026-12-31T24:00", HERE);
     until_bad("2026-12-31T23:60", HERE);
     until_bad("2026-12-31T23:59:60Z", HERE);
     until_bad("2026-13-01T00:00", HERE);
     until_bad("2026-00-10T00:00", HERE);
-    until_bad("2026-02-30T00:00", HERE);                   /* not a date */
+    until_bad("2026-02-30T00:00", HERE); /* not a date */
     until_bad("2027-02-29T00:00", HERE);
     until_bad("2026-12-31T23:59Zjunk", HERE);
     until_bad("2026-12-31T23:59+2:00", HERE);

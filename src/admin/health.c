@@ -1,0 +1,132 @@
+/*
+ * health.c: one line for load balancers and Nagios-style checks.
+ *
+ * `SetHandler charon-health`.  Two modes, chosen by the query string:
+ *   (none)         200 "OK: database answers", or 503 "CRITICAL: ..." when
+ *                  the database or the schema does not answer;
+ *   ?crons         adds the crons whose latest run failed or was lost:
+ *                  200 "WARNING: ..." listing them (a check reads the word);
+ *   ?crons&strict  the same, but WARNING is a 503 (for checks that read
+ *                  only the status).
+ * Anything else in the query string is 400 "UNKNOWN: ...", so that a typo
+ * in a check's URL does not pass for a check of the crons.
+ * The body is one line whose first word is Nagios's status word; every
+ * answer is text/plain and no-store.
+ */
+#include "admin/charon_admin.h"
+
+#include "apr_strings.h"
+
+/* Crons whose latest outcome is a failure or a loss (the triggers keep
+ * both times in charon_cron_stats: no execution is read), the first
+ * CHARON_HEALTH_LISTED named, and how many there are in all. */
+typedef struct {
+    charon_stmt_e st;
+    charon_rows_t rows;
+} read_t;
+
+static charon_db_e read_rows(charon_db *db, void *baton)
+{
+    read_t *q = baton;
+
+    return charon_db_rows(db, q->st, NULL, CHARON_HEALTH_LISTED, &q->rows)
+               ? CHARON_DB_OK
+               : CHARON_DB_FAILED;
+}
+
+static int send_line(request_rec *r, int status, const char *line)
+{
+    return charon_send_body(r, status, "text/plain; charset=utf-8",
+                            apr_pstrcat(r->pool, line, "\n", NULL));
+}
+
+/* No connection (unreachable, or every connection stayed busy), or a
+ * query that failed (a missing schema, the database gone meanwhile). */
+static int send_critical(request_rec *r, int connected)
+{
+    apr_table_setn(r->headers_out, "Retry-After", CHARON_RETRY_AFTER);
+    return send_line(
+        r, HTTP_SERVICE_UNAVAILABLE,
+        connected ? "CRITICAL: the database did not answer the query (is "
+                    "the schema loaded?)"
+                  : "CRITICAL: database unavailable");
+}
+
+/* Reads the query string: 1 when it is one the handler knows. */
+static int parse_args(request_rec *r, int *crons, int *strict)
+{
+    char *args = apr_pstrdup(r->pool, r->args ? r->args : ""), *last;
+    const char *tok;
+
+    *crons = *strict = 0;
+    for (tok = apr_strtok(args, "&", &last); tok;
+         tok = apr_strtok(NULL, "&", &last)) {
+        if (!strcmp(tok, "crons")) {
+            *crons = 1;
+        }
+        else if (!strcmp(tok, "strict")) {
+            *strict = 1;
+        }
+        else {
+            return 0;
+        }
+    }
+    return !*strict || *crons;
+}
+
+int charon_health_handler(request_rec *r)
+{
+    read_t q;
+    charon_db *db;
+    const char *why, *list;
+    long total;
+    int crons, strict, i;
+
+    if (!r->handler || strcmp(r->handler, CHARON_HEALTH_HANDLER)) {
+        return DECLINED;
+    }
+    r->allowed = AP_METHOD_BIT << M_GET;
+    if (r->method_number != M_GET) {
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        return send_line(r, HTTP_METHOD_NOT_ALLOWED,
+                         "UNKNOWN: charon-health accepts GET, HEAD");
+    }
+    if (!parse_args(r, &crons, &strict)) {
+        return send_line(r, HTTP_BAD_REQUEST,
+                         "UNKNOWN: the query string may "
+                         "be empty, crons, or crons&strict");
+    }
+    if (!(db = charon_db_open(r, &why))) {
+        return send_critical(r, 0);
+    }
+    q.st = crons ? ST_HEALTH_FAILING : ST_HEALTH_ALIVE;
+    if (charon_db_run(db, 0, read_rows, &q) != CHARON_DB_OK) {
+        return send_critical(r, 1);
+    }
+    if (!crons) {
+        return send_line(r, HTTP_OK, "OK: database answers");
+    }
+    if (q.rows.nrows == 0) {
+        return send_line(r, HTTP_OK,
+                         "OK: database answers, no cron's "
+                         "latest run failed or was lost");
+    }
+    total = q.rows.rows[0][FAILING_COL_TOTAL]
+                ? atol(q.rows.rows[0][FAILING_COL_TOTAL])
+                : q.rows.nrows;
+    list = "";
+    for (i = 0; i < q.rows.nrows; i++) {
+        list = apr_pstrcat(
+            r->pool, list, i ? ", " : "",
+            charon_one_line(r->pool, q.rows.rows[i][FAILING_COL_SLUG]), NULL);
+    }
+    if (total > q.rows.nrows) {
+        list = apr_psprintf(r->pool, "%s and %ld more", list,
+                            total - q.rows.nrows);
+    }
+    return send_line(r, strict ? HTTP_SERVICE_UNAVAILABLE : HTTP_OK,
+                     apr_psprintf(r->pool,
+                                  "WARNING: %ld cron%s whose latest "
+                                  "run failed or was lost: %s",
+                                  total, total == 1 ? "" : "s", list));
+}

@@ -1,0 +1,96 @@
+/*
+ * manager.c: the HTML manager page (`SetHandler charon-manager`):
+ * routing.  GET and HEAD read (the list, or one cron: page_list.c,
+ * page_cron.c), POST changes (post.c).
+ *
+ * Who may use it is httpd's business (Require, AuthType): the handler
+ * trusts whoever httpd lets through, and guards only against other sites
+ * making a signed-in operator's browser send a change (csrf.c).  No page
+ * carries a script: the answers' policy forbids every one (page.c).
+ */
+#include "admin/pages.h"
+
+#include "apr_strings.h"
+
+/* ---- GET --------------------------------------------------------------- */
+
+static const struct {
+    const char *done;
+    const char *notice;
+} notices[] = {
+    {"create", "The cron was created."},
+    {"rename", "The cron was renamed."},
+    {"switch-off", "The cron was switched off."},
+    {"switch-on", "The cron was switched on."},
+    {"policy", "The cron's policy was changed."},
+};
+
+static int mgr_get(request_rec *r, apr_table_t *query)
+{
+    const char *cron = apr_table_get(query, "cron");
+    const char *done = apr_table_get(query, "done");
+    const char *why;
+    charon_db *db;
+    mgr_view_t v;
+    apr_int64_t id = 0;
+    apr_size_t i;
+
+    memset(&v, 0, sizeof(v));
+    v.query = query;
+    v.status = HTTP_OK;
+    for (i = 0; done && i < sizeof(notices) / sizeof(notices[0]); i++) {
+        if (!strcmp(done, notices[i].done)) {
+            v.notice = notices[i].notice;
+        }
+    }
+    if (cron && !charon_parse_id(cron, &id)) {
+        return mgr_send_message(r, HTTP_NOT_FOUND, "No such cron",
+                                "The cron's id must be a positive number.");
+    }
+    if (!(db = charon_db_open(r, &why))) {
+        return mgr_send_unavailable(r);
+    }
+    return cron ? mgr_cron_page(r, db, id, &v) : mgr_list_page(r, db, &v);
+}
+
+/* ---- the handler ------------------------------------------------------- */
+
+#define BIT(m) (AP_METHOD_BIT << (m))
+
+static int run_get(request_rec *r)
+{
+    apr_table_t *query;
+    const char *why = charon_parse_form(r->pool, r->args, &query);
+
+    if (why) {
+        return mgr_send_message(r, HTTP_BAD_REQUEST, "Bad request", why);
+    }
+    return mgr_get(r, query);
+}
+
+static const struct {
+    int method; /* M_GET covers HEAD */
+    int (*run)(request_rec *r);
+} routes[] = {
+    {M_GET, run_get},
+    {M_POST, mgr_post},
+};
+
+int charon_manager_handler(request_rec *r)
+{
+    apr_size_t i;
+
+    if (!r->handler || strcmp(r->handler, CHARON_MANAGER_HANDLER)) {
+        return DECLINED;
+    }
+    r->allowed = BIT(M_GET) | BIT(M_POST);
+    for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (routes[i].method == r->method_number) {
+            return routes[i].run(r);
+        }
+    }
+    apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
+    return mgr_send_message(r, HTTP_METHOD_NOT_ALLOWED, "Method not allowed",
+                            "This page answers GET and HEAD, and changes "
+                            "things on POST only.");
+}

@@ -1,0 +1,193 @@
+/*
+ * metrics.c: the Prometheus text exposition (format 0.0.4).
+ *
+ * `SetHandler charon-metrics`.  One statement reads every cron with what
+ * the triggers keep in charon_cron_stats (counters, last success and
+ * failure, last duration: one row per cron, by key) and two index probes
+ * per cron into charon_execution
+ * (its latest start, its open runs): the cost grows with the number of
+ * crons, never with the number of executions.  The API's request counts
+ * come from shared memory (http/counters.c).  Who may read it is
+ * httpd's business (`Require`): the handler checks nothing.
+ *
+ * A database that does not answer is a 503: Prometheus marks the target
+ * down (`up` 0), which is what the operator needs to see.
+ */
+#include "admin/charon_admin.h"
+
+#include "apr_strings.h"
+#include "util_filter.h"
+
+#define CTYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
+#define CTYPE_TEXT    "text/plain; charset=utf-8"
+
+/* Far above any real number of crons; only bounds the memory of one
+ * answer should charon_cron be filled by mistake. */
+#define MAX_CRONS 100000
+
+typedef struct {
+    const char *name;
+    const char *type;
+    const char *help;
+    int col;
+} family_t;
+
+/* One sample per cron each; a NULL value (no such run yet) has none. */
+static const family_t gauges[] = {
+    {"charon_cron_on", "gauge",
+     "1 when the cron may start now (active, or switched off until a "
+     "time that has passed), 0 when it is switched off.",
+     METRICS_COL_ON},
+    {"charon_cron_running_executions", "gauge",
+     "Executions of the cron started and neither ended nor marked lost.",
+     METRICS_COL_RUNNING},
+    {"charon_cron_last_start_timestamp_seconds", "gauge",
+     "Start of the cron's latest execution, Unix time.",
+     METRICS_COL_LAST_START},
+    {"charon_cron_last_success_timestamp_seconds", "gauge",
+     "End of the cron's latest successful execution, Unix time.",
+     METRICS_COL_LAST_SUCCESS},
+    {"charon_cron_last_failure_timestamp_seconds", "gauge",
+     "End of the cron's latest failed execution, or when a run was marked "
+     "lost, Unix time.",
+     METRICS_COL_LAST_FAILURE},
+    {"charon_cron_last_duration_seconds", "gauge",
+     "Duration of the cron's execution that ended last.",
+     METRICS_COL_LAST_DURATION},
+};
+
+static const struct {
+    const char *outcome;
+    int col;
+} outcomes[] = {
+    {"success", METRICS_COL_SUCCEEDED},
+    {"failure", METRICS_COL_FAILED},
+    {"lost", METRICS_COL_LOST},
+    {"skipped", METRICS_COL_SKIPPED},
+};
+
+/* A value the database gave as text, if it is a number (NULL comes back
+ * as NULL, or as "" from the pgsql driver).  Checked by its characters,
+ * not strtod(), which would follow the process's locale. */
+static const char *number(const char *v)
+{
+    if (!v || !*v) {
+        return NULL;
+    }
+    return v[strspn(v, "0123456789.-+eE")] ? NULL : v;
+}
+
+static int send_text(request_rec *r, int status, const char *line)
+{
+    return charon_send_body(r, status, CTYPE_TEXT, line);
+}
+
+static charon_db_e read_rows(charon_db *db, void *baton)
+{
+    return charon_db_rows(db, ST_METRICS_CRONS, NULL, MAX_CRONS, baton)
+               ? CHARON_DB_OK
+               : CHARON_DB_FAILED;
+}
+
+/* 1 when the crons were read; else *why says what failed. */
+static int read_crons(request_rec *r, charon_rows_t *rows, const char **why)
+{
+    charon_db *db = charon_db_open(r, why);
+
+    if (!db) {
+        return 0;
+    }
+    *why = "the database did not answer the query (is the schema loaded?)";
+    return charon_db_run(db, 0, read_rows, rows) == CHARON_DB_OK;
+}
+
+int charon_metrics_handler(request_rec *r)
+{
+    charon_rows_t rows;
+    apr_bucket_brigade *bb;
+    const char **slugs, *why;
+    apr_off_t len = 0;
+    apr_size_t f, o;
+    int i;
+
+    if (!r->handler || strcmp(r->handler, CHARON_METRICS_HANDLER)) {
+        return DECLINED;
+    }
+    r->allowed = AP_METHOD_BIT << M_GET;
+    if (r->method_number != M_GET) {
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        return send_text(r, HTTP_METHOD_NOT_ALLOWED,
+                         "charon-metrics accepts GET, HEAD\n");
+    }
+    if (!read_crons(r, &rows, &why)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CHARON_LOGNO(510) "metrics: answering 503: %s", why);
+        apr_table_setn(r->headers_out, "Retry-After", CHARON_RETRY_AFTER);
+        return send_text(
+            r, HTTP_SERVICE_UNAVAILABLE,
+            apr_pstrcat(r->pool, "charon-metrics: ", why, "\n", NULL));
+    }
+    if (rows.nrows == MAX_CRONS) {
+        ap_log_rerror(
+            APLOG_MARK, APLOG_WARNING, 0, r,
+            CHARON_LOGNO(511) "metrics: only the first %d crons are shown",
+            MAX_CRONS);
+    }
+
+    slugs = apr_palloc(r->pool, sizeof(*slugs) * (rows.nrows + 1));
+    for (i = 0; i < rows.nrows; i++) {
+        slugs[i] =
+            charon_label_value(r->pool, rows.rows[i][METRICS_COL_SLUG]
+                                            ? rows.rows[i][METRICS_COL_SLUG]
+                                            : "");
+    }
+
+    /* Families are written whole, one after the other, as the format
+     * requires. */
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    for (f = 0; f < sizeof(gauges) / sizeof(gauges[0]); f++) {
+        const family_t *fm = &gauges[f];
+
+        apr_brigade_printf(bb, NULL, NULL, "# HELP %s %s\n# TYPE %s %s\n",
+                           fm->name, fm->help, fm->name, fm->type);
+        for (i = 0; i < rows.nrows; i++) {
+            const char *v = number(rows.rows[i][fm->col]);
+
+            if (v) {
+                apr_brigade_printf(bb, NULL, NULL, "%s{slug=\"%s\"} %s\n",
+                                   fm->name, slugs[i], v);
+            }
+        }
+    }
+    apr_brigade_puts(bb, NULL, NULL,
+                     "# HELP charon_cron_executions_total Executions of the "
+                     "cron by outcome: success, failure (ended "
+                     "unsuccessfully), lost (marked lost; not counted again "
+                     "if it ends late), skipped (start refused: switched "
+                     "off, or locked by a running execution).\n"
+                     "# TYPE charon_cron_executions_total counter\n");
+    for (i = 0; i < rows.nrows; i++) {
+        for (o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++) {
+            const char *v = number(rows.rows[i][outcomes[o].col]);
+
+            apr_brigade_printf(bb, NULL, NULL,
+                               "charon_cron_executions_total{slug=\"%s\","
+                               "outcome=\"%s\"} %s\n",
+                               slugs[i], outcomes[o].outcome, v ? v : "0");
+        }
+    }
+    charon_counters_write(bb);
+
+    r->status = HTTP_OK;
+    ap_set_content_type(r, CTYPE_METRICS);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_brigade_length(bb, 1, &len);
+    ap_set_content_length(r, len);
+    if (r->header_only) {
+        apr_brigade_cleanup(bb);
+        return OK;
+    }
+    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
+               ? OK
+               : AP_FILTER_ERROR;
+}

@@ -1,0 +1,316 @@
+/*
+ * conn.c: connections, from mod_dbd's pool, and what the module keeps
+ * with each: its dialect and its prepared statements.
+ *
+ * Statements are prepared here, on first use on each connection, rather
+ * than through ap_dbd_prepare(): the SQL follows the database the
+ * connection reaches (dialect_*.c), and a connection whose statements are
+ * gone (PostgreSQL forgets them when apr_dbd_check_conn() resets a
+ * connection after a database restart) prepares them again instead of
+ * failing for good.
+ */
+#include "db/internal.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+
+#define STATE_KEY "mod_charon:connection"
+
+void charon_db_log(const charon_db *db, int level, const char *fmt, ...)
+{
+    va_list ap;
+    const char *msg;
+
+    if (db->r ? !APLOG_R_IS_LEVEL(db->r, level)
+              : !APLOG_IS_LEVEL(db->s, level)) {
+        return;
+    }
+    va_start(ap, fmt);
+    msg = apr_pvsprintf(db->pool, fmt, ap);
+    va_end(ap);
+    if (db->r) {
+        ap_log_rerror(APLOG_MARK, level, 0, db->r, "%s", msg);
+    }
+    else {
+        ap_log_error(APLOG_MARK, level, 0, db->s, "%s", msg);
+    }
+}
+
+apr_pool_t *charon_db_pool(const charon_db *db)
+{
+    return db->pool;
+}
+
+static const char *driver_error(charon_db *db, int rv)
+{
+    const char *msg = apr_dbd_error(db->dbd->driver, db->dbd->handle, rv);
+
+    return msg && *msg ? msg : "(no message from the driver)";
+}
+
+void charon_db_failed(charon_db *db, const char *what, const char *label,
+                      int rv)
+{
+    db->failed = 1;
+    db->fail_rv = rv;
+    db->fail_label = label ? apr_pstrdup(db->pool, label) : NULL;
+    db->fail_error = apr_pstrdup(db->pool, driver_error(db, rv));
+    charon_db_log(db, APLOG_ERR, CHARON_LOGNO(105) "statement %s failed: %s",
+                  what, db->fail_error);
+}
+
+/* The first column of the first row of a plain query, or NULL. */
+static const char *ask(charon_db *db, const char *sql)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v = NULL;
+    int n, i;
+
+    if (apr_dbd_select(db->dbd->driver, db->pool, db->dbd->handle, &res, sql,
+                       1)
+        != 0) {
+        return NULL;
+    }
+    n = apr_dbd_num_tuples(db->dbd->driver, res);
+    for (i = 1; i <= n; i++) {
+        if (apr_dbd_get_row(db->dbd->driver, db->pool, res, &row, i) != 0) {
+            break;
+        }
+        if (i == 1) {
+            v = apr_pstrdup(db->pool,
+                            apr_dbd_get_entry(db->dbd->driver, row, 0));
+        }
+    }
+    return v;
+}
+
+/* The first dialect of the connection's driver that accepts it.  `httpd
+ * -D CHARON_MYSQL_LAST_INSERT_ID` passes over the dialects that ask the
+ * version (MariaDB's), so that the tests cover MySQL 8's way where no
+ * MySQL 8 can be had. */
+static const charon_dialect_t *dialect_for(charon_db *db)
+{
+    const char *name = apr_dbd_name(db->dbd->driver);
+    const charon_dialect_t *const *d;
+
+    for (d = charon_dialects; *d; d++) {
+        if (strcmp((*d)->driver, name)) {
+            continue;
+        }
+        if ((*d)->accepts
+            && (ap_exists_config_define("CHARON_MYSQL_LAST_INSERT_ID")
+                || !(*d)->accepts(ask(db, (*d)->version_sql)))) {
+            continue;
+        }
+        return *d;
+    }
+    return NULL;
+}
+
+static charon_conn_t *conn_get(charon_db *db)
+{
+    charon_conn_t *st =
+        apr_hash_get(db->dbd->prepared, STATE_KEY, APR_HASH_KEY_STRING);
+    const charon_dialect_t *d;
+
+    if (st) {
+        return st;
+    }
+    if (!(d = dialect_for(db))) {
+        charon_db_log(db, APLOG_ERR,
+                      CHARON_LOGNO(101) "DBDriver %s is not supported: use "
+                                        "sqlite3, pgsql or "
+                                        "mysql",
+                      apr_dbd_name(db->dbd->driver));
+        return NULL;
+    }
+    st = apr_pcalloc(db->dbd->pool, sizeof(*st));
+    if (apr_pool_create(&st->pool, db->dbd->pool) != APR_SUCCESS) {
+        return NULL;
+    }
+    st->dialect = d;
+    apr_hash_set(db->dbd->prepared, STATE_KEY, APR_HASH_KEY_STRING, st);
+    charon_db_log(db, APLOG_DEBUG,
+                  CHARON_LOGNO(113) "new database connection: %s%s%s%s",
+                  d->driver, strcmp(d->name, d->driver) ? " (" : "",
+                  strcmp(d->name, d->driver) ? d->name : "",
+                  strcmp(d->name, d->driver) ? ")" : "");
+    return st;
+}
+
+/* mod_dbd answers NULL both when no connection can be opened and when the
+ * pooled connection it drew had died (a database restart): it then drops
+ * that one.  A dead pooled connection is found out quickly, so while
+ * attempts fail fast, draw again, up to the pool's size; a slow failure is
+ * a real attempt to connect, and is not repeated. */
+static ap_dbd_t *acquire(request_rec *r, charon_gate *gate)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    int tries = gate ? charon_gate_size(gate) + 1 : 1;
+    ap_dbd_t *dbd = NULL;
+
+    while (dbd_acquire && tries-- > 0) {
+        apr_time_t began = apr_time_now();
+
+        if ((dbd = dbd_acquire(r)) != NULL
+            || apr_time_now() - began > apr_time_from_msec(100)) {
+            break;
+        }
+    }
+    return dbd;
+}
+
+charon_db *charon_db_open(request_rec *r, const char **why)
+{
+    charon_gate *gate = charon_gate_for(r);
+    charon_db *db = apr_pcalloc(r->pool, sizeof(*db));
+    int probe = 0;
+
+    *why = "the database cannot be reached";
+    switch (gate ? charon_gate_enter(gate, r, &probe) : CHARON_GATE_OPEN) {
+    case CHARON_GATE_DOWN: return NULL; /* said once, when it was found down */
+    case CHARON_GATE_BUSY:
+        *why = "every database connection stayed busy";
+        ap_log_rerror(
+            APLOG_MARK, APLOG_WARNING, 0, r,
+            CHARON_LOGNO(110) "every pooled database connection stayed busy: "
+                              "answering 503 (DBDMax may be too small)");
+        return NULL;
+    case CHARON_GATE_OPEN: break;
+    }
+    db->r = r;
+    db->s = r->server;
+    db->pool = r->pool;
+    db->dbd = acquire(r, gate);
+    if (gate) {
+        charon_gate_result(gate, probe, db->dbd != NULL);
+        if (probe) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          CHARON_LOGNO(111) "the try %s",
+                          db->dbd ? "connected" : "failed");
+        }
+    }
+    if (!db->dbd) {
+        /* mod_dbd has logged why: a database that cannot be reached, or a
+         * statement of another module that fails to prepare. */
+        ap_log_rerror(
+            APLOG_MARK, APLOG_ERR, 0, r,
+            CHARON_LOGNO(
+                102) "no database connection (see mod_dbd's message above); "
+                     "answering 503 for a second before trying again");
+        return NULL;
+    }
+    db->conn = conn_get(db);
+    return db->conn ? db : NULL;
+}
+
+charon_db *charon_db_open_server(apr_pool_t *p, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    charon_db *db = apr_pcalloc(p, sizeof(*db));
+
+    db->s = s;
+    db->pool = p;
+    db->dbd = dbd_open ? dbd_open(p, s) : NULL;
+    if (!db->dbd) {
+        return NULL; /* mod_dbd has said why */
+    }
+    db->opened = 1;
+    if (!(db->conn = conn_get(db))) {
+        charon_db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+void charon_db_close(charon_db *db)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+
+    if (db && db->opened && db->dbd && dbd_close) {
+        charon_db_rollback(db);
+        dbd_close(db->s, db->dbd);
+        db->dbd = NULL;
+    }
+}
+
+/* The dialect's settings, once per connection, before anything else: a
+ * transaction rolled back would undo them on PostgreSQL, and SQLite
+ * ignores PRAGMA foreign_keys inside one. */
+int charon_conn_ready(charon_db *db)
+{
+    charon_conn_t *st = db->conn;
+    const char *const *sql;
+    int nrows, rv;
+
+    if (st->initialised) {
+        return 1;
+    }
+    for (sql = st->dialect->init; *sql; sql++) {
+        rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, *sql);
+        if (rv) {
+            charon_db_log(
+                db, APLOG_ERR,
+                CHARON_LOGNO(103) "setting up the connection failed (%s): %s",
+                *sql, driver_error(db, rv));
+            return 0;
+        }
+    }
+    st->initialised = 1;
+    return 1;
+}
+
+/* Forgets the connection's statements: the next use prepares them again,
+ * under new names. */
+void charon_conn_forget(charon_db *db)
+{
+    charon_conn_t *st = db->conn;
+
+    apr_pool_clear(st->pool);
+    memset(st->stmt, 0, sizeof(st->stmt));
+    st->generation++;
+    st->initialised = 0;
+}
+
+/* PostgreSQL statement names are sent unquoted: plain lower case. */
+const char *charon_conn_label(apr_pool_t *p, const charon_conn_t *st,
+                              charon_stmt_e s)
+{
+    return apr_psprintf(p, "charon_g%u_s%d", st->generation, (int)s);
+}
+
+apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e s)
+{
+    charon_conn_t *st = db->conn;
+    const char *sql = charon_dialect_sql(st->dialect, s);
+    int rv;
+
+    if (!sql) {
+        charon_db_log(db, APLOG_ERR,
+                      CHARON_LOGNO(114) "statement %s has no SQL for %s",
+                      charon_stmt_shapes[s].name, st->dialect->name);
+        return NULL;
+    }
+    if (!charon_conn_ready(db)) {
+        return NULL;
+    }
+    if (!st->stmt[s]) {
+        rv = apr_dbd_prepare(db->dbd->driver, st->pool, db->dbd->handle, sql,
+                             charon_conn_label(st->pool, st, s), &st->stmt[s]);
+        if (rv) {
+            st->stmt[s] = NULL;
+            charon_db_failed(db, charon_stmt_shapes[s].name, NULL, rv);
+            charon_db_log(db, APLOG_ERR,
+                          CHARON_LOGNO(104) "preparing statement %s failed: "
+                                            "is the schema from "
+                                            "sql/ loaded?",
+                          charon_stmt_shapes[s].name);
+            return NULL;
+        }
+    }
+    return st->stmt[s];
+}

@@ -1,0 +1,51 @@
+/*
+ * dialect.h: what differs between databases, private to src/db/.
+ *
+ * One dialect per SQL variant the module speaks, each in a file of its
+ * own (dialect_pgsql.c, dialect_mysql.c, dialect_sqlite.c): its
+ * statements, what a connection runs once, how a transaction opens, and
+ * which of its errors are worth another try.  Adding a database is one
+ * more such file, listed in dialects.c, and its schema in sql/.
+ * httpd-free: unit-tested with statements.h alone.
+ */
+#ifndef CHARON_DIALECT_H
+#define CHARON_DIALECT_H
+
+#include "db/statements.h"
+
+/* What a failed statement means for the operation that ran it (flags). */
+#define CHARON_ERR_RETRY  1 /* nothing was written: run it again */
+#define CHARON_ERR_FORGET 2 /* prepare the connection's statements anew */
+
+typedef struct charon_dialect {
+    const char *name;   /* "pgsql", "mysql", "mariadb", "sqlite3" */
+    const char *driver; /* apr_dbd_name() of its driver */
+    /* Asked once per connection when not NULL; the dialect serves the
+     * connection when accepts() says yes to the first column.  Dialects of
+     * one driver are tried in their order in charon_dialects. */
+    const char *version_sql;
+    int (*accepts)(const char *version);
+    const char *begin;       /* opens a write transaction */
+    const char *const *init; /* once per connection, NULL-terminated */
+    const char *const *sql;  /* [ST_COUNT]; NULL: not in this dialect */
+    const char *const *over; /* a variant's changes to sql[], or NULL;
+                                 * CHARON_SQL_NONE removes a statement */
+    /* The driver's return code, its message, and the label the failed
+     * statement was prepared under (NULL for transaction control). */
+    int (*classify)(int rv, const char *error, const char *label);
+} charon_dialect_t;
+
+#define CHARON_SQL_NONE ""
+
+/* NULL-terminated, in the order they are tried. */
+extern const charon_dialect_t *const charon_dialects[];
+
+extern const charon_dialect_t charon_dialect_pgsql;
+extern const charon_dialect_t charon_dialect_mysql;
+extern const charon_dialect_t charon_dialect_mariadb;
+extern const charon_dialect_t charon_dialect_sqlite;
+
+/* The statement's text in this dialect, or NULL when it has none. */
+const char *charon_dialect_sql(const charon_dialect_t *d, charon_stmt_e st);
+
+#endif /* CHARON_DIALECT_H */

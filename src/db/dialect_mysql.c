@@ -1,0 +1,312 @@
+/*
+ * dialect_mysql.c: every statement of the module in MySQL's SQL (MySQL 8
+ * and MariaDB), and MariaDB 10.5+'s variant, which has INSERT ...
+ * RETURNING: start and message in one round trip instead of four.
+ *
+ * Ids are bound as CAST(%s AS SIGNED): MySQL compares a string with a
+ * BIGINT as a double, which loses exactness past 2^53.  Times are
+ * DATETIME(6) holding UTC.  The overlap lock is the unique generated
+ * column lock_cron_id.  The server's isolation level is kept (REPEATABLE
+ * READ by default): under READ COMMITTED an end with its message and a
+ * concurrent message took the AUTO-INC lock and the execution's row lock
+ * in opposite orders and deadlocked.
+ */
+#include "db/dialect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The SQL is laid out for reading, not by clang-format. */
+/* clang-format off */
+#define BATCH CHARON_STR(CHARON_DB_BATCH)
+
+#define ID            "CAST(%s AS SIGNED)"
+#define NOW           "UTC_TIMESTAMP(6)"
+#define ISO(t)        "DATE_FORMAT(" t ", '%%Y-%%m-%%dT%%H:%%i:%%sZ')"
+#define PASSED(t)     "(" t " <= " NOW ")"
+#define OLDER(t, s)   "(" t " < " NOW " - INTERVAL " s " SECOND)"
+#define OVERDUE(t, s) "(" t " + INTERVAL " s " SECOND <= " NOW ")"
+#define ON(c)         c ".active OR (" c ".off_until IS NOT NULL AND "       \
+                      PASSED(c ".off_until") ")"
+#define KIND          "CASE WHEN e.success THEN 1 WHEN e.ended_at IS NULL "  \
+                      "AND e.lost_at IS NULL THEN 2 ELSE 0 END"
+
+/* A run past max_runtime that the watchdog has not marked yet holds no
+ * lock. */
+#define CRON_STATE                                                           \
+    "SELECT c.id, c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, "         \
+    "c.off_reason, " ISO("c.off_until") ", CASE WHEN c.concurrency = "       \
+    "'forbid' THEN (SELECT MIN(e.id) FROM charon_execution e WHERE "         \
+    "e.lock_cron_id = c.id AND (c.max_runtime IS NULL OR NOT "               \
+    OVERDUE("e.started_at", "c.max_runtime") ")) END FROM charon_cron c "
+
+/* IGNORE: the overlap lock's unique key turns the insert into nothing.
+ * (IGNORE would also truncate a value too long: every value is checked
+ * before.) */
+#define START_INSERT                                                         \
+    "INSERT IGNORE INTO charon_execution (cron_id, started_at, api_key, "    \
+    "remote_addr, forbid_overlap) SELECT id, " NOW ", %s, %s, CASE WHEN "    \
+    "concurrency = 'forbid' THEN TRUE ELSE FALSE END FROM charon_cron "      \
+    "WHERE id = " ID " AND (active OR (off_until IS NOT NULL AND "           \
+    PASSED("off_until") "))"
+#define MESSAGE_INSERT                                                       \
+    "INSERT INTO charon_message (execution_id, type, message, created_at) "  \
+    "SELECT id, %s, %s, " NOW " FROM charon_execution WHERE id = " ID
+
+/* MariaDB does not turn DELETE ... WHERE key IN (subquery) into a
+ * semi-join: it scanned and locked every row of charon_execution.  The
+ * watchdog's writes join their batch instead, STRAIGHT_JOIN so that the
+ * batch comes first even when the statistics call the table empty. */
+#define LOSE_BATCH                                                           \
+    "(SELECT e.id FROM charon_cron c JOIN charon_execution e ON e.cron_id = "\
+    "c.id WHERE c.max_runtime IS NOT NULL AND e.ended_at IS NULL AND "       \
+    "e.lost_at IS NULL AND " OVERDUE("e.started_at", "c.max_runtime")        \
+    " LIMIT " BATCH ") batch"
+
+/* ---- the manager's list ------------------------------------------------ */
+
+#define FAILING       "(s.last_failure_at IS NOT NULL AND "                  \
+                      "(s.last_success_at IS NULL OR "                       \
+                      "(s.last_failure_at > s.last_success_at)))"
+#define OPEN_RUN(e)   e ".ended_at IS NULL AND " e ".lost_at IS NULL"
+/* charon_execution_open is (ended_at, lost_at) here, which a probe by
+ * cron cannot seek: the open runs are read once through it, grouped. */
+#define RUNNING_JOIN  " LEFT JOIN (SELECT cron_id, COUNT(*) AS n FROM "      \
+                      "charon_execution WHERE "                              \
+                      OPEN_RUN("charon_execution") " GROUP BY cron_id) o "   \
+                      "ON o.cron_id = c.id"
+#define CRON_COLS                                                            \
+    "c.id, c.slug, c.name, CASE WHEN (" ON("c") ") THEN 1 ELSE 0 END, "      \
+    "c.off_reason, " ISO("c.off_until") ", c.concurrency, c.max_runtime, "   \
+    "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "            \
+    "COALESCE(s.runs_lost, 0), c.refused_inactive, c.refused_locked, "       \
+    "CASE WHEN " FAILING " THEN 1 ELSE 0 END, COALESCE(o.n, 0)"
+#define STATS_JOIN    " LEFT JOIN charon_cron_stats s ON s.cron_id = c.id"
+/* No placeholder in LIMIT: the rows are numbered instead (charon_cron is
+ * read whole either way, as OFFSET does), the offset joined as a one-row
+ * table so that it is bound once.  Slugs are VARBINARY: compared as text
+ * here, in a case-insensitive collation. */
+#define LIST(filter)                                                         \
+    "SELECT " CRON_COLS " FROM (SELECT p.id, p.slug, ROW_NUMBER() OVER "     \
+    "(ORDER BY p.slug) AS rn FROM (SELECT c.id, c.slug FROM charon_cron c"   \
+    STATS_JOIN " WHERE CONVERT(c.slug USING utf8mb4) COLLATE "               \
+    "utf8mb4_general_ci LIKE %s ESCAPE '!' AND " filter ") p) p JOIN "       \
+    "(SELECT CAST(%s AS SIGNED) AS done_rows) k JOIN charon_cron c ON c.id " \
+    "= p.id" STATS_JOIN RUNNING_JOIN " WHERE p.rn > k.done_rows AND p.rn <= "\
+    "k.done_rows + " CHARON_STR(CHARON_MGR_CRONS_LIMIT) " ORDER BY p.slug"
+
+#define EXEC_COLS                                                            \
+    "e.id, " ISO("e.started_at") ", " ISO("e.ended_at") ", "                 \
+    ISO("e.lost_at") ", CASE WHEN e.lost_at IS NOT NULL THEN 'lost' WHEN "   \
+    "e.ended_at IS NULL THEN 'running' WHEN e.success THEN 'success' ELSE "  \
+    "'failure' END, (TIMESTAMPDIFF(MICROSECOND, e.started_at, "              \
+    "COALESCE(e.ended_at, e.lost_at, " NOW ")) / 1000000), e.type, "         \
+    "e.api_key, e.remote_addr"
+#define NEWEST        " ORDER BY e.started_at DESC, e.id DESC LIMIT "
+#define BEFORE_TIME   "(SELECT k.started_at FROM charon_execution k WHERE "  \
+                      "k.id = " ID ")"
+
+/* UNIX_TIMESTAMP() would read a DATETIME in the session's zone; the
+ * difference from the epoch does not. */
+#define EPOCH(t)      "TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', " t \
+                      ") / 1e6"
+
+static const char *const sql[ST_COUNT] = {
+    [ST_CRON_BY_SLUG] = CRON_STATE "WHERE c.slug = %s",
+    [ST_CRON_BY_ID] = CRON_STATE "WHERE c.id = " ID,
+    [ST_EXECUTION_SLUG] =
+        "SELECT c.slug FROM charon_execution e JOIN charon_cron c ON c.id = "
+        "e.cron_id WHERE e.id = " ID,
+    [ST_EXECUTION_ENDED] =
+        "SELECT CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END FROM "
+        "charon_execution WHERE id = " ID,
+    [ST_START] = START_INSERT,
+    [ST_LOSE_OVERDUE] =
+        "UPDATE charon_execution SET lost_at = " NOW " WHERE cron_id = " ID
+        " AND ended_at IS NULL AND lost_at IS NULL AND EXISTS (SELECT 1 FROM "
+        "charon_cron c WHERE c.id = charon_execution.cron_id AND "
+        "c.max_runtime IS NOT NULL AND "
+        OVERDUE("charon_execution.started_at", "c.max_runtime") ")",
+    [ST_REFUSED_INACTIVE] =
+        "UPDATE charon_cron SET refused_inactive = refused_inactive + 1 "
+        "WHERE id = " ID,
+    [ST_REFUSED_LOCKED] =
+        "UPDATE charon_cron SET refused_locked = refused_locked + 1 "
+        "WHERE id = " ID,
+    /* No UPDATE ... RETURNING: END_LOST reads lost_at, which cannot
+     * change once the execution has ended. */
+    [ST_END] =
+        "UPDATE charon_execution SET ended_at = " NOW ", success = %d, type "
+        "= %s WHERE id = " ID " AND ended_at IS NULL",
+    [ST_END_LOST] =
+        "SELECT " ISO("lost_at") " FROM charon_execution WHERE id = " ID,
+    [ST_MESSAGE] = MESSAGE_INSERT,
+    [ST_END_MESSAGE] = MESSAGE_INSERT,
+    /* Per connection, and mod_dbd keeps the connection for the request. */
+    [ST_LAST_ID] = "SELECT LAST_INSERT_ID()",
+    [ST_IDEM_GET] =
+        "SELECT request, status, response, CASE WHEN "
+        OLDER("created_at", "%d") " THEN 1 ELSE 0 END FROM "
+        "charon_idempotency WHERE key_name = %s AND idem_key = %s",
+    /* Only run when there is such a row: deleting a row that is not there
+     * locks the gap where concurrent duplicates insert, and deadlocks. */
+    [ST_IDEM_EXPIRE] =
+        "DELETE FROM charon_idempotency WHERE key_name = %s AND idem_key = "
+        "%s AND " OLDER("created_at", "%d"),
+    [ST_IDEM_PUT] =
+        "INSERT IGNORE INTO charon_idempotency (key_name, idem_key, request, "
+        "status, response, created_at) VALUES (%s, %s, %s, %d, %s, " NOW ")",
+
+    [ST_WD_LOSE] =
+        "UPDATE " LOSE_BATCH " STRAIGHT_JOIN charon_execution ON "
+        "charon_execution.id = batch.id SET charon_execution.lost_at = " NOW
+        " WHERE charon_execution.ended_at IS NULL AND "
+        "charon_execution.lost_at IS NULL",
+    [ST_WD_REOPEN] =
+        "UPDATE charon_cron SET active = TRUE, off_reason = NULL, off_until "
+        "= NULL WHERE active = FALSE AND off_until IS NOT NULL AND "
+        PASSED("off_until"),
+    [ST_WD_IDEM_PURGE] =
+        "DELETE charon_idempotency FROM (SELECT key_name, idem_key FROM "
+        "charon_idempotency WHERE " OLDER("created_at", "%d") " LIMIT " BATCH
+        ") batch STRAIGHT_JOIN charon_idempotency ON "
+        "charon_idempotency.key_name = batch.key_name AND "
+        "charon_idempotency.idem_key = batch.idem_key",
+    [ST_WD_NEXT_CRON] = "SELECT MIN(id) FROM charon_cron WHERE id > " ID,
+    [ST_WD_RETENTION] =
+        "DELETE charon_execution FROM (SELECT r.id FROM (SELECT e.id, "
+        "e.started_at, " KIND " AS kind, ROW_NUMBER() OVER (ORDER BY e.id "
+        "DESC) AS run_rank, ROW_NUMBER() OVER (PARTITION BY " KIND " ORDER "
+        "BY e.id DESC) AS kind_rank FROM charon_execution e WHERE e.cron_id "
+        "= " ID ") r WHERE r.kind <> 2 AND ((%d > 0 AND r.run_rank > %d) OR "
+        "(%d > 0 AND " OLDER("r.started_at", "%d") ")) AND NOT (r.kind = 0 "
+        "AND r.kind_rank <= %d) LIMIT " BATCH ") batch STRAIGHT_JOIN "
+        "charon_execution ON charon_execution.id = batch.id",
+
+    [ST_MGR_LIST_ALL] = LIST("1 = 1"),
+    [ST_MGR_LIST_FAILING] = LIST(FAILING),
+    [ST_MGR_LIST_RUNNING] =
+        LIST("c.id IN (SELECT e.cron_id FROM charon_execution e WHERE "
+             OPEN_RUN("e") ")"),
+    [ST_MGR_LIST_OFF] = LIST("NOT (" ON("c") ")"),
+    [ST_MGR_LIST_LOST] =
+        LIST("(SELECT CASE WHEN e.lost_at IS NULL THEN 0 ELSE 1 END FROM "
+             "charon_execution e WHERE e.cron_id = c.id AND (e.ended_at IS "
+             "NOT NULL OR e.lost_at IS NOT NULL) ORDER BY e.started_at DESC, "
+             "e.id DESC LIMIT 1) = 1"),
+    [ST_MGR_CRON] =
+        "SELECT " CRON_COLS ", " ISO("c.created_at") ", "
+        ISO("s.last_success_at") ", " ISO("s.last_failure_at") ", "
+        ISO("s.last_ended_at") ", s.last_duration FROM charon_cron c"
+        STATS_JOIN RUNNING_JOIN " WHERE c.id = " ID,
+    [ST_MGR_HISTORY] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = " ID
+        NEWEST CHARON_STR(CHARON_MGR_HISTORY),
+    [ST_MGR_EXECS_FIRST] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = " ID
+        NEWEST CHARON_STR(CHARON_MGR_EXECS_LIMIT),
+    [ST_MGR_EXECS_BEFORE] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = " ID
+        " AND e.started_at <= " BEFORE_TIME " AND (e.started_at < "
+        BEFORE_TIME " OR e.id < " ID ")" NEWEST
+        CHARON_STR(CHARON_MGR_EXECS_LIMIT),
+    [ST_MGR_MESSAGES] =
+        "SELECT m.id, m.type, SUBSTR(m.message, 1, "
+        CHARON_STR(CHARON_MGR_MESSAGE_CHARS) "), CHAR_LENGTH(m.message), "
+        ISO("m.created_at") " FROM charon_message m WHERE m.execution_id = "
+        ID " ORDER BY m.id LIMIT " CHARON_STR(CHARON_MGR_MESSAGES_LIMIT),
+    [ST_MGR_MESSAGE_COUNT] =
+        "SELECT COUNT(*) FROM (SELECT 1 AS x FROM charon_message WHERE "
+        "execution_id = " ID " LIMIT " CHARON_STR(CHARON_MGR_COUNT_LIMIT)
+        ") t",
+    [ST_MGR_CREATE] =
+        "INSERT IGNORE INTO charon_cron (slug, name, active, created_at, "
+        "concurrency, max_runtime) VALUES (%s, %s, TRUE, " NOW ", %s, "
+        "CAST(NULLIF(%s, '') AS SIGNED))",
+    [ST_MGR_ID_BY_SLUG] = "SELECT id FROM charon_cron WHERE slug = %s",
+    [ST_MGR_EXISTS] = "SELECT id FROM charon_cron WHERE id = " ID,
+    [ST_MGR_RENAME] = "UPDATE charon_cron SET name = %s WHERE id = " ID,
+    [ST_MGR_OFF] =
+        "UPDATE charon_cron SET active = FALSE, off_reason = %s, off_until = "
+        "TIMESTAMPADD(SECOND, CAST(NULLIF(%s, '') AS SIGNED), "
+        "'1970-01-01 00:00:00') WHERE id = " ID,
+    [ST_MGR_ON] =
+        "UPDATE charon_cron SET active = TRUE, off_reason = NULL, off_until "
+        "= NULL WHERE id = " ID,
+    [ST_MGR_POLICY] =
+        "UPDATE charon_cron SET concurrency = %s, max_runtime = "
+        "CAST(NULLIF(%s, '') AS SIGNED) WHERE id = " ID,
+
+    [ST_METRICS_CRONS] =
+        "SELECT c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, "
+        "COALESCE(o.n, 0), " EPOCH("(SELECT e.started_at FROM "
+        "charon_execution e WHERE e.cron_id = c.id ORDER BY e.started_at "
+        "DESC LIMIT 1)") ", " EPOCH("s.last_success_at") ", "
+        EPOCH("s.last_failure_at") ", s.last_duration, "
+        "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "
+        "COALESCE(s.runs_lost, 0), c.refused_inactive + c.refused_locked "
+        "FROM charon_cron c" STATS_JOIN RUNNING_JOIN " ORDER BY c.id",
+    [ST_HEALTH_ALIVE] = "SELECT 1 FROM charon_cron LIMIT 1",
+    [ST_HEALTH_FAILING] =
+        "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_stats s JOIN "
+        "charon_cron c ON c.id = s.cron_id WHERE s.last_failure_at IS NOT "
+        "NULL AND (s.last_success_at IS NULL OR s.last_failure_at > "
+        "s.last_success_at) ORDER BY c.slug LIMIT "
+        CHARON_STR(CHARON_HEALTH_LISTED),
+};
+
+/* MariaDB 10.5+: the new row's id comes back with the INSERT. */
+static const char *const mariadb[ST_COUNT] = {
+    [ST_START] = START_INSERT " RETURNING id",
+    [ST_MESSAGE] = MESSAGE_INSERT " RETURNING id",
+    [ST_LAST_ID] = CHARON_SQL_NONE,
+};
+
+/* clang-format on */
+
+static const char *const init[] = {
+    "SET NAMES utf8mb4",
+    /* A statement waiting longer for a lock gives up: a 503, not a wait. */
+    "SET SESSION lock_wait_timeout = 5",
+    "SET SESSION innodb_lock_wait_timeout = 5", NULL};
+
+static int mariadb_10_5(const char *version)
+{
+    char *end;
+    long major, minor = 0;
+
+    if (!version || !strstr(version, "MariaDB")) {
+        return 0;
+    }
+    major = strtol(version, &end, 10);
+    if (*end == '.') {
+        minor = strtol(end + 1, NULL, 10);
+    }
+    return major > 10 || (major == 10 && minor >= 5);
+}
+
+/* The driver returns MySQL's error number.  A deadlock's victim was
+ * rolled back whole (1213): run it again.  Statements live in the client
+ * and are cheap to prepare: after any failure they are prepared afresh,
+ * which recovers from a reconnection the driver made on its own. */
+static int classify(int rv, const char *error, const char *label)
+{
+    (void)error;
+    (void)label;
+    return rv == 1213 ? CHARON_ERR_RETRY | CHARON_ERR_FORGET
+                      : CHARON_ERR_FORGET;
+}
+
+const charon_dialect_t charon_dialect_mysql = {
+    "mysql", "mysql", NULL, NULL,    "START TRANSACTION",
+    init,    sql,     NULL, classify};
+
+const charon_dialect_t charon_dialect_mariadb = {"mariadb",
+                                                 "mysql",
+                                                 "SELECT VERSION()",
+                                                 mariadb_10_5,
+                                                 "START TRANSACTION",
+                                                 init,
+                                                 sql,
+                                                 mariadb,
+                                                 classify};

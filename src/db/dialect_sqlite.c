@@ -1,0 +1,261 @@
+/*
+ * dialect_sqlite.c: every statement of the module in SQLite's SQL (3.35
+ * or later, for RETURNING).
+ *
+ * Times are text, "YYYY-MM-DD HH:MM:SS.SSS" UTC as the module writes
+ * them; julianday() reads every ISO 8601 form, so a time an operator
+ * wrote by hand compares too.  Every value is bound as text, and text
+ * sorts after every number: integer placeholders are CAST.  BEGIN
+ * IMMEDIATE takes the write lock up front, so a transaction never fails
+ * half-way on a lock upgrade.
+ */
+#include "db/dialect.h"
+
+#include <string.h>
+
+/* The SQL is laid out for reading, not by clang-format. */
+/* clang-format off */
+#define BATCH CHARON_STR(CHARON_DB_BATCH)
+
+#define INT(x)        "CAST(" x " AS INTEGER)"
+#define NOW           "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')"
+#define ISO(t)        "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', " t ")"
+#define PASSED(t)     "(julianday(" t ") <= julianday('now'))"
+#define OLDER(t, s)   "(julianday(" t ") < julianday('now') - " s            \
+                      " / 86400.0)"
+#define OVERDUE(t, s) "(julianday(" t ") + " s " / 86400.0 <= "             \
+                      "julianday('now'))"
+#define ON(c)         c ".active OR (" c ".off_until IS NOT NULL AND "       \
+                      PASSED(c ".off_until") ")"
+#define LOCK_HOLDER   "e.cron_id = c.id AND e.forbid_overlap AND "           \
+                      "e.ended_at IS NULL AND e.lost_at IS NULL"
+#define KIND          "CASE WHEN e.success THEN 1 WHEN e.ended_at IS NULL "  \
+                      "AND e.lost_at IS NULL THEN 2 ELSE 0 END"
+
+/* A run past max_runtime that the watchdog has not marked yet holds no
+ * lock. */
+#define CRON_STATE                                                           \
+    "SELECT c.id, c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, "         \
+    "c.off_reason, " ISO("c.off_until") ", CASE WHEN c.concurrency = "       \
+    "'forbid' THEN (SELECT MIN(e.id) FROM charon_execution e WHERE "         \
+    LOCK_HOLDER " AND (c.max_runtime IS NULL OR NOT "                        \
+    OVERDUE("e.started_at", "c.max_runtime") ")) END FROM charon_cron c "
+
+#define MESSAGE_INSERT                                                       \
+    "INSERT INTO charon_message (execution_id, type, message, created_at) "  \
+    "SELECT id, %s, %s, " NOW " FROM charon_execution WHERE id = %lld"
+
+/* ---- the manager's list ------------------------------------------------ */
+
+#define FAILING       "(s.last_failure_at IS NOT NULL AND "                  \
+                      "(s.last_success_at IS NULL OR "                       \
+                      "(julianday(s.last_failure_at) > "                     \
+                      "julianday(s.last_success_at))))"
+#define OPEN_RUN      "e.ended_at IS NULL AND e.lost_at IS NULL"
+#define CRON_COLS                                                            \
+    "c.id, c.slug, c.name, CASE WHEN (" ON("c") ") THEN 1 ELSE 0 END, "      \
+    "c.off_reason, " ISO("c.off_until") ", c.concurrency, c.max_runtime, "   \
+    "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "            \
+    "COALESCE(s.runs_lost, 0), c.refused_inactive, c.refused_locked, "       \
+    "CASE WHEN " FAILING " THEN 1 ELSE 0 END, (SELECT COUNT(*) FROM "        \
+    "charon_execution e WHERE e.cron_id = c.id AND " OPEN_RUN ")"
+#define STATS_JOIN    " LEFT JOIN charon_cron_stats s ON s.cron_id = c.id"
+/* LIKE ignores the case of ASCII letters. */
+#define LIST(filter)                                                         \
+    "SELECT " CRON_COLS " FROM (SELECT c.id, c.slug FROM charon_cron c"      \
+    STATS_JOIN " WHERE c.slug LIKE %s ESCAPE '!' AND " filter " ORDER BY "   \
+    "c.slug LIMIT " CHARON_STR(CHARON_MGR_CRONS_LIMIT) " OFFSET "            \
+    INT("%s") ") p JOIN charon_cron c ON c.id = p.id" STATS_JOIN             \
+    " ORDER BY p.slug"
+
+#define EXEC_COLS                                                            \
+    "e.id, " ISO("e.started_at") ", " ISO("e.ended_at") ", "                 \
+    ISO("e.lost_at") ", CASE WHEN e.lost_at IS NOT NULL THEN 'lost' WHEN "   \
+    "e.ended_at IS NULL THEN 'running' WHEN e.success THEN 'success' ELSE "  \
+    "'failure' END, ROUND((julianday(COALESCE(e.ended_at, e.lost_at, " NOW   \
+    ")) - julianday(e.started_at)) * 86400.0, 3), e.type, e.api_key, "       \
+    "e.remote_addr"
+#define NEWEST        " ORDER BY e.started_at DESC, e.id DESC LIMIT "
+#define BEFORE_TIME   "(SELECT k.started_at FROM charon_execution k WHERE "  \
+                      "k.id = %lld)"
+
+/* Stored to the millisecond; the rounding drops julianday()'s noise. */
+#define EPOCH(t)      "ROUND((julianday(" t ") - 2440587.5) * 86400.0, 3)"
+
+static const char *const sql[ST_COUNT] = {
+    [ST_CRON_BY_SLUG] = CRON_STATE "WHERE c.slug = %s",
+    [ST_CRON_BY_ID] = CRON_STATE "WHERE c.id = %lld",
+    [ST_EXECUTION_SLUG] =
+        "SELECT c.slug FROM charon_execution e JOIN charon_cron c ON c.id = "
+        "e.cron_id WHERE e.id = %lld",
+    [ST_EXECUTION_ENDED] =
+        "SELECT CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END FROM "
+        "charon_execution WHERE id = %lld",
+    [ST_START] =
+        "INSERT INTO charon_execution (cron_id, started_at, api_key, "
+        "remote_addr, forbid_overlap) SELECT id, " NOW ", %s, %s, CASE WHEN "
+        "concurrency = 'forbid' THEN TRUE ELSE FALSE END FROM charon_cron "
+        "WHERE id = %lld AND (active OR (off_until IS NOT NULL AND "
+        PASSED("off_until") ")) ON CONFLICT DO NOTHING "
+        "RETURNING id",
+    [ST_LOSE_OVERDUE] =
+        "UPDATE charon_execution SET lost_at = " NOW " WHERE cron_id = %lld "
+        "AND ended_at IS NULL AND lost_at IS NULL AND EXISTS (SELECT 1 FROM "
+        "charon_cron c WHERE c.id = charon_execution.cron_id AND "
+        "c.max_runtime IS NOT NULL AND "
+        OVERDUE("charon_execution.started_at", "c.max_runtime") ")",
+    [ST_REFUSED_INACTIVE] =
+        "UPDATE charon_cron SET refused_inactive = refused_inactive + 1 "
+        "WHERE id = %lld",
+    [ST_REFUSED_LOCKED] =
+        "UPDATE charon_cron SET refused_locked = refused_locked + 1 "
+        "WHERE id = %lld",
+    [ST_END] =
+        "UPDATE charon_execution SET ended_at = " NOW ", success = %d, type "
+        "= %s WHERE id = %lld AND ended_at IS NULL RETURNING "
+        ISO("lost_at"),
+    [ST_MESSAGE] = MESSAGE_INSERT " RETURNING id",
+    [ST_END_MESSAGE] = MESSAGE_INSERT,
+    [ST_IDEM_GET] =
+        "SELECT request, status, response, CASE WHEN "
+        OLDER("created_at", INT("%d")) " THEN 1 ELSE 0 END FROM "
+        "charon_idempotency WHERE key_name = %s AND idem_key = %s",
+    [ST_IDEM_EXPIRE] =
+        "DELETE FROM charon_idempotency WHERE key_name = %s AND idem_key = "
+        "%s AND " OLDER("created_at", INT("%d")),
+    [ST_IDEM_PUT] =
+        "INSERT INTO charon_idempotency (key_name, idem_key, request, "
+        "status, response, created_at) VALUES (%s, %s, %s, %d, %s, " NOW ") "
+        "ON CONFLICT DO NOTHING",
+
+    [ST_WD_LOSE] =
+        "UPDATE charon_execution SET lost_at = " NOW " FROM (SELECT e.id "
+        "FROM charon_cron c JOIN charon_execution e ON e.cron_id = c.id "
+        "WHERE c.max_runtime IS NOT NULL AND e.ended_at IS NULL AND "
+        "e.lost_at IS NULL AND " OVERDUE("e.started_at", "c.max_runtime")
+        " LIMIT " BATCH ") batch WHERE charon_execution.id = batch.id AND "
+        "charon_execution.ended_at IS NULL AND charon_execution.lost_at IS "
+        "NULL",
+    [ST_WD_REOPEN] =
+        "UPDATE charon_cron SET active = TRUE, off_reason = NULL, off_until "
+        "= NULL WHERE active = FALSE AND off_until IS NOT NULL AND "
+        PASSED("off_until"),
+    /* created_at is only ever written by the module, in one text form:
+     * compared as text, its index serves the purge. */
+    [ST_WD_IDEM_PURGE] =
+        "DELETE FROM charon_idempotency WHERE (key_name, idem_key) IN "
+        "(SELECT key_name, idem_key FROM (SELECT key_name, idem_key FROM "
+        "charon_idempotency WHERE (created_at < strftime('%%Y-%%m-%%d "
+        "%%H:%%M:%%f', 'now', '-' || " INT("%d") " || ' seconds')) LIMIT "
+        BATCH ") batch)",
+    [ST_WD_NEXT_CRON] = "SELECT MIN(id) FROM charon_cron WHERE id > %lld",
+    [ST_WD_RETENTION] =
+        "DELETE FROM charon_execution WHERE (id) IN (SELECT id FROM (SELECT "
+        "r.id FROM (SELECT e.id, e.started_at, " KIND " AS kind, "
+        "ROW_NUMBER() OVER (ORDER BY e.id DESC) AS run_rank, ROW_NUMBER() "
+        "OVER (PARTITION BY " KIND " ORDER BY e.id DESC) AS kind_rank FROM "
+        "charon_execution e WHERE e.cron_id = %lld) r WHERE r.kind <> 2 AND "
+        "((" INT("%d") " > 0 AND r.run_rank > " INT("%d") ") OR (" INT("%d")
+        " > 0 AND " OLDER("r.started_at", INT("%d")) ")) AND NOT (r.kind = 0 "
+        "AND r.kind_rank <= " INT("%d") ") LIMIT " BATCH ") batch)",
+
+    [ST_MGR_LIST_ALL] = LIST("1 = 1"),
+    [ST_MGR_LIST_FAILING] = LIST(FAILING),
+    [ST_MGR_LIST_RUNNING] =
+        LIST("c.id IN (SELECT e.cron_id FROM charon_execution e WHERE "
+             OPEN_RUN ")"),
+    [ST_MGR_LIST_OFF] = LIST("NOT (" ON("c") ")"),
+    [ST_MGR_LIST_LOST] =
+        LIST("(SELECT CASE WHEN e.lost_at IS NULL THEN 0 ELSE 1 END FROM "
+             "charon_execution e WHERE e.cron_id = c.id AND (e.ended_at IS "
+             "NOT NULL OR e.lost_at IS NOT NULL) ORDER BY e.started_at DESC, "
+             "e.id DESC LIMIT 1) = 1"),
+    [ST_MGR_CRON] =
+        "SELECT " CRON_COLS ", " ISO("c.created_at") ", "
+        ISO("s.last_success_at") ", " ISO("s.last_failure_at") ", "
+        ISO("s.last_ended_at") ", s.last_duration FROM charon_cron c"
+        STATS_JOIN " WHERE c.id = %lld",
+    [ST_MGR_HISTORY] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = %lld"
+        NEWEST CHARON_STR(CHARON_MGR_HISTORY),
+    [ST_MGR_EXECS_FIRST] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = %lld"
+        NEWEST CHARON_STR(CHARON_MGR_EXECS_LIMIT),
+    [ST_MGR_EXECS_BEFORE] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = %lld"
+        " AND e.started_at <= " BEFORE_TIME " AND (e.started_at < "
+        BEFORE_TIME " OR e.id < %lld)" NEWEST
+        CHARON_STR(CHARON_MGR_EXECS_LIMIT),
+    [ST_MGR_MESSAGES] =
+        "SELECT m.id, m.type, SUBSTR(m.message, 1, "
+        CHARON_STR(CHARON_MGR_MESSAGE_CHARS) "), LENGTH(m.message), "
+        ISO("m.created_at") " FROM charon_message m WHERE m.execution_id = "
+        "%lld ORDER BY m.id LIMIT " CHARON_STR(CHARON_MGR_MESSAGES_LIMIT),
+    [ST_MGR_MESSAGE_COUNT] =
+        "SELECT COUNT(*) FROM (SELECT 1 AS x FROM charon_message WHERE "
+        "execution_id = %lld LIMIT " CHARON_STR(CHARON_MGR_COUNT_LIMIT) ") t",
+    [ST_MGR_CREATE] =
+        "INSERT INTO charon_cron (slug, name, active, created_at, "
+        "concurrency, max_runtime) VALUES (%s, %s, TRUE, " NOW ", %s, "
+        "CAST(NULLIF(%s, '') AS INTEGER)) ON CONFLICT (slug) DO NOTHING",
+    [ST_MGR_ID_BY_SLUG] = "SELECT id FROM charon_cron WHERE slug = %s",
+    [ST_MGR_EXISTS] = "SELECT id FROM charon_cron WHERE id = %lld",
+    [ST_MGR_RENAME] = "UPDATE charon_cron SET name = %s WHERE id = %lld",
+    [ST_MGR_OFF] =
+        "UPDATE charon_cron SET active = FALSE, off_reason = %s, off_until = "
+        "strftime('%%Y-%%m-%%d %%H:%%M:%%f', CAST(NULLIF(%s, '') AS "
+        "INTEGER), 'unixepoch') WHERE id = %lld",
+    [ST_MGR_ON] =
+        "UPDATE charon_cron SET active = TRUE, off_reason = NULL, off_until "
+        "= NULL WHERE id = %lld",
+    [ST_MGR_POLICY] =
+        "UPDATE charon_cron SET concurrency = %s, max_runtime = "
+        "CAST(NULLIF(%s, '') AS INTEGER) WHERE id = %lld",
+
+    [ST_METRICS_CRONS] =
+        "SELECT c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, (SELECT "
+        "COUNT(*) FROM charon_execution e WHERE e.cron_id = c.id AND "
+        OPEN_RUN "), " EPOCH("(SELECT e.started_at FROM charon_execution e "
+        "WHERE e.cron_id = c.id ORDER BY e.started_at DESC LIMIT 1)") ", "
+        EPOCH("s.last_success_at") ", " EPOCH("s.last_failure_at") ", "
+        "s.last_duration, COALESCE(s.runs_succeeded, 0), "
+        "COALESCE(s.runs_failed, 0), COALESCE(s.runs_lost, 0), "
+        "c.refused_inactive + c.refused_locked FROM charon_cron c"
+        STATS_JOIN " ORDER BY c.id",
+    [ST_HEALTH_ALIVE] = "SELECT 1 FROM charon_cron LIMIT 1",
+    [ST_HEALTH_FAILING] =
+        "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_stats s JOIN "
+        "charon_cron c ON c.id = s.cron_id WHERE s.last_failure_at IS NOT "
+        "NULL AND (s.last_success_at IS NULL OR "
+        "julianday(s.last_failure_at) > julianday(s.last_success_at)) ORDER "
+        "BY c.slug LIMIT " CHARON_STR(CHARON_HEALTH_LISTED),
+};
+
+/* clang-format on */
+
+static const char *const init[] = {"PRAGMA foreign_keys = ON", NULL};
+
+#define SQLITE_BUSY   5
+#define SQLITE_LOCKED 6
+
+/* Another writer kept the lock through the driver's ~1.6 s of retries:
+ * nothing was written.  The driver returns SQLITE_BUSY from a statement
+ * that returns no rows, but SQLITE_ERROR from one that does; SQLite's own
+ * message for SQLITE_BUSY (not translated) tells that one apart.
+ * (SQLite's busy_timeout is not used: it would sleep holding the driver's
+ * process-wide mutex, stalling every thread of the child.)  Statements
+ * are prepared afresh after any failure, which also recovers from a
+ * schema changed under a pooled connection. */
+static int classify(int rv, const char *error, const char *label)
+{
+    (void)label;
+    if (rv == SQLITE_BUSY || rv == SQLITE_LOCKED
+        || (error && strstr(error, "database is locked"))) {
+        return CHARON_ERR_RETRY | CHARON_ERR_FORGET;
+    }
+    return CHARON_ERR_FORGET;
+}
+
+const charon_dialect_t charon_dialect_sqlite = {
+    "sqlite3", "sqlite3", NULL, NULL,    "BEGIN IMMEDIATE",
+    init,      sql,       NULL, classify};

@@ -1,0 +1,54 @@
+/*
+ * internal.h: what the files of src/db/ share and nothing above sees: a
+ * connection's state, and the last failure, kept for charon_db_run.
+ */
+#ifndef CHARON_DB_INTERNAL_H
+#define CHARON_DB_INTERNAL_H
+
+#include "db/charon_db.h"
+#include "db/dialect.h"
+
+#include "mod_dbd.h"
+
+/* What this module keeps with one pooled connection: it lives as long as
+ * the connection (in ap_dbd_t->prepared). */
+typedef struct {
+    apr_pool_t *pool; /* holds the statements; cleared to forget */
+    const charon_dialect_t *dialect;
+    unsigned generation; /* part of PostgreSQL statement names */
+    int initialised;     /* the dialect's init statements ran */
+    apr_dbd_prepared_t *stmt[ST_COUNT];
+} charon_conn_t;
+
+struct charon_db {
+    request_rec *r; /* NULL outside requests */
+    server_rec *s;
+    apr_pool_t *pool; /* the request's, or the caller's */
+    ap_dbd_t *dbd;
+    int opened; /* by ap_dbd_open: given back at close */
+    charon_conn_t *conn;
+    int running; /* inside charon_db_run */
+    int in_tx;   /* a transaction is open */
+    /* The statement that failed last, for the dialect to judge. */
+    int failed;
+    int fail_rv;
+    const char *fail_error;
+    const char *fail_label; /* its name on the server, or NULL */
+};
+
+/* conn.c */
+int charon_conn_ready(charon_db *db);
+apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e st);
+const char *charon_conn_label(apr_pool_t *p, const charon_conn_t *st,
+                              charon_stmt_e s);
+void charon_conn_forget(charon_db *db);
+/* Records and logs a failure (label NULL: not a prepared statement). */
+void charon_db_failed(charon_db *db, const char *what, const char *label,
+                      int rv);
+
+/* run.c */
+int charon_db_begin(charon_db *db);
+int charon_db_commit(charon_db *db);
+void charon_db_rollback(charon_db *db);
+
+#endif /* CHARON_DB_INTERNAL_H */

@@ -1,0 +1,113 @@
+/*
+ * charon_ops.h: what each API call, each change of the manager and each
+ * housekeeping task does to the database, in domain terms.
+ *
+ * An API call comes to an outcome (lib: charon_outcome_t), whose answer
+ * lib builds; with an Idempotency-Key, that answer is stored with the
+ * call's writes, in one transaction, and replayed as it was.  Every
+ * function runs through charon_db_run(): CHARON_DB_FAILED means the
+ * database failed (a 503), never a domain refusal.
+ */
+#ifndef CHARON_OPS_H
+#define CHARON_OPS_H
+
+#include "db/charon_db.h"
+
+/* ---- cron.c: looking up -------------------------------------------- */
+
+/* *found 0 when no cron has this slug (id). */
+charon_db_e charon_op_cron_by_slug(charon_db *db, const char *slug,
+                                   charon_cron_t *cron, int *found);
+charon_db_e charon_op_cron_by_id(charon_db *db, apr_int64_t id,
+                                 charon_cron_t *cron, int *found);
+/* The slug of an execution's cron; *slug NULL when there is none. */
+charon_db_e charon_op_execution_slug(charon_db *db, apr_int64_t id,
+                                     const char **slug);
+/* can-start: CHARON_CAN_START with the cron, or CHARON_NO_SLUG. */
+charon_db_e charon_op_can_start(charon_db *db, const char *slug,
+                                charon_outcome_t *o);
+
+/* ---- call.c: start, end, message -------------------------------------- */
+
+typedef struct {
+    charon_verb_e verb;      /* START, END or MESSAGE */
+    apr_int64_t id;          /* the cron's for START, else the run's */
+    const char *key_name;    /* START: the application, recorded */
+    const char *remote_addr; /* START: recorded */
+    charon_body_t body;      /* END, MESSAGE */
+} charon_call_t;
+
+/* An Idempotency-Key and what it is bound to. */
+typedef struct {
+    const char *key_name; /* the API key's name */
+    const char *key;      /* the header's value */
+    const char *request;  /* charon_request_fingerprint() */
+    apr_int64_t window;   /* seconds an answer is kept */
+} charon_idem_t;
+
+typedef enum {
+    CHARON_IDEM_NEW,       /* the call ran, its answer is stored */
+    CHARON_IDEM_REPLAYED,  /* the stored answer, nothing ran */
+    CHARON_IDEM_KEY_REUSED /* the key was used for another call */
+} charon_idem_e;
+
+/* Runs the call: what it came to. */
+charon_db_e charon_op_outcome(charon_db *db, const charon_call_t *call,
+                              charon_outcome_t *o);
+
+/* start.c, end.c, message.c: one call each. */
+charon_db_e charon_op_start(charon_db *db, const charon_call_t *call,
+                            charon_outcome_t *o);
+charon_db_e charon_op_end(charon_db *db, const charon_call_t *call,
+                          charon_outcome_t *o);
+charon_db_e charon_op_message(charon_db *db, const charon_call_t *call,
+                              charon_outcome_t *o);
+
+/* ---- idempotency.c ---------------------------------------------------- */
+
+/* The answer of the call, once per key: replayed when one is stored,
+ * else built by running it, and stored in the same transaction as its
+ * writes.  The answer is opaque here: a status and a document. */
+charon_db_e charon_op_idempotent(charon_db *db, const charon_idem_t *idem,
+                                 const charon_call_t *call,
+                                 charon_answer_t *answer, charon_idem_e *how);
+
+/* ---- change.c: the manager's changes ---------------------------------- */
+
+typedef enum {
+    CHARON_CHANGED,
+    CHARON_CHANGE_NO_CRON,   /* no cron has this id */
+    CHARON_CHANGE_SLUG_TAKEN /* create: a cron has this slug */
+} charon_change_e;
+
+/* max_runtime: seconds as text, "" for none. *id: the new cron's. */
+charon_db_e charon_op_create(charon_db *db, const char *slug, const char *name,
+                             const char *concurrency, const char *max_runtime,
+                             charon_change_e *out, apr_int64_t *id);
+charon_db_e charon_op_rename(charon_db *db, apr_int64_t id, const char *name,
+                             charon_change_e *out);
+/* until: 0 for none. */
+charon_db_e charon_op_switch_off(charon_db *db, apr_int64_t id,
+                                 const char *reason, apr_time_t until,
+                                 charon_change_e *out);
+charon_db_e charon_op_switch_on(charon_db *db, apr_int64_t id,
+                                charon_change_e *out);
+charon_db_e charon_op_policy(charon_db *db, apr_int64_t id,
+                             const char *concurrency, const char *max_runtime,
+                             charon_change_e *out);
+
+/* ---- housekeeping.c: the watchdog's tasks, a batch each --------------- */
+
+/* *count: the rows changed. */
+charon_db_e charon_op_lose_overdue(charon_db *db, int *count);
+charon_db_e charon_op_reopen_crons(charon_db *db, int *count);
+charon_db_e charon_op_purge_idempotency(charon_db *db, apr_int64_t window,
+                                        int *count);
+/* The first cron after `after`; *found 0 past the last. */
+charon_db_e charon_op_next_cron(charon_db *db, apr_int64_t after,
+                                apr_int64_t *cron_id, int *found);
+charon_db_e charon_op_purge_executions(charon_db *db,
+                                       const charon_retention_t *rt,
+                                       apr_int64_t cron_id, int *count);
+
+#endif /* CHARON_OPS_H */

@@ -1,0 +1,14 @@
+/*
+ * charon_server.h: what runs in the server outside requests.
+ */
+#ifndef CHARON_SERVER_H
+#define CHARON_SERVER_H
+
+#include "ops/charon_ops.h"
+
+/* watchdog.c: one mod_watchdog callback per database pool the handler
+ * uses (post_config, after mod_dbd's). */
+int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp, server_rec *s);
+
+#endif /* CHARON_SERVER_H */

@@ -1,0 +1,30 @@
+/*
+ * test_cr.h: what charon-run's unit tests share.
+ */
+#ifndef CHARON_TEST_CR_H
+#define CHARON_TEST_CR_H
+
+#include "charon_run.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern int passed, failed;
+
+void check_(int ok, const char *file, int line, const char *expr,
+            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define CHECK(c, ...) check_((c) ? 1 : 0, __FILE__, __LINE__, #c, __VA_ARGS__)
+
+/* xorshift64*: deterministic, so that a failure can be replayed. */
+unsigned long long rng(void);
+
+/* test_text.c; valid_utf8 is an independent check of UTF-8. */
+int valid_utf8(const char *s, size_t n);
+void test_repair(void);
+void test_boundary(void);
+void test_json_out(void);
+void test_json_in(void);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * test_dialects.c: every dialect (src/db/dialect_*.c) keeps the contract
+ * of src/db/statements.h: each statement it has takes as many
+ * placeholders as its _ARG_ enum says, the statements every database
+ * needs are there, and the ones whose absence means something agree with
+ * what the statements that depend on them do.
+ */
+#include "test.h"
+
+#include "db/dialect.h"
+
+/* apr_dbd's placeholders: %s, %d, %lld and the like; %% is a percent. */
+static int placeholders(const char *sql)
+{
+    int n = 0;
+
+    for (; *sql; sql++) {
+        if (*sql != '%') {
+            continue;
+        }
+        if (sql[1] == '%') {
+            sql++;
+            continue;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* Statements a dialect may leave out (see statements.h). */
+static int optional(charon_stmt_e st)
+{
+    return st == ST_END_LOST || st == ST_END_WITH_MESSAGE || st == ST_LAST_ID
+           || st == ST_MGR_CUSTOM_PLANS;
+}
+
+static void test_one(const charon_dialect_t *d)
+{
+    int st, n_has = 0;
+
+    for (st = 0; st < ST_COUNT; st++) {
+        const char *sql = charon_dialect_sql(d, (charon_stmt_e)st);
+        const charon_stmt_shape_t *shape = &charon_stmt_shapes[st];
+
+        CHECK(shape->name != NULL, "statement %d has a shape", st);
+        if (!sql) {
+            CHECK(optional((charon_stmt_e)st), "%s lacks %s", d->name,
+                  show(shape->name));
+            continue;
+        }
+        n_has++;
+        CHECK(placeholders(sql) == shape->nargs,
+              "%s %s: %d placeholders, the contract says %d", d->name,
+              shape->name, placeholders(sql), shape->nargs);
+        CHECK(!strchr(sql, '\n') && !strchr(sql, '\t'), "%s %s: one line",
+              d->name, shape->name);
+    }
+    CHECK(n_has >= ST_COUNT - 4, "%s has its statements", d->name);
+    /* An INSERT that cannot return its id is followed by LAST_ID. */
+    CHECK(!charon_dialect_sql(d, ST_LAST_ID)
+              == (strstr(charon_dialect_sql(d, ST_START), "RETURNING id")
+                  != NULL),
+          "%s: LAST_ID exactly when START returns no id", d->name);
+    CHECK(!charon_dialect_sql(d, ST_LAST_ID)
+              == (strstr(charon_dialect_sql(d, ST_MESSAGE), "RETURNING id")
+                  != NULL),
+          "%s: LAST_ID exactly when MESSAGE returns no id", d->name);
+    /* The end returns lost_at, or END_LOST reads it. */
+    CHECK(!charon_dialect_sql(d, ST_END_LOST)
+              == (strstr(charon_dialect_sql(d, ST_END), "RETURNING") != NULL),
+          "%s: END_LOST exactly when END returns nothing", d->name);
+    CHECK(d->begin && *d->begin && d->init && d->classify,
+          "%s: begin, init and classify", d->name);
+}
+
+void test_dialects(void)
+{
+    const charon_dialect_t *const *d;
+    int n = 0, pg = 0, my = 0, maria = 0, sq = 0;
+
+    for (d = charon_dialects; *d; d++, n++) {
+        test_one(*d);
+        pg += !strcmp((*d)->name, "pgsql");
+        my += !strcmp((*d)->name, "mysql");
+        maria += !strcmp((*d)->name, "mariadb");
+        sq += !strcmp((*d)->name, "sqlite3");
+    }
+    CHECK(n == 4 && pg == 1 && my == 1 && maria == 1 && sq == 1,
+          "the four dialects, once each (%d)", n);
+
+    /* What each database's failures are worth. */
+    CHECK(charon_dialect_pgsql.classify(7,
+                                        "ERROR:  prepared statement "
+                                        "\"charon_g0_s4\" does not exist",
+                                        "charon_g0_s4")
+              == (CHARON_ERR_RETRY | CHARON_ERR_FORGET),
+          "pgsql: a forgotten statement is prepared again and run again");
+    CHECK(charon_dialect_pgsql.classify(7, "ERROR:  duplicate key",
+                                        "charon_g0_s4")
+              == 0,
+          "pgsql: anything else may have been written");
+    CHECK(
+        charon_dialect_pgsql.classify(7, "server closed the connection", NULL)
+            == 0,
+        "pgsql: transaction control is not run again");
+    CHECK(charon_dialect_mysql.classify(1213, "Deadlock found", NULL)
+              == (CHARON_ERR_RETRY | CHARON_ERR_FORGET),
+          "mysql: a deadlock");
+    CHECK(charon_dialect_mariadb.classify(1213, "", "x") & CHARON_ERR_RETRY,
+          "mariadb: a deadlock");
+    CHECK(charon_dialect_mysql.classify(1205, "Lock wait timeout", NULL)
+              == CHARON_ERR_FORGET,
+          "mysql: a lock wait timeout is a 503");
+    CHECK(charon_dialect_mysql.classify(2013, "Lost connection", NULL)
+              == CHARON_ERR_FORGET,
+          "mysql: a lost connection is a 503");
+    CHECK(charon_dialect_sqlite.classify(5, "database is locked", NULL)
+              & CHARON_ERR_RETRY,
+          "sqlite3: SQLITE_BUSY");
+    CHECK(charon_dialect_sqlite.classify(1, "database is locked", NULL)
+              & CHARON_ERR_RETRY,
+          "sqlite3: SQLITE_BUSY after a SELECT");
+    CHECK(charon_dialect_sqlite.classify(19, "UNIQUE constraint failed", NULL)
+              == CHARON_ERR_FORGET,
+          "sqlite3: a constraint is not run again");
+    CHECK(charon_dialect_mariadb.accepts("10.11.6-MariaDB-0+deb12u1"),
+          "MariaDB 10.11");
+    CHECK(charon_dialect_mariadb.accepts("11.4.2-MariaDB"), "MariaDB 11");
+    CHECK(!charon_dialect_mariadb.accepts("10.4.32-MariaDB"), "MariaDB 10.4");
+    CHECK(!charon_dialect_mariadb.accepts("8.0.36"), "MySQL 8");
+    CHECK(!charon_dialect_mariadb.accepts(NULL), "no version");
+}
