@@ -42,6 +42,8 @@ static void charon_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     /* After mod_dbd's post_config has grouped servers into pools. */
     ap_hook_child_init(charon_gate_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(charon_watchdog_child_init, NULL, NULL,
+                       APR_HOOK_MIDDLE);
     ap_hook_handler(charon_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_manager_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);

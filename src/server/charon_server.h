@@ -10,5 +10,7 @@
  * uses (post_config, after mod_dbd's). */
 int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                 apr_pool_t *ptemp, server_rec *s);
+/* Lets a child end only between two of the watchdog's statements. */
+void charon_watchdog_child_init(apr_pool_t *pchild, server_rec *s);
 
 #endif /* CHARON_SERVER_H */

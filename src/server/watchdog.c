@@ -19,7 +19,9 @@
  */
 #include "server/charon_server.h"
 
+#include "apr_atomic.h"
 #include "apr_strings.h"
+#include "apr_thread_mutex.h"
 #include "http_core.h"
 #include "mod_watchdog.h"
 
@@ -44,8 +46,44 @@ typedef struct {
     apr_time_t deadline; /* of this tick's batches */
 } job_t;
 
-/* At least one batch per task and tick, so a tick always makes progress. */
-#define OUT_OF_TIME(job, b) ((b) > 0 && apr_time_now() > (job)->deadline)
+/* A child's end, with a tick under way: mod_watchdog stops its thread
+ * only after the child's pool is gone, and mod_dbd's pools of connections
+ * with it; the tick's connection then belonged to a pool that no longer
+ * was (an assertion in apr_reslist, a core dump).  The child's end waits,
+ * before any of that, for the tick to finish the statement it is in. */
+static apr_thread_mutex_t *ticking;
+static volatile apr_uint32_t stopping;
+
+static apr_status_t stop_ticks(void *data)
+{
+    (void)data;
+    apr_atomic_set32(&stopping, 1);
+    apr_thread_mutex_lock(ticking);
+    apr_thread_mutex_unlock(ticking);
+    return APR_SUCCESS;
+}
+
+void charon_watchdog_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_atomic_set32(&stopping, 0);
+    if (apr_thread_mutex_create(&ticking, APR_THREAD_MUTEX_DEFAULT, pchild)
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     CHARON_LOGNO(307) "cannot create the watchdog's mutex: "
+                                       "no housekeeping "
+                                       "in this process");
+        ticking = NULL;
+        return;
+    }
+    apr_pool_pre_cleanup_register(pchild, NULL, stop_ticks);
+}
+
+#define STOPPING() (apr_atomic_read32(&stopping) != 0)
+
+/* At least one batch per task and tick, so a tick always makes progress;
+ * none once the child is ending. */
+#define OUT_OF_TIME(job, b) \
+    (STOPPING() || ((b) > 0 && apr_time_now() > (job)->deadline))
 
 typedef charon_db_e task_fn(charon_db *db, job_t *job, int *count);
 
@@ -157,7 +195,7 @@ static void tick(job_t *job, apr_pool_t *p)
                                        "skipping this tick");
         return;
     }
-    for (t = 0; t < sizeof(tasks) / sizeof(tasks[0]); t++) {
+    for (t = 0; t < sizeof(tasks) / sizeof(tasks[0]) && !STOPPING(); t++) {
         int count = 0;
 
         if (tasks[t].run(db, job, &count) != CHARON_DB_OK) {
@@ -181,12 +219,15 @@ static apr_status_t watchdog_callback(int state, void *data, apr_pool_t *pool)
     job_t *job = data;
     apr_pool_t *p;
 
-    if (state != AP_WATCHDOG_STATE_RUNNING
-        || apr_pool_create(&p, pool) != APR_SUCCESS) {
+    if (state != AP_WATCHDOG_STATE_RUNNING || !ticking) {
         return APR_SUCCESS;
     }
-    tick(job, p);
-    apr_pool_destroy(p);
+    apr_thread_mutex_lock(ticking);
+    if (!STOPPING() && apr_pool_create(&p, pool) == APR_SUCCESS) {
+        tick(job, p);
+        apr_pool_destroy(p);
+    }
+    apr_thread_mutex_unlock(ticking);
     return APR_SUCCESS;
 }
 
