@@ -156,12 +156,12 @@ clean:
 #
 #   make fuzz          each libFuzzer harness (clang, ASan + UBSan) for
 #                      FUZZ_SECONDS from its committed corpus, then its
-#                      executions, cov/ft and line coverage of charon_core.c
+#                      executions, cov/ft and line coverage of src/lib
 #   make fuzz-replay   every committed corpus through its harness, built
 #                      with $(CC) without libFuzzer; `make unit` runs it
 #   make fuzz-merge    minimize committed + grown corpora (build/fuzz/corpus)
 #                      into tests/fuzz/corpus/ (to commit)
-#   make fuzz-cov      line coverage of src/charon_core.c by the corpora
+#   make fuzz-cov      line coverage of src/lib by the corpora
 #   make fuzz-deps     install clang, libclang-rt-14-dev and llvm-14
 #
 # FUZZ_TARGETS=body runs one harness; FUZZ_OPTS adds libFuzzer flags
@@ -272,11 +272,11 @@ fuzz: fuzz-deps
 	exit $$status
 
 # Replays committed and grown corpora (one profile merged over the child
-# processes, %m) and reports lines of src/charon_core.c covered; inputs
+# processes, %m) and reports lines of src/lib covered; inputs
 # that fail (known bugs in a grown corpus) are counted, not covered.
 fuzz-cov: fuzz-deps $(addprefix $(FUZZ_DIR)/cov_,$(FUZZ_TARGETS))
 	@rm -rf $(FUZZ_DIR)/cov; mkdir -p $(FUZZ_DIR)/cov; objs=""; \
-	printf '%-10s %-22s %s\n' target "lines of charon_core.c" inputs; \
+	printf '%-10s %-22s %s\n' target "lines of src/lib" inputs; \
 	for t in $(FUZZ_TARGETS); do \
 	    dirs=$(FUZZ_CORPUS)/$$t; \
 	    [ -d $(FUZZ_DIR)/corpus/$$t ] && dirs="$$dirs $(FUZZ_DIR)/corpus/$$t"; \
@@ -286,7 +286,7 @@ fuzz-cov: fuzz-deps $(addprefix $(FUZZ_DIR)/cov_,$(FUZZ_TARGETS))
 	    $(LLVM_PROFDATA) merge -sparse $(FUZZ_DIR)/cov/$$t-*.profraw \
 	        -o $(FUZZ_DIR)/cov/$$t.profdata || exit 1; \
 	    $(LLVM_COV) report $(FUZZ_DIR)/cov_$$t \
-	        -instr-profile=$(FUZZ_DIR)/cov/$$t.profdata src/charon_core.c \
+	        -instr-profile=$(FUZZ_DIR)/cov/$$t.profdata $(LIB_SOURCES) \
 	        | awk -v t=$$t -v i="$$inputs" '$$1 == "TOTAL" { printf "%-10s %-22s %s\n", t, sprintf("%d/%d (%s)", $$8 - $$9, $$8, $$10), i }'; \
 	    if [ -z "$$objs" ]; then objs=$(FUZZ_DIR)/cov_$$t; \
 	    else objs="$$objs -object $(FUZZ_DIR)/cov_$$t"; fi; \
@@ -294,11 +294,11 @@ fuzz-cov: fuzz-deps $(addprefix $(FUZZ_DIR)/cov_,$(FUZZ_TARGETS))
 	$(LLVM_PROFDATA) merge -sparse $(FUZZ_DIR)/cov/*.profraw \
 	    -o $(FUZZ_DIR)/cov/all.profdata || exit 1; \
 	$(LLVM_COV) report $$objs -instr-profile=$(FUZZ_DIR)/cov/all.profdata \
-	    src/charon_core.c \
+	    $(LIB_SOURCES) \
 	    | awk '$$1 == "TOTAL" { printf "%-10s %d/%d (%s)\n", "all", $$8 - $$9, $$8, $$10 }'; \
 	$(LLVM_COV) show $$objs -instr-profile=$(FUZZ_DIR)/cov/all.profdata \
-	    src/charon_core.c > $(FUZZ_DIR)/cov/charon_core.txt; \
-	echo "fuzz-cov: line by line in $(FUZZ_DIR)/cov/charon_core.txt"
+	    $(LIB_SOURCES) > $(FUZZ_DIR)/cov/lib.txt; \
+	echo "fuzz-cov: line by line in $(FUZZ_DIR)/cov/lib.txt"
 
 # Keeps, of the committed and grown corpora, the inputs that add coverage
 # (smallest first), and makes them the committed corpus.

@@ -23,6 +23,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define CR_VERSION "1.0.0"
@@ -208,15 +209,17 @@ extern const char *const cr_type_names[4]; /* info warning error success */
  * stderr; -1 for --help/--version (printed; exit 0). */
 int cr_conf_load(cr_conf_t *c, int argc, char **argv);
 void cr_conf_free(cr_conf_t *c); /* wipes the key */
-/* A setting by its file name (url, timeout, stderr_type, ...): NULL, or
- * what is wrong with the value. */
-const char *cr_conf_set(cr_conf_t *c, const char *name, const char *value);
-
-/* charon_run_files.c: 0, or CR_EX_CONFIG after saying why. */
-int cr_read_config(cr_conf_t *c, const char *path, int must_exist);
+/* charon_run_files.c: files that may hold the key.  The open file, or
+ * NULL with why (*missing: absent or not ours to read, which a default
+ * file may be). */
+FILE *cr_open_checked(const char *path, int secret, char *why, size_t whylen,
+                      int *missing);
+/* The key from a key file: 0, or CR_EX_CONFIG after saying why. */
 int cr_read_key_file(cr_conf_t *c, const char *path);
 /* 1 for printable ASCII without blanks. */
 int cr_key_ok(const char *k);
+/* s without the blanks around it (in place). */
+char *cr_trim(char *s);
 
 /* ---- the API (charon_run_api.c) --------------------------------------- */
 

@@ -270,7 +270,7 @@ static const char *set_value(cr_conf_t *c, int opt, const char *v)
     return "is not a setting";
 }
 
-/* ---- configuration file keys ------------------------------------------ */
+/* ---- configuration files ---------------------------------------------- */
 
 static int key_from_name(const char *name)
 {
@@ -286,11 +286,80 @@ static int key_from_name(const char *name)
     return 0;
 }
 
-const char *cr_conf_set(cr_conf_t *c, const char *name, const char *value)
+/* Reads one configuration file.  Returns 0, or 78 after saying why. */
+static int read_config(cr_conf_t *c, const char *path, int must_exist)
 {
-    int opt = key_from_name(name);
-
-    return opt ? set_value(c, opt, value) : "is not a setting";
+    char why[512];
+    int missing;
+    /* First pass without the secret check, to learn whether it holds a
+     * key; then the file is judged again as a secret if it does. */
+    FILE *f = cr_open_checked(path, 0, why, sizeof(why), &missing);
+    if (!f) {
+        if (missing && !must_exist)
+            return 0;
+        cr_say("configuration file %s", why);
+        return CR_EX_CONFIG;
+    }
+    char line[4096];
+    int lineno = 0, has_key = 0, rc = 0;
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        char *t = cr_trim(line);
+        if (!*t || *t == '#')
+            continue;
+        char *eq = strchr(t, '=');
+        if (!eq) {
+            cr_say("%s:%d: expected 'key = value'", path, lineno);
+            rc = CR_EX_CONFIG;
+            break;
+        }
+        *eq = '\0';
+        char *k = cr_trim(t), *v = cr_trim(eq + 1);
+        size_t vl = strlen(v);
+        if (vl >= 2
+            && ((v[0] == '"' && v[vl - 1] == '"')
+                || (v[0] == '\'' && v[vl - 1] == '\''))) {
+            v[vl - 1] = '\0';
+            v++;
+        }
+        if (!strcmp(k, "api_key") || !strcmp(k, "api-key")) {
+            has_key = 1;
+            if (!cr_key_ok(v)) {
+                cr_say("%s:%d: api_key must be printable ASCII without blanks",
+                       path, lineno);
+                rc = CR_EX_CONFIG;
+                break;
+            }
+            free(c->key);
+            c->key = cr_xstrdup(v);
+            continue;
+        }
+        if (!strcmp(k, "api_key_file") || !strcmp(k, "api-key-file")) {
+            free(c->key_file);
+            c->key_file = cr_xstrdup(v);
+            continue;
+        }
+        int opt = key_from_name(k);
+        const char *err = opt ? set_value(c, opt, v) : "is not a setting";
+        if (err) {
+            cr_say("%s:%d: %s %s", path, lineno, k, err);
+            rc = CR_EX_CONFIG;
+            break;
+        }
+    }
+    memset(line, 0, sizeof(line));
+    fclose(f);
+    if (rc)
+        return rc;
+    if (has_key) {
+        f = cr_open_checked(path, 1, why, sizeof(why), &missing);
+        if (!f) {
+            cr_say("configuration file %s", why);
+            return CR_EX_CONFIG;
+        }
+        fclose(f);
+    }
+    return 0;
 }
 
 /* ---- everything ------------------------------------------------------- */
@@ -399,10 +468,10 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
         return CR_EX_USAGE;
     }
     if (c->config) {
-        rc = cr_read_config(c, c->config, 1);
+        rc = read_config(c, c->config, 1);
     }
     else if (!c->no_config) {
-        rc = cr_read_config(c, "/etc/charon-run.conf", 0);
+        rc = read_config(c, "/etc/charon-run.conf", 0);
         const char *xdg = getenv("XDG_CONFIG_HOME");
         const char *home = getenv("HOME");
         cr_buf_t p = {0};
@@ -411,7 +480,7 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
         else if (home && *home)
             cr_buf_printf(&p, "%s/.config/charon-run.conf", home);
         if (!rc && p.len)
-            rc = cr_read_config(c, p.data, 0);
+            rc = read_config(c, p.data, 0);
         cr_buf_free(&p);
     }
     if (rc) {

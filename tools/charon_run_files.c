@@ -19,8 +19,8 @@
 /* Opens path and checks who may have written it (and read it, when
  * secret).  Returns the open FILE, or NULL with why (*missing set when
  * it does not exist or may not be read: the caller may skip it). */
-static FILE *open_checked(const char *path, int secret, char *why,
-                          size_t whylen, int *missing)
+FILE *cr_open_checked(const char *path, int secret, char *why, size_t whylen,
+                      int *missing)
 {
     *missing = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -78,7 +78,7 @@ static FILE *open_checked(const char *path, int secret, char *why,
     return f;
 }
 
-static char *trim(char *s)
+char *cr_trim(char *s)
 {
     while (*s == ' ' || *s == '\t')
         s++;
@@ -105,7 +105,7 @@ int cr_read_key_file(cr_conf_t *c, const char *path)
 {
     char why[512];
     int missing;
-    FILE *f = open_checked(path, 1, why, sizeof(why), &missing);
+    FILE *f = cr_open_checked(path, 1, why, sizeof(why), &missing);
     if (!f) {
         cr_say("key file %s", why);
         return CR_EX_CONFIG;
@@ -113,7 +113,7 @@ int cr_read_key_file(cr_conf_t *c, const char *path)
     char line[4096];
     char *key = NULL;
     while (fgets(line, sizeof(line), f)) {
-        char *t = trim(line);
+        char *t = cr_trim(line);
         if (!*t || *t == '#')
             continue;
         key = cr_xstrdup(t);
@@ -131,80 +131,5 @@ int cr_read_key_file(cr_conf_t *c, const char *path)
     }
     free(c->key);
     c->key = key;
-    return 0;
-}
-
-/* Reads one configuration file.  Returns 0, or 78 after saying why. */
-int cr_read_config(cr_conf_t *c, const char *path, int must_exist)
-{
-    char why[512];
-    int missing;
-    /* First pass without the secret check, to learn whether it holds a
-     * key; then the file is judged again as a secret if it does. */
-    FILE *f = open_checked(path, 0, why, sizeof(why), &missing);
-    if (!f) {
-        if (missing && !must_exist)
-            return 0;
-        cr_say("configuration file %s", why);
-        return CR_EX_CONFIG;
-    }
-    char line[4096];
-    int lineno = 0, has_key = 0, rc = 0;
-    while (fgets(line, sizeof(line), f)) {
-        lineno++;
-        char *t = trim(line);
-        if (!*t || *t == '#')
-            continue;
-        char *eq = strchr(t, '=');
-        if (!eq) {
-            cr_say("%s:%d: expected 'key = value'", path, lineno);
-            rc = CR_EX_CONFIG;
-            break;
-        }
-        *eq = '\0';
-        char *k = trim(t), *v = trim(eq + 1);
-        size_t vl = strlen(v);
-        if (vl >= 2
-            && ((v[0] == '"' && v[vl - 1] == '"')
-                || (v[0] == '\'' && v[vl - 1] == '\''))) {
-            v[vl - 1] = '\0';
-            v++;
-        }
-        if (!strcmp(k, "api_key") || !strcmp(k, "api-key")) {
-            has_key = 1;
-            if (!cr_key_ok(v)) {
-                cr_say("%s:%d: api_key must be printable ASCII without blanks",
-                       path, lineno);
-                rc = CR_EX_CONFIG;
-                break;
-            }
-            free(c->key);
-            c->key = cr_xstrdup(v);
-            continue;
-        }
-        if (!strcmp(k, "api_key_file") || !strcmp(k, "api-key-file")) {
-            free(c->key_file);
-            c->key_file = cr_xstrdup(v);
-            continue;
-        }
-        const char *err = cr_conf_set(c, k, v);
-        if (err) {
-            cr_say("%s:%d: %s %s", path, lineno, k, err);
-            rc = CR_EX_CONFIG;
-            break;
-        }
-    }
-    memset(line, 0, sizeof(line));
-    fclose(f);
-    if (rc)
-        return rc;
-    if (has_key) {
-        f = open_checked(path, 1, why, sizeof(why), &missing);
-        if (!f) {
-            cr_say("configuration file %s", why);
-            return CR_EX_CONFIG;
-        }
-        fclose(f);
-    }
     return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * conn.c: connections, from mod_dbd's pool, and what the module keeps
- * with each: its dialect and its prepared statements.
+ * conn.c: connections, from mod_dbd's pool; what the module keeps with
+ * each (its dialect, its prepared statements); its transactions.
  *
  * Statements are prepared here, on first use on each connection, rather
  * than through ap_dbd_prepare(): the SQL follows the database the
@@ -313,4 +313,50 @@ apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e s)
         }
     }
     return st->stmt[s];
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+/* Transaction control: no values, no preparing. */
+static int plain(charon_db *db, const char *sql)
+{
+    int nrows, rv;
+
+    rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
+    if (rv) {
+        charon_db_failed(db, sql, NULL, rv);
+        return 0;
+    }
+    return 1;
+}
+
+int charon_db_begin(charon_db *db)
+{
+    if (!charon_conn_ready(db) || !plain(db, db->conn->dialect->begin)) {
+        return 0;
+    }
+    db->in_tx = 1;
+    return 1;
+}
+
+/* 0 when the commit failed: everything is rolled back. */
+int charon_db_commit(charon_db *db)
+{
+    if (!db->in_tx) {
+        return 0;
+    }
+    db->in_tx = 0;
+    if (!plain(db, "COMMIT")) {
+        plain(db, "ROLLBACK");
+        return 0;
+    }
+    return 1;
+}
+
+void charon_db_rollback(charon_db *db)
+{
+    if (db->in_tx) {
+        db->in_tx = 0;
+        plain(db, "ROLLBACK");
+    }
 }

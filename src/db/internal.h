@@ -45,8 +45,7 @@ void charon_conn_forget(charon_db *db);
 /* Records and logs a failure (label NULL: not a prepared statement). */
 void charon_db_failed(charon_db *db, const char *what, const char *label,
                       int rv);
-
-/* run.c */
+/* A transaction: begin, and commit (0 when it failed: all rolled back). */
 int charon_db_begin(charon_db *db);
 int charon_db_commit(charon_db *db);
 void charon_db_rollback(charon_db *db);

@@ -1,6 +1,5 @@
 /*
- * run.c: units of work, their transactions, and the one policy for
- * running them again.
+ * run.c: units of work, and the one policy for running them again.
  *
  * An operation that fails leaves nothing it wrote (a single statement, or
  * a transaction rolled back): that is what allows running it once more
@@ -15,50 +14,6 @@
 #include "db/internal.h"
 
 #define TRIES 3
-
-/* Transaction control: no values, no preparing. */
-static int plain(charon_db *db, const char *sql)
-{
-    int nrows, rv;
-
-    rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
-    if (rv) {
-        charon_db_failed(db, sql, NULL, rv);
-        return 0;
-    }
-    return 1;
-}
-
-int charon_db_begin(charon_db *db)
-{
-    if (!charon_conn_ready(db) || !plain(db, db->conn->dialect->begin)) {
-        return 0;
-    }
-    db->in_tx = 1;
-    return 1;
-}
-
-/* 0 when the commit failed: everything is rolled back. */
-int charon_db_commit(charon_db *db)
-{
-    if (!db->in_tx) {
-        return 0;
-    }
-    db->in_tx = 0;
-    if (!plain(db, "COMMIT")) {
-        plain(db, "ROLLBACK");
-        return 0;
-    }
-    return 1;
-}
-
-void charon_db_rollback(charon_db *db)
-{
-    if (db->in_tx) {
-        db->in_tx = 0;
-        plain(db, "ROLLBACK");
-    }
-}
 
 /* fn once; in a transaction of its own when asked and none is open. */
 static charon_db_e once(charon_db *db, int flags, charon_db_fn *fn,

@@ -1,5 +1,5 @@
 /*
- * test_settings.c: src/charon_settings.c: durations, CharonRetention,
+ * test_settings.c: src/lib/settings.c: durations, CharonRetention,
  * Idempotency-Key values and request fingerprints (run control), and the
  * manager page's slug and switch-off end.
  */
