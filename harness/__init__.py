@@ -1,0 +1,16 @@
+"""mod_charon's test and benchmark harness (Python 3 standard library only).
+
+Run from the top of the tree as ``python3 -m harness.<module>``:
+
+  proc          processes, the cleanup stack, ports, passwords, timing
+  db            throwaway PostgreSQL, MariaDB and SQLite databases
+  httpd         a throwaway httpd with a configuration of the caller's
+  stats         percentiles, ratios, the markdown table
+  reports       the AddressSanitizer and valgrind report scanner
+  apache_test   the Apache::Test suite on each database (make test)
+  upgrade_test  the schema upgrade scripts (make upgrade-test)
+
+Every server a module of it starts listens on 127.0.0.1 only and is stopped
+by the program that started it, also when a test fails, on Ctrl-C and on
+SIGTERM (``proc.main`` and ``proc.cleanup``).
+"""
