@@ -10,10 +10,14 @@
 #   make            also builds build/charon-run, the cron wrapper (tools/)
 #   make install    also installs charon-run and its man page under PREFIX
 #                   (/usr/local)
-#   make unit       the C unit tests alone
-#   make upgrade-test  sql/upgrade/1-to-2/*.sql on a schema-1 database with
+#   make unit       the C unit tests, the fuzz corpus replay and the
+#                   harness's own unit tests (python3 -m unittest)
+#   make upgrade-test  sql/upgrade/*/*.sql on a schema-1 database with
 #                   data, against a fresh sql/*.sql, on SQLite, PostgreSQL,
-#                   MariaDB (scripts/upgrade-test.sh, about 20 s)
+#                   MariaDB (python3 -m harness.upgrade_test, about 20 s)
+#   The harness (tests, benchmarks, fault runs) is the Python package
+#   harness/ (standard library only), run from the top as
+#   python3 -m harness.<module>; scripts/ holds what installs and starts.
 #   make bench      the benchmark (scripts/bench.sh): its own httpd and
 #                   databases on 127.0.0.1, wrk, pgbench, the databases'
 #                   clients; prints a markdown table of figures and ratios
@@ -25,6 +29,8 @@
 
 APXS    ?= apxs
 CC      ?= cc
+# Debian's python3: the harness uses its standard library only.
+PYTHON  ?= $(firstword $(wildcard /usr/bin/python3) python3)
 WERROR  ?=
 # The module: mod_charon.c and src/<layer>/*.c (see README, "Where to
 # change what").  LIB_SOURCES need no httpd: unit-tested and fuzzed.
@@ -38,7 +44,7 @@ LIBS     = -ljson-c -lcrypto
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit upgrade-test test test-mysql-plain run bench bench-bigtables deps browser-deps charon-run clean
+.PHONY: all install unit harness-unit upgrade-test test test-mysql-plain run bench bench-bigtables deps browser-deps charon-run clean
 
 all: .libs/mod_charon.so build/charon-run
 
@@ -95,12 +101,16 @@ build/test_core: $(UNIT_SOURCES) $(UNIT_HEADERS) $(LIB_SOURCES) \
 	$(CC) $(WARN) -g $(APR_CFLAGS) -Isrc $(UNIT_SOURCES) \
 		$(LIB_SOURCES) $(DIALECT_SOURCES) $(APR_LIBS) $(LIBS) -o $@
 
-unit: build/test_core build/test_charon_run
+unit: build/test_core build/test_charon_run harness-unit
 	./build/test_core
 	./build/test_charon_run
 
+# The harness's pure parts: statistics, report scanning, argument parsing.
+harness-unit:
+	$(PYTHON) -m unittest discover -s harness/tests -t .
+
 upgrade-test: deps
-	./scripts/upgrade-test.sh
+	$(PYTHON) -m harness.upgrade_test
 
 deps:
 	@./scripts/deps.sh
@@ -108,10 +118,10 @@ deps:
 # Warnings are errors here: what CI builds must be clean.
 test: deps
 	$(MAKE) clean
-	./scripts/browser-deps.sh
+	./scripts/deps.sh --browser
 	$(MAKE) WERROR=1 all unit
-	./scripts/upgrade-test.sh
-	./scripts/test.sh
+	$(PYTHON) -m harness.upgrade_test
+	$(PYTHON) -m harness.apache_test
 	$(MAKE) test-mysql-plain
 	./scripts/reliability.sh --quick
 	./scripts/bench.sh --smoke
@@ -124,7 +134,7 @@ PLAIN_TESTS = t/start.t t/message.t t/end.t t/lock.t t/idempotency.t \
               t/concurrency.t
 PLAIN_LOGS  = build/apache-test-mysql-plain
 test-mysql-plain:
-	CHARON_TEST_LOGDIR=$(CURDIR)/$(PLAIN_LOGS) ./scripts/test.sh mysql -- \
+	CHARON_TEST_LOGDIR=$(CURDIR)/$(PLAIN_LOGS) $(PYTHON) -m harness.apache_test mysql -- \
 		-defines CHARON_MYSQL_LAST_INSERT_ID $(PLAIN_TESTS)
 	@grep -q 'CHARON113: new database connection: mysql$$' \
 		$(PLAIN_LOGS)/mysql/error_log \
@@ -133,8 +143,8 @@ test-mysql-plain:
 	@echo 'test-mysql-plain: every connection took the MySQL 8 way'
 
 # playwright-core for t/browser.t, in build/browser (make test runs it).
-browser-deps: deps
-	./scripts/browser-deps.sh
+browser-deps:
+	./scripts/deps.sh --browser
 
 run: deps all
 	./scripts/run.sh
@@ -326,7 +336,7 @@ fuzz-merge: fuzz-build
 reliability: all
 	./scripts/reliability.sh
 
-# ---- MPMs and memory checks: scripts/test.sh --mpm, --check -------------
+# ---- MPMs and memory checks: harness.apache_test --mpm, --check ---------
 #
 #   make test-mpm       the Apache::Test suite on $(MPM_DBS) under each MPM
 #                       of $(MPMS)
@@ -355,14 +365,14 @@ SANITIZE  ?= -fsanitize=address,undefined -fno-omit-frame-pointer
 test-mpm: deps
 	$(MAKE) clean
 	$(MAKE) WERROR=1 all
-	./scripts/test.sh --mpm=$(MPMS) $(MPM_DBS)
+	$(PYTHON) -m harness.apache_test --mpm=$(MPMS) $(MPM_DBS)
 
 test-mpm-all:
 	$(MAKE) test-mpm MPM_DBS="sqlite pgsql mysql"
 
 # Each flag to the compiler (-Wc,), and -fsanitize=... to the link (-Wl,),
 # so that the module names the runtimes it needs (ldd), which
-# scripts/test.sh --check=asan preloads into httpd.
+# harness.apache_test --check=asan preloads into httpd.
 asan:
 	$(MAKE) clean
 	$(MAKE) all WARN="$(WARN) $(SANITIZE)" \
@@ -371,7 +381,7 @@ asan:
 # Removes the ASan module afterwards, but not build/ (the reports).
 test-asan: deps
 	$(MAKE) asan
-	./scripts/test.sh --check=asan $(if $(CHECK_MPM),--mpm=$(CHECK_MPM)) \
+	$(PYTHON) -m harness.apache_test --check=asan $(if $(CHECK_MPM),--mpm=$(CHECK_MPM)) \
 		$(CHECK_DBS); status=$$?; \
 	rm -rf .libs *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
 		src/*/.libs; \
@@ -380,5 +390,5 @@ test-asan: deps
 test-valgrind: deps
 	$(MAKE) clean
 	$(MAKE) all
-	./scripts/test.sh --check=valgrind $(if $(CHECK_MPM),--mpm=$(CHECK_MPM)) \
+	$(PYTHON) -m harness.apache_test --check=valgrind $(if $(CHECK_MPM),--mpm=$(CHECK_MPM)) \
 		$(CHECK_DBS)

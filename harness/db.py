@@ -15,6 +15,9 @@ and port, for tests of a database restart; kill() is a crash, freeze() and
 thaw() a server that stops answering. Works as root (PostgreSQL then runs
 as user postgres, MariaDB as root, which it allows when told --user=root)
 and as an ordinary user. Failures raise proc.Failure saying why.
+
+scripts/testdb.sh, the bash original, stays until the bash benchmarks and
+fault runs that source it move here: a change to one is a change to both.
 """
 
 import csv

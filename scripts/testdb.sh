@@ -1,5 +1,9 @@
 # shellcheck shell=bash
-# Throwaway databases for tests, benchmarks and `make run`. Source this file:
+# Throwaway databases for the bash benchmarks and fault runs. harness/db.py
+# is its replacement, with the same servers and settings; this file stays
+# only until scripts/reliability.sh, scripts/bench.sh and
+# scripts/bench-bigtables.sh, which source it, move to harness/ (issue 12).
+# A change to one of the two must be made in the other. Source this file:
 #
 #   . scripts/testdb.sh
 #   charon_pg_start "$(mktemp -d /tmp/charon-pg.XXXXXX)"   # sets CHARON_PG_*
@@ -19,7 +23,7 @@
 #   CHARON_<DB>_DIR, CHARON_<DB>_LOG                      where things are
 # with <DB> = PG or MY. SQLite needs no server: see charon_sqlite_create.
 #
-# Safe under `set -euo pipefail` (scripts/test.sh uses it).
+# Safe under `set -euo pipefail` (the scripts above use it).
 # Works as root (the servers then run as user postgres, and as root for
 # MariaDB, which allows it when told --user=root) and as an ordinary user.
 # Functions return non-zero with a message on stderr; they never exit, so a

@@ -8,19 +8,19 @@
 # It runs on the SQLite pass only: the page's SQL is the other tests'
 # business on every database, and one browser run is enough for what only a
 # browser sees. On SQLite, a missing node, chromium or playwright-core is a
-# FAILURE, not a skip: `make test` installs them (scripts/deps.sh,
-# scripts/browser-deps.sh into build/browser).
+# FAILURE, not a skip: `make test` installs them (scripts/deps.sh, and
+# scripts/deps.sh --browser into build/browser).
 #
 # Screenshots for the README: the script writes them to t/logs/screenshots;
 # when every check passed they are copied to docs/screenshots/
 # (manager-list.png, manager-cron-off.png, manager-cron-run.png), which
-# scripts/test.sh copies back from its copy of the tree.
+# harness/apache_test.py copies back from its copy of the tree.
 #
-# Run alone: scripts/test.sh sqlite -- t/browser.t. Where things are
-# (overrides for a TEST.PL run by hand): CHARON_TEST_BROWSER_DIR (default
-# build/browser, whose node_modules holds playwright-core; scripts/test.sh
-# copies it into its copy of the tree), CHARON_TEST_CHROMIUM (default
-# /usr/bin/chromium).
+# Run alone: python3 -m harness.apache_test sqlite -- t/browser.t. Where
+# things are (overrides for a TEST.PL run by hand): CHARON_TEST_BROWSER_DIR
+# (default build/browser, whose node_modules holds playwright-core; the
+# harness copies it into its copy of the tree), CHARON_TEST_CHROMIUM
+# (default /usr/bin/chromium).
 use strict;
 use warnings;
 
@@ -53,13 +53,13 @@ my $node = (grep { -x } map { "$_/node" } split /:/, $ENV{PATH} // '')[0];
 my @missing;
 push @missing, 'node (Debian package nodejs: scripts/deps.sh)' unless $node;
 push @missing, "$chromium (Debian package chromium: scripts/deps.sh)" unless -x $chromium;
-push @missing, "playwright-core in $pw_dir/node_modules (scripts/browser-deps.sh)"
+push @missing, "playwright-core in $pw_dir/node_modules (scripts/deps.sh --browser)"
     unless -f "$pw_dir/node_modules/playwright-core/package.json";
 if (@missing) {
     plan tests => 1;
     ok(0, 'node, chromium and playwright-core are installed')
         or diag "missing: " . join('; ', @missing)
-              . "\n(make test installs them; by hand: scripts/deps.sh && scripts/browser-deps.sh)";
+              . "\n(make test installs them; by hand: scripts/deps.sh --browser)";
     exit 0;
 }
 

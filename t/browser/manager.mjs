@@ -105,7 +105,7 @@ try {
     const require = createRequire(path.join(PW_DIR, 'node_modules', 'x.js'));
     ({ chromium } = require('playwright-core'));
 } catch (e) {
-    out({ abort: `cannot load playwright-core from ${PW_DIR}/node_modules (scripts/browser-deps.sh installs it): ${e.message}` });
+    out({ abort: `cannot load playwright-core from ${PW_DIR}/node_modules (scripts/deps.sh --browser installs it): ${e.message}` });
     process.exit(2);
 }
 
