@@ -154,15 +154,13 @@ class SQLite(Database):
     def start(self):
         """A fresh, empty database file (load a schema next)."""
         os.makedirs(self.dir, exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            if os.path.exists(self.file + suffix):
-                os.unlink(self.file + suffix)
+        self.stop()
         if self.owner:
             uid, gid, _ = proc.user_ids(self.owner)
             os.chown(self.dir, uid, gid)
 
     def stop(self):
-        """Delete the file (its directory may be shared)."""
+        """Delete the file and its journal (the directory may be shared)."""
         for suffix in ("", "-wal", "-shm", "-journal"):
             if os.path.exists(self.file + suffix):
                 os.unlink(self.file + suffix)

@@ -24,9 +24,12 @@ import http.client
 import os
 import shutil
 import signal
+import urllib.parse
 
 from . import proc
 from .proc import Failure
+
+_say = proc.say_as("httpd")
 
 HTTPD = "/usr/sbin/apache2"
 MODULES = "/usr/lib/apache2/modules"
@@ -176,8 +179,7 @@ class Httpd:
         if self.ctl("stop", check=False).returncode != 0:
             proc.signal_pids([pid], signal.SIGTERM)
         if not proc.wait_pid(pid, timeout):
-            print("httpd %d ignores stop; killing it and its children" % pid,
-                  flush=True)
+            _say("httpd %d ignores stop; killing it and its children" % pid)
             proc.signal_pids([pid] + kids, signal.SIGKILL)
             proc.wait_pid(pid, 5)
 
@@ -224,12 +226,13 @@ class Httpd:
             return ""
 
     def request(self, method, url, headers=None, body=None, timeout=2):
-        """(status, body) of one request to this httpd; (None, error text)
-        when it could not be sent or answered."""
-        path = url.split("://", 1)[-1].split("/", 1)[-1]
+        """(status, body) of one request to this httpd (url: a URL of it, or
+        a path); (None, error text) when it could not be sent or answered."""
+        u = urllib.parse.urlsplit(url)
+        path = (u.path or "/") + ("?" + u.query if u.query else "")
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            c.request(method, "/" + path, body=body, headers=headers or {})
+            c.request(method, path, body=body, headers=headers or {})
             r = c.getresponse()
             return r.status, r.read()
         except (OSError, http.client.HTTPException) as e:
