@@ -489,12 +489,13 @@ class Run:
             gdb = ["gdb", "-nx", "-batch", "-ex", "set pagination off"]
             p = subprocess.run(gdb + ["-ex", "bt", "-ex", "thread apply all bt",
                                       "/usr/sbin/apache2", core],
-                               capture_output=True, text=True, errors="replace")
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, errors="replace")
             skip = re.compile(r"^\[New LWP|^warning: (Can.t|Could not)"
                               r"|^Downloading")
             with open(keep, "a") as f:
                 f.write("=== %s\n" % core)
-                f.writelines(l + "\n" for l in (p.stdout + p.stderr).splitlines()
+                f.writelines(l + "\n" for l in p.stdout.splitlines()
                              if not skip.search(l))
             print("\n----- %s: backtrace of %s (crashing thread; all threads in "
                   "%s) -----" % (self.name, os.path.relpath(core, self.copy), keep))
