@@ -290,6 +290,7 @@ class Run:
                           os.path.join(TOP, "build", "apache-test")), self.name)
         self.result, self.detail, self.timing = "FAIL", "", ""
         self.copy = self.db = self.runner = self.follower = None
+        self.stop_handle = None
         self.timings = []
 
     def phase(self, what, t0):
@@ -427,6 +428,8 @@ class Run:
         with open(log, "wb") as out:
             if proc.is_root():
                 os.chown(log, proc.user_ids(self.s.user)[0], -1)
+            # on the cleanup stack after the copy: it reads httpd's pid there
+            self.stop_handle = proc.cleanup.push(self.stop_runner)
             self.runner = subprocess.Popen(
                 argv, cwd=self.copy, stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -441,6 +444,9 @@ class Run:
         Apache::TestRun catches it and stops its server itself; then
         TERM/KILL of the whole group; last, httpd by its pid file, since
         httpd detaches into its own session."""
+        if self.stop_handle:
+            proc.cleanup.done(self.stop_handle, run=False)
+            self.stop_handle = None
         if self.runner:
             proc.stop_group(self.runner.pid)
             self.runner = None
