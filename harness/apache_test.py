@@ -96,7 +96,7 @@ class Options:
 
 def parse_args(argv, environ):
     """The command line and CHARON_TEST_MPM/CHARON_TEST_CHECK; Failure on
-    anything unknown."""
+    anything unknown, None for --help."""
     dbs, pass_args = [], []
     mpm_list = environ.get("CHARON_TEST_MPM", "")
     check = environ.get("CHARON_TEST_CHECK", "")
@@ -105,17 +105,18 @@ def parse_args(argv, environ):
         a = args.pop(0)
         if a in DBS:
             dbs.append(a)
-        elif a.startswith("--mpm=") or a.startswith("--check="):
-            name, value = a[2:].split("=", 1)
-            mpm_list, check = ((value, check) if name == "mpm"
-                               else (mpm_list, value))
-        elif a in ("--mpm", "--check"):
-            if not args:
-                raise Failure("%s needs a value" % a)
-            if a == "--mpm":
-                mpm_list = args.pop(0)
+        elif a.partition("=")[0] in ("--mpm", "--check"):
+            name, eq, value = a.partition("=")
+            if not eq:
+                if not args:
+                    raise Failure("%s needs a value" % a)
+                value = args.pop(0)
+            if name == "--mpm":
+                mpm_list = value
             else:
-                check = args.pop(0)
+                check = value
+        elif a in ("-h", "--help"):
+            return None
         elif a == "--":
             pass_args, args = args, []
         else:
@@ -575,6 +576,9 @@ def copy_quietly(src, dest):
 
 def main():
     opts = parse_args(sys.argv[1:], os.environ)
+    if opts is None:
+        print(__doc__)
+        return 0
     return Suite(opts, dict(os.environ)).run_all()
 
 

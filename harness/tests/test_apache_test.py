@@ -29,6 +29,9 @@ class TestArgs(unittest.TestCase):
         o = at.parse_args([], {"CHARON_TEST_MPM": "event worker"})
         self.assertEqual(o.mpms, ["event", "worker"])
 
+    def test_help(self):
+        self.assertIsNone(at.parse_args(["sqlite", "--help"], {}))
+
     def test_errors(self):
         for argv in (["oracle"], ["--mpm=itk"], ["--check=msan"], ["--mpm"],
                      ["--check"], ["-verbose"]):
