@@ -274,34 +274,27 @@ section_end() {
 
 # ------------------------------------------------ the module's own SQL ---
 
-# tests/bench/sql_dump.c prints the statements of src/charon_sql.c as this
-# checkout has them, so that pgbench and the database clients run exactly
-# what the module runs (the SQL changes as the module does).
-# shellcheck disable=SC2046
-cc -w -DCHARON_NO_LOG_DECL -I"$(apxs -q INCLUDEDIR 2>/dev/null || echo /usr/include/apache2)" \
-    $(apr-1-config --includes) $(apu-1-config --includes 2>/dev/null) -I"$top/src" \
-    "$top/tests/bench/sql_dump.c" "$top/src/charon_sql.c" -o "$work/sql_dump" ||
-    die "building tests/bench/sql_dump.c against src/ failed"
-"$work/sql_dump" >"$work/sql.txt"
+# tests/bench/sql_dump.c (make build/sql_dump) prints the statements of
+# src/db/dialect_*.c as this checkout has them, so that pgbench and the
+# database clients run exactly what the module runs (the SQL changes as the
+# module does).  Its records are "dialect|N|NAME|DRIVER", "begin|N|SQL",
+# "init|N|SQL", "sql|N|ST_NAME|SQL".
+make -s -C "$top" build/sql_dump >/dev/null ||
+    die "building tests/bench/sql_dump.c against src/ failed (make build/sql_dump)"
+"$top/build/sql_dump" >"$work/sql.txt"
 
-st_num() { awk -F'|' -v n="$1" '$1 == "name" && $2 == n { print $3 }' "$work/sql.txt"; }
-# dialect_entry DRIVER: the entry of charon_dialects the module uses with
-# our servers.  MySQL has two when the module knows MariaDB 10.5+ apart
-# (INSERT ... RETURNING): that one, with RETURNING in its start.
+# dialect_entry DRIVER: the dialect the module uses with our servers: for
+# MySQL, MariaDB 10.5+'s (INSERT ... RETURNING), which is what we run.
 dialect_entry() {
-    local drv=$1 st e=""
-    st=$(st_num ST_START)
-    if [ "$drv" = mysql ]; then
-        e=$(awk -F'|' -v s="$st" '$1 == "sql" && $3 == "mysql" && $4 == s && / RETURNING / { e = $2 } END { print e }' "$work/sql.txt")
-    fi
-    [ -n "$e" ] || e=$(awk -F'|' -v d="$drv" '$1 == "begin" && $3 == d { print $2; exit }' "$work/sql.txt")
-    echo "$e"
+    local name=$1
+    [ "$name" = mysql ] && name=mariadb
+    awk -F'|' -v d="$name" '$1 == "dialect" && $3 == d { print $2; exit }' "$work/sql.txt"
 }
-# sql_text ENTRY ST_NAME: the statement, placeholders and all.
+# sql_text ENTRY ST_NAME: the statement, placeholders and all ("" when the
+# dialect has none).
 sql_text() {
-    local n
-    n=$(st_num "$2")
-    grep -F "sql|$1|" "$work/sql.txt" | awk -F'|' -v n="$n" '$4 == n' | head -n 1 | cut -d'|' -f5-
+    awk -F'|' -v e="$1" -v n="$2" '$1 == "sql" && $2 == e && $3 == n {
+        sub(/^([^|]*[|]){3}/, ""); print; exit }' "$work/sql.txt"
 }
 # sql_bind SQL ARG...: apr_dbd's placeholders (%s %d %lld) replaced by the
 # arguments in order, %% by %: the statement as a client would type it.
@@ -697,13 +690,13 @@ sec_start() {
         local e sql
         e=$(dialect_entry pgsql)
         sql=$(sql_text "$e" ST_START)
-        [ -n "$sql" ] || { fail "no ST_START for pgsql in src/charon_sql.c"; return 0; }
+        [ -n "$sql" ] || { fail "no ST_START for pgsql in src/db/dialect_pgsql.c"; return 0; }
         {
             echo "\\set cid random(1, $NCRONS)"
             sql_bind "$sql" :key :addr :cid
             echo ";"
         } >"$work/start.pgbench"
-        say "pgbench script (src/charon_sql.c ST_START, pgsql):"
+        say "pgbench script (src/db/dialect_pgsql.c ST_START):"
         sed 's/^/    /' "$work/start.pgbench"
         local sync
         sync=$(db_sql "SHOW synchronous_commit")
@@ -827,10 +820,10 @@ sec_cycle() {
     s_end=$(sql_text "$e" ST_END)
     s_lost=$(sql_text "$e" ST_END_LOST)
     local begin
-    begin=$(awk -F'|' -v e="$e" '$1 == "begin" && $2 == e { print $4 }' "$work/sql.txt")
+    begin=$(awk -F'|' -v e="$e" '$1 == "begin" && $2 == e { sub(/^([^|]*[|]){2}/, ""); print }' "$work/sql.txt")
     local last_id init
-    last_id=$(awk -F'|' '$1 == "last_id" { sub(/^last_id\|/, ""); print }' "$work/sql.txt")
-    init=$(grep -F "init|$e|" "$work/sql.txt" | cut -d'|' -f4-)
+    last_id=$(sql_text "$e" ST_LAST_ID)
+    init=$(awk -F'|' -v e="$e" '$1 == "init" && $2 == e { sub(/^([^|]*[|]){2}/, ""); print }' "$work/sql.txt")
 
     # The ids the client's executions will get: one client alone inserts
     # one row at a time, so they follow each other (checked afterwards).
@@ -841,7 +834,7 @@ sec_cycle() {
                                WHERE name = 'charon_execution'), 0) + 1") ;;
     esac
     local script="$work/cycles.sql"
-    # What the module sends for each request (src/charon_ops.c): a single
+    # What the module sends for each request (src/ops/): a single
     # statement where the database returns the new id itself (RETURNING),
     # else BEGIN, the statement, LAST_INSERT_ID(), COMMIT; an end without a
     # message is the UPDATE, then lost_at where UPDATE has no RETURNING.
@@ -854,7 +847,7 @@ sec_cycle() {
         my $ret_msg = $msg =~ / RETURNING /;
         my $ret_end = $end =~ / RETURNING /;
         # The settings of the connection, as for the module: its own
-        # (from charon_sql.c), and for SQLite the DBDInitSQL of the bench.
+        # (from src/db/dialect_*.c), and for SQLite the DBDInitSQL of the bench.
         print "$_;\n" for split /\n/, $init;
         print "PRAGMA synchronous = $sync;\n" if $db eq "sqlite";
         for my $i (0 .. $n - 1) {
