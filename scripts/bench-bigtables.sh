@@ -31,8 +31,8 @@
 # "empty" and "big", both created from sql/*.sql (indexes included) with
 # the same 1000 crons, and two httpds, one per database, with the module
 # built at .libs/mod_charon.so (copied at start: run `make` first).  The
-# statements are read from src/charon_sql.c as it is (compiled with a
-# main() that prints them), so the plans follow changes to it.  Everything
+# statements are the module's as they are (make build/sql_dump prints
+# src/db/dialect_*.c), so the plans follow changes to them.  Everything
 # listens on 127.0.0.1 and is stopped and deleted by a trap, also on
 # failure or Ctrl-C.  Runs as root (httpd's children as www-data,
 # PostgreSQL as postgres, both in a private directory under /tmp) or as a
@@ -91,7 +91,7 @@
 # max-age=90d keep-failures=10 on one cron with a backlog (its ~10,000
 # runs, 9000 to delete: batch after batch of 1000, with their messages, as
 # a tick does), and on one cron with nothing to delete (all its runs
-# ranked); and what a tick of RETENTION_CRONS crons (src/charon_watchdog.c)
+# ranked); and what a tick of RETENTION_CRONS crons (the watchdog's)
 # like it would take.  PostgreSQL through psql (PREPARE/EXECUTE with the
 # module's parameter types, \timing), SQLite and MariaDB through Perl DBI
 # (DBD::SQLite brings its own SQLite, 3.39).
@@ -452,57 +452,28 @@ EOF
 cc -O2 -o "$work/gen" "$work/gen.c" || die "cannot build the generator"
 chmod 755 "$work/gen"
 
-# Every SQL statement of the module as it is now: src/charon_sql.c built
-# with a main() that prints, per dialect, "driver<TAB>index<TAB>NAME<TAB>SQL"
-# (names from the enum in src/charon.h) and the per-connection init
-# statements as NAME "INIT".
-stmt_names=$(awk '
-    /^typedef enum \{/ { n = 0; inside = 1; next }
-    inside && /^\}/ {
-        inside = 0
-        if ($0 ~ /charon_stmt_e/) for (i = 1; i <= n; i++) print a[i]
-        next
-    }
-    inside && match($0, /^[ \t]*ST_[A-Z0-9_]+/) {
-        s = substr($0, RSTART, RLENGTH); gsub(/[ \t]/, "", s); a[++n] = s
-    }' "$top/src/charon.h")
-[ -n "$stmt_names" ] || die "no statement names found in src/charon.h"
-{
-    echo '#include "charon.h"'
-    echo '#include <stdio.h>'
-    echo 'module AP_MODULE_DECLARE_DATA charon_module;'
-    echo 'static const char *names[] = {'
-    for s in $stmt_names; do [ "$s" = ST_COUNT ] || printf '    "%s",\n' "$s"; done
-    echo '};'
-    cat <<'EOF'
-int main(void)
-{
-    int d, i;
-    for (d = 0; charon_dialects[d].driver; d++) {
-        const charon_dialect_t *x = &charon_dialects[d];
-        for (i = 0; x->init[i]; i++)
-            printf("%s\t%d\tINIT\t%s\n", x->driver, d, x->init[i]);
-        for (i = 0; i < ST_COUNT && i < (int)(sizeof names / sizeof *names); i++)
-            if (x->sql[i])
-                printf("%s\t%d\t%s\t%s\n", x->driver, d, names[i], x->sql[i]);
-    }
-    return 0;
-}
-EOF
-} >"$work/sqldump.c"
-# shellcheck disable=SC2046
-cc -o "$work/sqldump" -I"$top/src" -I"$(apxs -q INCLUDEDIR)" \
-    $(apr-1-config --includes) $(apu-1-config --includes 2>/dev/null) \
-    "$work/sqldump.c" "$top/src/charon_sql.c" 2>"$work/sqldump.err" ||
-    { cat "$work/sqldump.err" >&2; die "cannot build the SQL dumper from src/charon_sql.c"; }
-"$work/sqldump" >"$work/statements.tsv"
+# Every SQL statement of the module as it is now (tests/bench/sql_dump.c,
+# built by make build/sql_dump), as "driver<TAB>index<TAB>NAME<TAB>SQL" and
+# the per-connection init statements with NAME "INIT": the dialects the
+# module uses with our servers (for mysql MariaDB's, not MySQL 8's).
+make -s -C "$top" build/sql_dump >/dev/null ||
+    die "cannot build the SQL dumper (make build/sql_dump)"
+"$top/build/sql_dump" >"$work/sql_dump.txt"
+awk -F'|' '
+    $1 == "dialect" { drv[$2] = ($3 == "mysql") ? "" : $4; next }
+    ($1 == "init" || $1 == "sql") && drv[$2] != "" {
+        s = $0; name = "INIT"
+        if ($1 == "sql") { name = $3; sub(/^([^|]*[|]){3}/, "", s) }
+        else sub(/^([^|]*[|]){2}/, "", s)
+        print drv[$2] "\t" $2 "\t" name "\t" s
+    }' "$work/sql_dump.txt" >"$work/statements.tsv"
+[ -s "$work/statements.tsv" ] || die "build/sql_dump printed no statement"
 cp "$work/statements.tsv" "$logdir/statements.tsv"
-# The module's own constants for the tick estimate (charon_watchdog.c).
-RET_CRONS=$(sed -n 's/^#define RETENTION_CRONS[ \t]*\([0-9]*\).*/\1/p' "$top/src/charon_watchdog.c" | head -n 1)
-RET_BATCHES=$(sed -n 's/^#define MAX_BATCHES[ \t]*\([0-9]*\).*/\1/p' "$top/src/charon_watchdog.c" | head -n 1)
+# The module's own constants for the tick estimate (the watchdog's).
+RET_CRONS=$(awk -F'|' '$1 == "const" && $2 == "RETENTION_CRONS" { print $3 }' "$work/sql_dump.txt")
+RET_BATCHES=$(awk -F'|' '$1 == "const" && $2 == "MAX_BATCHES" { print $3 }' "$work/sql_dump.txt")
 
-# sql_of DRIVER NAME: the statement's text (the last dialect of the driver:
-# MariaDB's for mysql).
+# sql_of DRIVER NAME: the statement's text (MariaDB's for mysql).
 sql_of() {
     awk -F'\t' -v d="$1" -v n="$2" '$1 == d && $3 == n { s = $4 } END { if (s != "") print s }' "$work/statements.tsv"
 }
