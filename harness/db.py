@@ -300,14 +300,20 @@ class PostgreSQL(Database):
         pm = proc.read_pid(os.path.join(self.dir, "data", "postmaster.pid"))
         return [pm] + proc.children(pm) if pm else []
 
+    def psql_argv(self, args, database="charon"):
+        """psql's command line (run it as os_user): as postgres over TCP,
+        ON_ERROR_STOP so that a bad file fails loudly."""
+        return [os.path.join(self.bin, "psql"), "-X", "-v", "ON_ERROR_STOP=1",
+                "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                "-d", database] + list(args)
+
     def psql(self, args, database="charon", input=None, stdin=None,
-             check=True, quiet=False):
-        """psql as postgres over TCP, ON_ERROR_STOP so that a bad file
-        fails loudly. Returns the CompletedProcess."""
-        return self.tool(["psql", "-X", "-v", "ON_ERROR_STOP=1",
-                         "-h", "127.0.0.1", "-p", str(self.port),
-                         "-U", "postgres", "-d", database] + list(args),
-                        input=input, stdin=stdin, check=check, quiet=quiet)
+             check=True, quiet=False, merge=False):
+        """psql (psql_argv). Returns the CompletedProcess (proc.run's
+        keywords)."""
+        return proc.run(self.psql_argv(args, database), user=self.os_user,
+                        input=input, stdin=stdin, check=check, quiet=quiet,
+                        merge=merge)
 
     def load(self, path, database="charon"):
         """Run an SQL file; psql reads it on its stdin, so user postgres
@@ -459,11 +465,15 @@ class MariaDB(Database):
                          "--socket=" + self.socket, "-uroot"] + list(args),
                         check=False, quiet=True)
 
+    def sql_argv(self, args):
+        """The mariadb client's command line as root, through the private
+        socket (root@localhost has no password and no TCP access)."""
+        return ["mariadb", "--no-defaults", "--socket=" + self.socket,
+                "-uroot"] + list(args)
+
     def sql(self, args, input=None, stdin=None, check=True):
-        """The mariadb client as root, through the private socket
-        (root@localhost has no password and no TCP access)."""
-        return proc.run(["mariadb", "--no-defaults", "--socket=" + self.socket,
-                         "-uroot"] + list(args), input=input, stdin=stdin,
+        """The mariadb client as root (sql_argv)."""
+        return proc.run(self.sql_argv(args), input=input, stdin=stdin,
                         check=check)
 
     def client(self, args, database="charon", input=None, stdin=None,

@@ -278,10 +278,11 @@ def chown_tree(path, user):
 
 
 def run(argv, user=None, input=None, stdin=None, check=True, quiet=False,
-        cwd=None, env=None, timeout=None):
+        cwd=None, env=None, timeout=None, merge=False):
     """Run a command (as user when given), text in and out, no shell.
     Returns the CompletedProcess; with check, a non-zero exit raises
-    Failure with the command's last lines. quiet drops stdout."""
+    Failure with the command's last lines. quiet drops stdout; merge puts
+    stderr into stdout, in the order the command wrote them."""
     prog = os.path.basename(argv[0])
     argv = as_user(argv, user)
     # runuser keeps the directory, which the user may not be able to enter
@@ -289,11 +290,32 @@ def run(argv, user=None, input=None, stdin=None, check=True, quiet=False,
         cwd = "/"
     p = subprocess.run(argv, input=input, stdin=stdin, cwd=cwd, env=env,
                        stdout=subprocess.DEVNULL if quiet else subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=timeout)
+                       stderr=subprocess.STDOUT if merge else subprocess.PIPE,
+                       text=True, timeout=timeout)
     if check and p.returncode != 0:
         raise Failure("%s exited %d: %s" % (
             prog, p.returncode, tail(p.stderr or p.stdout or "", 20)))
     return p
+
+
+def run_owned(argv, user=None, stdin=None, stdout=None, stderr=None,
+              cwd=None, env=None):
+    """Run a command to its end in a process group of its own, which is on
+    the cleanup stack meanwhile: when the program ends first (Ctrl-C,
+    SIGTERM, a failure in another thread), the whole group is stopped
+    rather than left running. For long steps run from a thread, such as a
+    load beside another. stdin/stdout/stderr as for subprocess; returns the
+    exit status."""
+    argv = as_user(argv, user)
+    if cwd is None and user and is_root():
+        cwd = "/"
+    p = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr,
+                         cwd=cwd, env=env, start_new_session=True)
+    handle = cleanup.push(stop_group, p.pid)
+    try:
+        return p.wait()
+    finally:
+        cleanup.done(handle, run=p.poll() is None)
 
 
 def tail(text, n):
