@@ -91,6 +91,12 @@ build/sql_dump: tests/bench/sql_dump.c $(DIALECT_SOURCES) src/db/dialect.h \
 	@mkdir -p build
 	$(CC) $(WARN) -Isrc tests/bench/sql_dump.c $(DIALECT_SOURCES) -o $@
 
+# The big-table benchmark's rows (harness/bigt_data.py), 60 million of them:
+# C, for speed (tests/bench/bigtables_gen.c says how much).
+build/bigtables_gen: tests/bench/bigtables_gen.c
+	@mkdir -p build
+	$(CC) $(WARN) -O2 tests/bench/bigtables_gen.c -o $@
+
 UNIT_SOURCES = $(wildcard tests/unit/*.c)
 UNIT_HEADERS = $(wildcard tests/unit/*.h)
 
@@ -154,8 +160,8 @@ bench: deps all
 
 # The big tables on PostgreSQL and SQLite side by side (make bench does
 # PostgreSQL's); MYSQL=1 adds MariaDB (9 more minutes of loading).
-bench-bigtables: deps all
-	./scripts/bench-bigtables.sh $(if $(filter-out 0,$(QUICK)),--quick) \
+bench-bigtables: deps all build/sql_dump build/bigtables_gen
+	$(PYTHON) -m harness.bigtables $(if $(filter-out 0,$(QUICK)),--quick) \
 	    $(if $(filter-out 0,$(MYSQL)),--mysql)
 
 clean:
