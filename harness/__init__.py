@@ -7,8 +7,12 @@ Run from the top of the tree as ``python3 -m harness.<module>``:
   httpd         a throwaway httpd with a configuration of the caller's
   stats         percentiles, ratios, the markdown table
   reports       the AddressSanitizer and valgrind report scanner
+  sqldump       the module's SQL, from build/sql_dump
   apache_test   the Apache::Test suite on each database (make test)
   upgrade_test  the schema upgrade scripts (make upgrade-test)
+  bigtables     the big-table benchmark (make bench-bigtables); its parts
+                bigt_data (the rows and their loads), bigt_plans,
+                bigt_watchdog, bigt_wrk (latency, big against empty)
 
 Every server a module of it starts listens on 127.0.0.1 only and is stopped
 by the program that started it, also when a test fails, on Ctrl-C and on
