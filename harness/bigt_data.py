@@ -45,11 +45,14 @@ EXEC_COLS = ("id, cron_id, started_at, ended_at, success, type, api_key, "
 MSG_COLS = "id, execution_id, type, message, created_at"
 # The secondary indexes of charon_execution that are neither unique nor
 # partial: built after the load.
-_PG_LATE_INDEXES = """FROM pg_index WHERE indrelid = 'charon_execution'::regclass
+_PG_LATE_INDEXES = """FROM pg_index
+  WHERE indrelid = 'charon_execution'::regclass
   AND NOT indisunique AND NOT indisprimary AND indpred IS NULL"""
 _SQ_LATE_INDEXES = """FROM sqlite_master WHERE type = 'index'
   AND tbl_name = 'charon_execution' AND sql IS NOT NULL
   AND upper(sql) NOT LIKE '%UNIQUE%' AND upper(sql) NOT LIKE '% WHERE %'"""
+_CRONS = ("INSERT INTO charon_cron (id, slug, name, active, created_at, "
+          "concurrency, max_runtime)\n")
 _SQ_FAST = ("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
             "PRAGMA cache_size = -1000000;\n")
 
@@ -131,10 +134,8 @@ class PgBig(BigDB):
 
     def crons_sql(self):
         o = self.o
-        return """INSERT INTO charon_cron (id, slug, name, active, created_at,
-                                 concurrency, max_runtime)
-SELECT i, 'bench-' || lpad(i::text, 4, '0'), 'Benchmark cron ' || i, TRUE,
-       to_timestamp(%d) - interval '400 days',
+        return _CRONS + """SELECT i, 'bench-' || lpad(i::text, 4, '0'),
+       'Benchmark cron ' || i, TRUE, to_timestamp(%d) - interval '400 days',
        CASE WHEN i %% 50 = 25 THEN 'forbid' ELSE 'allow' END,
        CASE WHEN i %% 10 = 0 THEN 3600 END
 FROM generate_series(1, %d) i;
@@ -171,19 +172,18 @@ SELECT setval(pg_get_serial_sequence('charon_cron', 'id'), %d);
                  "SET maintenance_work_mem = '512MB';", "BEGIN;",
                  "TRUNCATE charon_message, charon_execution;"] + drops
         lines.append("SELECT true AS go \\gset")
+        copy = "COPY %s (%s) FROM PROGRAM '%s' WITH (FREEZE);"
         for c, a, b in parts:
-            lines += ["\\if :go",
-                      "COPY charon_execution (%s) FROM PROGRAM '%s' WITH "
-                      "(FREEZE);" % (EXEC_COLS,
-                                     " ".join(self.gen_argv("pg", "exec", a, b)))]
+            lines += ["\\if :go", copy % ("charon_execution", EXEC_COLS,
+                                          " ".join(self.gen_argv(
+                                              "pg", "exec", a, b)))]
             if o.per_exec > 0:
-                lines.append("COPY charon_message (%s) FROM PROGRAM '%s' WITH "
-                             "(FREEZE);" % (MSG_COLS, " ".join(
-                                 self.gen_argv("pg", "msg", a, b))))
+                lines.append(copy % ("charon_message", MSG_COLS, " ".join(
+                    self.gen_argv("pg", "msg", a, b))))
             lines += ["\\echo chunk %d of %d: executions up to %d"
                       % (c, len(parts), b),
-                      "SELECT clock_timestamp() < to_timestamp(%d) AS go \\gset"
-                      % deadline, "\\endif"]
+                      "SELECT clock_timestamp() < to_timestamp(%d) AS go "
+                      "\\gset" % deadline, "\\endif"]
         lines += ["\\echo rebuilding: " + " ".join(rebuild)] + rebuild
         lines.append("COMMIT;")
         script = os.path.join(o.work, "pg-load.sql")
@@ -260,9 +260,8 @@ class SqliteBig(BigDB):
 
     def crons_sql(self):
         o = self.o
-        return """INSERT INTO charon_cron (id, slug, name, active, created_at,
-                                 concurrency, max_runtime)
-SELECT value, 'bench-' || printf('%%04d', value), 'Benchmark cron ' || value, 1,
+        return _CRONS + """SELECT value, 'bench-' || printf('%%04d', value),
+       'Benchmark cron ' || value, 1,
        strftime('%%Y-%%m-%%d %%H:%%M:%%f', %d, 'unixepoch', '-400 days'),
        CASE WHEN value %% 50 = 25 THEN 'forbid' ELSE 'allow' END,
        CASE WHEN value %% 10 = 0 THEN 3600 END
@@ -277,28 +276,38 @@ FROM generate_series(1, %d);
                  TAIL=o.tail, NOW=o.now)
         return """INSERT INTO charon_execution (%(cols)s)
 SELECT i, cron, strftime('%%Y-%%m-%%d %%H:%%M:%%f', t, 'unixepoch'),
-       CASE WHEN st IN (1, 2) THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t + dur, 'unixepoch') END,
+       CASE WHEN st IN (1, 2)
+            THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t + dur, 'unixepoch') END,
        CASE st WHEN 1 THEN 1 WHEN 2 THEN 0 END,
        CASE st WHEN 1 THEN 'success' WHEN 2 THEN 'error' END,
        'app-' || (i %% 20), '10.0.' || (i %% 4) || '.' || (i %% 250),
-       CASE WHEN cron %% 50 = 25 AND (st <> 0 OR i > %(N)d - %(C)d) THEN 1 ELSE 0 END,
-       CASE WHEN st = 3 THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t + 3600, 'unixepoch') END
+       CASE WHEN cron %% 50 = 25 AND (st <> 0 OR i > %(N)d - %(C)d)
+            THEN 1 ELSE 0 END,
+       CASE WHEN st = 3
+            THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f', t + 3600, 'unixepoch') END
 FROM (SELECT i, cron, t, dur,
-             CASE WHEN (i > %(N)d - %(TAIL)d AND i %% 2 = 0) OR t + dur > %(NOW)d THEN 0
-                  WHEN i %% 1000 = 7 THEN 3 WHEN i %% 20 = 3 THEN 2 ELSE 1 END AS st
+             CASE WHEN (i > %(N)d - %(TAIL)d AND i %% 2 = 0)
+                       OR t + dur > %(NOW)d THEN 0
+                  WHEN i %% 1000 = 7 THEN 3 WHEN i %% 20 = 3 THEN 2
+                  ELSE 1 END AS st
       FROM (SELECT value AS i, (value - 1) %% %(C)d + 1 AS cron,
-                   %(NOW)d - 60.0 - 365.0 * 86400.0 * (%(N)d - value) / %(N)d AS t,
+                   %(NOW)d - 60.0
+                   - 365.0 * 86400.0 * (%(N)d - value) / %(N)d AS t,
                    ((value * 7919) %% 600 + 1) + (value %% 1000) / 1000.0 AS dur
             FROM generate_series(%(a)d, %(b)d)));
 INSERT INTO charon_message (%(mcols)s)
 SELECT j, e,
-       CASE j %% 10 WHEN 0 THEN 'warning' WHEN 1 THEN 'error' WHEN 9 THEN 'success' ELSE 'info' END,
+       CASE j %% 10 WHEN 0 THEN 'warning' WHEN 1 THEN 'error'
+                    WHEN 9 THEN 'success' ELSE 'info' END,
        printf('step %%d: processed %%d records', k + 1, (j * 31) %% 9973),
-       datetime(t + (CASE WHEN (e > %(N)d - %(TAIL)d AND e %% 2 = 0) OR t + dur > %(NOW)d
-                               OR e %% 1000 = 7 THEN 30.0 ELSE dur END) * k / %(R)d, 'unixepoch')
-FROM (SELECT j, e, k, %(NOW)d - 60.0 - 365.0 * 86400.0 * (%(N)d - e) / %(N)d AS t,
+       datetime(t + (CASE WHEN (e > %(N)d - %(TAIL)d AND e %% 2 = 0)
+                               OR t + dur > %(NOW)d OR e %% 1000 = 7
+                          THEN 30.0 ELSE dur END) * k / %(R)d, 'unixepoch')
+FROM (SELECT j, e, k,
+             %(NOW)d - 60.0 - 365.0 * 86400.0 * (%(N)d - e) / %(N)d AS t,
              ((e * 7919) %% 600 + 1) + (e %% 1000) / 1000.0 AS dur
-      FROM (SELECT value AS j, (value - 1) / %(R)d + 1 AS e, (value - 1) %% %(R)d AS k
+      FROM (SELECT value AS j, (value - 1) / %(R)d + 1 AS e,
+                   (value - 1) %% %(R)d AS k
             FROM generate_series((%(a)d - 1) * %(R)d + 1, %(b)d * %(R)d)));
 """ % dict(v, cols=EXEC_COLS, mcols=MSG_COLS)
 
@@ -379,10 +388,8 @@ class MyBig(BigDB):
 
     def crons_sql(self):
         o = self.o
-        return """INSERT INTO charon_cron (id, slug, name, active, created_at,
-                                 concurrency, max_runtime)
-SELECT seq, CONCAT('bench-', LPAD(seq, 4, '0')), CONCAT('Benchmark cron ', seq),
-       TRUE, FROM_UNIXTIME(%d) - INTERVAL 400 DAY,
+        return _CRONS + """SELECT seq, CONCAT('bench-', LPAD(seq, 4, '0')),
+       CONCAT('Benchmark cron ', seq), TRUE, FROM_UNIXTIME(%d) - INTERVAL 400 DAY,
        IF(seq %% 50 = 25, 'forbid', 'allow'), IF(seq %% 10 = 0, 3600, NULL)
 FROM seq_1_to_%d;
 """ % (o.now, o.crons)

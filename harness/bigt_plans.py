@@ -65,7 +65,8 @@ class Args:
 
     def values(self, name):
         """The values, or None when they are not known."""
-        ca, cf, mid, run = self.cron_allow, self.cron_forbid, self.mid, self.run
+        ca, cf = self.cron_allow, self.cron_forbid
+        mid, run = self.mid, self.run
         table = {
             "ST_CRON_BY_SLUG": ("bench-%04d" % cf,),
             "ST_CRON_BY_ID": (cf,),

@@ -85,8 +85,10 @@ def parse_psql(text, batch):
 
 def time_pgsql(big, spec):
     lines = ["\\pset pager off", "\\timing on"]
-    prep = lambda label, sql: sqldump.pg_prepare(label, sql)
-    run = lambda label, vals: "EXECUTE %s%s;" % (label, sqldump.args_list(vals))
+    prep = sqldump.pg_prepare
+
+    def run(label, vals):
+        return "EXECUTE %s%s;" % (label, sqldump.args_list(vals))
     if spec.lose:
         lines.append(prep("wd_lose", spec.lose))
         for _ in range(5):

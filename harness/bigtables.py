@@ -97,7 +97,7 @@ import time
 
 from . import bigt_data, bigt_plans, bigt_watchdog, bigt_wrk
 from . import httpd, proc, sqldump, stats
-from .proc import Failure
+from .proc import Failure, Usage
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DBS = ("pgsql", "sqlite", "mysql")
@@ -113,7 +113,7 @@ def _int(environ, name, default):
     if v == "":
         return default
     if not v.isdigit():
-        raise Failure("%s must be a whole number, not %r" % (name, v))
+        raise Usage("%s must be a whole number, not %r" % (name, v))
     return int(v)
 
 
@@ -146,7 +146,7 @@ class Options:
         try:
             self.target = float(self.target_text)
         except ValueError:
-            raise Failure("CHARON_BIGT_TARGET must be a number, not %r"
+            raise Usage("CHARON_BIGT_TARGET must be a number, not %r"
                           % self.target_text) from None
         self.sqlite_sync = env.get("CHARON_BIGT_SQLITE_SYNC") or "NORMAL"
         self.pg_conf = env.get("CHARON_BIGT_PG_CONF", "")
@@ -158,10 +158,10 @@ class Options:
                          if proc.is_root() else None)
         if (self.executions < 1 or self.crons < 50 or self.concurrency < 1
                 or self.seconds < 1 or self.rounds < 1):
-            raise Failure("need at least 1 execution, 50 crons, 1 connection, "
+            raise Usage("need at least 1 execution, 50 crons, 1 connection, "
                           "1 second, 1 round")
         if self.messages % self.executions:
-            raise Failure("CHARON_BIGT_MESSAGES (%d) must be a multiple of "
+            raise Usage("CHARON_BIGT_MESSAGES (%d) must be a multiple of "
                           "CHARON_BIGT_EXECUTIONS (%d)"
                           % (self.messages, self.executions))
         self.per_exec = self.messages // self.executions
@@ -407,28 +407,18 @@ def parse_args(argv):
         elif a in ("-h", "--help"):
             return None
         else:
-            raise Failure("unknown argument %r (see --help)" % a)
+            raise Usage("unknown argument %r (see --help)" % a)
     return quick, explain, mysql, named
 
 
 def main():
-    try:
-        args = parse_args(sys.argv[1:])
-    except Failure as e:
-        print("bigtables: %s" % e, file=sys.stderr)
-        return 2
+    args = parse_args(sys.argv[1:])
     if args is None:
         print(__doc__)
         return 0
     quick, explain, mysql, named = args
-
-    def show(row):
-        print("row|" + "|".join(row), flush=True)
-    try:
-        out = run(named, quick, explain, mysql, on_row=show)
-    except Failure as e:            # the options
-        print("bigtables: %s" % e, file=sys.stderr)
-        return 2
+    out = run(named, quick, explain, mysql,
+              on_row=lambda row: print("row|" + "|".join(row), flush=True))
     return 2 if out.error else 0 if out.ok else 1
 
 

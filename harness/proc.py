@@ -27,6 +27,10 @@ class Failure(Exception):
     """A step that failed, with a message that says why (no traceback)."""
 
 
+class Usage(Failure):
+    """A command line or setting that cannot be used: main exits 2."""
+
+
 # ------------------------------------------------------------- cleanup ---
 
 class CleanupStack:
@@ -95,8 +99,8 @@ def _on_term(signum, frame):
 def main(name, fn):
     """Run fn() as a program named name: its return value is the exit
     status; Ctrl-C exits 130 and SIGTERM 143 (as the shell's traps did),
-    a Failure prints its message and exits 1; the cleanup stack runs in
-    every case before the exit."""
+    a Failure prints its message and exits 1 (a Usage 2); the cleanup
+    stack runs in every case before the exit."""
     signal.signal(signal.SIGTERM, _on_term)
     rc = 1
     try:
@@ -109,7 +113,7 @@ def main(name, fn):
         rc = 143
     except Failure as e:
         print("%s: %s" % (name, e), file=sys.stderr)
-        rc = 1
+        rc = 2 if isinstance(e, Usage) else 1
     finally:
         sys.stdout.flush()
         cleanup.run()
