@@ -114,6 +114,33 @@ def dummies(sql):
     return ["x" if k == "s" else "1" for k in sqldump.placeholders(sql)]
 
 
+# ------------------------------------------- statements for the clients ---
+
+# apr_dbd_pgsql prepares %s as varchar, %d as int4, %lld as int8.
+PG_TYPES = {"s": "varchar", "d": "int4", "lld": "int8"}
+
+
+def pg_prepare(label, sql):
+    """PREPARE label(types) AS sql, with $1, $2... as the module's driver
+    prepares it."""
+    types = [PG_TYPES[k] for k in sqldump.placeholders(sql)]
+    body = sqldump.substitute(sql, lambda kind, i: "$%d" % (i + 1))
+    return "PREPARE %s%s AS %s;" % (
+        label, "(%s)" % ", ".join(types) if types else "", body)
+
+
+def pg_execute(label, values):
+    """EXECUTE label('a', '1'), every value a literal (as the driver sends
+    text)."""
+    return "EXECUTE %s%s;" % (label, "(%s)" % ", ".join(
+        sqldump.quote(v) for v in values) if values else "")
+
+
+def qmarks(sql):
+    """sql with '?' for each placeholder (SQLite, MariaDB's PREPARE)."""
+    return sqldump.substitute(sql, lambda kind, i: "?")
+
+
 def statements(dialect):
     """(name, group, sql) of every statement with a plan, hot first."""
     out = [(n, group(n), s) for n, s in dialect.sql.items() if group(n)]
@@ -131,26 +158,25 @@ def pg_script(dialect, args):
         if grp == "watchdog" and vals is None:
             continue
         lines += ["\\echo '=== %s (%s)'" % (name, grp),
-                  sqldump.pg_prepare(label, sql)]
+                  pg_prepare(label, sql)]
         if grp == "watchdog":
-            lines.append("EXPLAIN (COSTS OFF) EXECUTE %s%s;"
-                         % (label, sqldump.args_list(vals)))
+            lines.append("EXPLAIN (COSTS OFF) " + pg_execute(label, vals))
         elif vals is None:
             # Unknown arguments: the generic plan only, not run.
             lines += ["\\echo '--- generic (dummy arguments, not run)'",
                       "SET plan_cache_mode = force_generic_plan;",
-                      "EXPLAIN (COSTS OFF) EXECUTE %s%s;"
-                      % (label, sqldump.args_list(dummies(sql)))]
+                      "EXPLAIN (COSTS OFF) " + pg_execute(label,
+                                                          dummies(sql))]
         else:
-            run = sqldump.args_list(vals)
+            run = pg_execute(label, vals)
             lines += ["\\echo '--- custom'",
                       "SET plan_cache_mode = force_custom_plan;", "BEGIN;",
-                      "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE %s%s;"
-                      % (label, run), "ROLLBACK;"]
+                      "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + run,
+                      "ROLLBACK;"]
             if grp == "hot":
                 lines += ["\\echo '--- generic'",
                           "SET plan_cache_mode = force_generic_plan;",
-                          "EXPLAIN (COSTS OFF) EXECUTE %s%s;" % (label, run)]
+                          "EXPLAIN (COSTS OFF) " + run]
         lines += ["RESET plan_cache_mode;", "DEALLOCATE %s;" % label]
     return "\n".join(lines) + "\n"
 
@@ -169,7 +195,7 @@ def collect_sqlite(big, dialect, args):
             out.append("=== %s (%s)" % (name, grp))
             vals = args.for_sql(name, sql) or dummies(sql)
             try:
-                rows = con.execute("EXPLAIN QUERY PLAN " + sqldump.qmarks(sql),
+                rows = con.execute("EXPLAIN QUERY PLAN " + qmarks(sql),
                                    vals).fetchall()
             except sqlite3.Error as e:
                 out.append("ERROR: %s" % e)
@@ -194,7 +220,7 @@ def collect_mysql(big, dialect, args):
         vals = args.for_sql(name, sql) or ["1"] * len(
             sqldump.placeholders(sql))
         try:
-            rows = big.my.query("EXPLAIN " + sqldump.literal(sql, vals))
+            rows = big.my.query("EXPLAIN " + sqldump.bind(sql, vals))
         except Failure as e:
             out.append("ERROR: %s" % e)
             continue

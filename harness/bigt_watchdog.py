@@ -23,6 +23,7 @@ import sqlite3
 import time
 
 from . import proc, sqldump, stats
+from .bigt_plans import pg_execute, pg_prepare, qmarks
 from .proc import Failure
 
 LABELS = ("lose", "backlog", "steady")
@@ -38,9 +39,9 @@ class Spec:
             self.lose = None            # it now takes arguments: left out
         self.ret = dialect.sql.get("ST_WD_RETENTION", "")
         self.nret = len(sqldump.placeholders(self.ret))
-        self.batch = dump.const("BATCH", 1000)
-        self.batches = dump.const("MAX_BATCHES", 10)
-        self.ret_crons = dump.const("RETENTION_CRONS")
+        self.batch = dump.consts.get("BATCH", 1000)
+        self.batches = dump.consts.get("MAX_BATCHES", 10)
+        self.ret_crons = dump.consts.get("RETENTION_CRONS")
         self.known = self.ret and self.nret == 6
         cron = args.cron_allow
         self.backlog = [str(v) for v in args.retention(cron, opts.keep,
@@ -85,10 +86,7 @@ def parse_psql(text, batch):
 
 def time_pgsql(big, spec):
     lines = ["\\pset pager off", "\\timing on"]
-    prep = sqldump.pg_prepare
-
-    def run(label, vals):
-        return "EXECUTE %s%s;" % (label, sqldump.args_list(vals))
+    prep, run = pg_prepare, pg_execute
     if spec.lose:
         lines.append(prep("wd_lose", spec.lose))
         for _ in range(5):
@@ -133,9 +131,9 @@ def time_sqlite(big, spec, dialect):
                           isolation_level=None)
     try:
         for s in dialect.init:
-            con.execute(sqldump.qmarks(s))
+            con.execute(qmarks(s))
         for label, sql, vals, batches in _runs(spec):
-            q = sqldump.qmarks(sql)
+            q = qmarks(sql)
             con.execute("BEGIN")
             for _ in range(batches):
                 t0 = time.perf_counter()
@@ -166,7 +164,7 @@ def mysql_script(spec):
     for i, (label, sql, vals, batches) in enumerate(_runs(spec)):
         names = ["@a%d" % j for j in range(len(vals))]
         lines.append("PREPARE s%d FROM %s;" % (i, sqldump.quote(
-            sqldump.qmarks(sql))))
+            qmarks(sql))))
         lines += ["SET %s = %s;" % (n, sqldump.quote(v))
                   for n, v in zip(names, vals)]
         lines += [
@@ -272,8 +270,11 @@ def watchdog(big, dialect, opts, dump, args):
         f.write(text)
     if opts.explain:
         say("watchdog statements on %s (%s):\n%s" % (big.kind, out, text))
-    timeout = dialect.init_setting("statement_timeout")
-    ref = "statement_timeout " + timeout if timeout else "-"
+    ref = "-"
+    for s in dialect.init:
+        m = re.search(r"\bstatement_timeout\s*(?:=|TO)\s*'([^']+)'", s)
+        if m:
+            ref = "statement_timeout " + m.group(1)
     if big.kind == "sqlite":
         ref = "holds the write lock"
     more, failed = rows(big, opts, spec, times, ref, out)

@@ -218,7 +218,8 @@ class Run:
                 raise Failure("%s not found" % tool)
         self.dump = sqldump.load(o.top)
         with open(os.path.join(o.logdir, "sql_dump.txt"), "w") as f:
-            f.write(self.dump.text)
+            f.write(proc.run([os.path.join(o.top, "build",
+                                           "sql_dump")]).stdout)
         p = proc.run(["make", "-s", "--no-print-directory", "-C", o.top,
                       "build/bigtables_gen"], check=False, merge=True)
         if p.returncode != 0:

@@ -1,87 +1,57 @@
-"""The module's SQL as build/sql_dump prints it (tests/bench/sql_dump.c),
-so that the benchmarks run the very statements the module runs.
+"""The module's SQL, as build/sql_dump prints it (tests/bench/sql_dump.c).
 
-    dump = sqldump.load(TOP)            # builds build/sql_dump when needed
-    d = dump.dialect("mariadb")         # pgsql, mysql (MySQL 8), mariadb,
-                                        # sqlite3
-    d.sql["ST_END"], d.init, d.begin, d.driver
-    dump.const("MAX_BATCHES")           # 10
-    sqldump.placeholders(sql)           # ["d", "s", "lld"]
+The benchmarks' database baselines (pgbench, the mariadb and sqlite3
+clients) and the big-table plans run the very statements the module runs:
 
-Placeholders are apr_dbd's: %s, %d, %lld, and %% for a percent sign; each
-statement's arguments come in the order of its _ARG_ enum in
-src/db/statements.h. The helpers below write a statement for a client:
-PostgreSQL's PREPARE with the types the module's driver gives ($n),
-'?' for SQLite and MariaDB's PREPARE, or literal values.
+    dump = sqldump.load(TOP)               # make build/sql_dump, then run it
+    d = dump.dialect("mariadb")            # pgsql, mysql, mariadb, sqlite3
+    d.sql["ST_START"], d.begin, d.init, dump.consts["BATCH"]
+    sqldump.bind(d.sql["ST_END"], [1, "success", 42])    # literal SQL
+    sqldump.substitute(sql, lambda kind, i: ":" + names[i])  # pgbench
+
+The format, one record a line, '|'-separated, the SQL last and on one line
+(it may hold '|' itself):
+
+    dialect|<n>|<name>|<driver>     n from 0
+    begin|<n>|<SQL>                 what opens a write transaction
+    init|<n>|<SQL>                  run once per connection, in order
+    sql|<n>|ST_<NAME>|<SQL>         each statement the dialect has
+    const|<NAME>|<value>            the watchdog's batch constants
+
+A line of any other shape is an error: a change of the format must fail
+here, not measure something else.
 """
 
 import os
 import re
-import subprocess
+from dataclasses import dataclass, field
 
+from . import proc
 from .proc import Failure
 
-_PLACEHOLDER = re.compile(r"%(%|lld|d|s)")
-# apr_dbd_pgsql prepares %s as varchar, %d as int4, %lld as int8.
-PG_TYPES = {"s": "varchar", "d": "int4", "lld": "int8"}
+# apr_dbd's placeholders; %% is a percent sign.
+_PLACEHOLDER = re.compile(r"%(%|s|d|lld)")
 
 
+@dataclass
 class Dialect:
-    """One dialect of the module: its name and apr_dbd driver, what opens a
-    write transaction, the per-connection statements and every statement
-    by name (ST_...), in the module's order."""
+    index: int
+    name: str           # pgsql, mysql (MySQL 8), mariadb (10.5+), sqlite3
+    driver: str         # apr_dbd's driver: pgsql, mysql, sqlite3
+    begin: str = ""
+    init: list = field(default_factory=list)
+    sql: dict = field(default_factory=dict)     # "ST_START" -> text
 
-    def __init__(self, index, name, driver):
-        self.index, self.name, self.driver = index, name, driver
-        self.begin = None
-        self.init = []
-        self.sql = {}
-
-    def init_setting(self, name):
-        """The value a per-connection SET gives a setting
-        (statement_timeout: '5s'), or None."""
-        pat = re.compile(r"\bSET\b.*\b%s\s*(?:=|TO)\s*'?([^';]+)'?"
-                         % re.escape(name), re.I)
-        for s in self.init:
-            m = pat.search(s)
-            if m:
-                return m.group(1).strip()
-        return None
+    def returns(self, name):
+        """Whether statement name gives its result itself (RETURNING):
+        then no LAST_ID or follow-up statement is needed."""
+        return bool(re.search(r"\bRETURNING\b", self.sql.get(name, "")))
 
 
+@dataclass
 class Dump:
-    """Every dialect, and the watchdog's constants."""
-
-    def __init__(self, text):
-        self.dialects = []
-        self.consts = {}
-        self.text = text
-        for n, line in enumerate(text.split("\n"), 1):
-            if line:
-                self._record(n, line)
-
-    def _record(self, n, line):
-        kind = line.split("|", 1)[0]
-        try:
-            if kind == "dialect":
-                _, i, name, driver = line.split("|", 3)
-                self.dialects.append(Dialect(int(i), name, driver))
-            elif kind == "const":
-                _, name, value = line.split("|", 2)
-                self.consts[name] = int(value)
-            elif kind in ("begin", "init", "sql"):
-                d = self.dialects[int(line.split("|", 2)[1])]
-                if kind == "begin":
-                    d.begin = line.split("|", 2)[2]
-                elif kind == "init":
-                    d.init.append(line.split("|", 2)[2])
-                else:
-                    _, _, name, sql = line.split("|", 3)
-                    d.sql[name] = sql
-            else:
-                raise ValueError("unknown record")
-        except (ValueError, IndexError):
-            raise Failure("sql_dump, line %d: cannot read %r" % (n, line[:80]))
+    dialects: list
+    consts: dict
 
     def dialect(self, name):
         for d in self.dialects:
@@ -90,73 +60,93 @@ class Dump:
         raise Failure("sql_dump has no dialect %r (it has %s)" % (
             name, ", ".join(d.name for d in self.dialects)))
 
-    def const(self, name, default=None):
-        return self.consts.get(name, default)
+
+def parse(text):
+    """The Dump of sql_dump's output; Failure on a line it does not know."""
+    dialects, consts = {}, {}
+
+    def of(n, lineno):
+        if not n.isdigit() or int(n) not in dialects:
+            raise Failure("sql_dump line %d: no dialect %r declared before"
+                          % (lineno, n))
+        return dialects[int(n)]
+
+    for lineno, line in enumerate(text.splitlines(), 1):
+        kind, _, rest = line.partition("|")
+        if kind == "dialect":
+            f = rest.split("|")
+            if len(f) != 3 or not f[0].isdigit() or not all(f):
+                raise Failure("sql_dump line %d: bad dialect record: %r"
+                              % (lineno, line))
+            dialects[int(f[0])] = Dialect(int(f[0]), f[1], f[2])
+        elif kind in ("begin", "init"):
+            n, sep, sql = rest.partition("|")
+            d = of(n, lineno)
+            if not sep or not sql:
+                raise Failure("sql_dump line %d: %s without SQL" % (lineno,
+                                                                      kind))
+            if kind == "begin":
+                d.begin = sql
+            else:
+                d.init.append(sql)
+        elif kind == "sql":
+            f = rest.split("|", 2)
+            if len(f) != 3 or not f[1].startswith("ST_") or not f[2]:
+                raise Failure("sql_dump line %d: bad sql record: %r"
+                              % (lineno, line[:80]))
+            of(f[0], lineno).sql[f[1]] = f[2]
+        elif kind == "const":
+            f = rest.split("|")
+            if len(f) != 2 or not re.fullmatch(r"-?\d+", f[1]):
+                raise Failure("sql_dump line %d: bad const record: %r"
+                              % (lineno, line))
+            consts[f[0]] = int(f[1])
+        elif line:
+            raise Failure("sql_dump line %d: unknown record %r" % (lineno,
+                                                                   line[:80]))
+    if not dialects:
+        raise Failure("sql_dump printed no dialect")
+    return Dump([dialects[n] for n in sorted(dialects)], consts)
 
 
 def load(top):
-    """Build build/sql_dump if it is missing or older than its sources
-    (make), run it, read its output."""
-    p = subprocess.run(["make", "-s", "--no-print-directory", "-C", top,
-                        "build/sql_dump"], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        raise Failure("make build/sql_dump failed:\n" + p.stdout)
-    p = subprocess.run([os.path.join(top, "build", "sql_dump")],
-                       stdout=subprocess.PIPE, text=True)
-    if p.returncode != 0:
-        raise Failure("build/sql_dump exited %d" % p.returncode)
-    return Dump(p.stdout)
+    """make build/sql_dump in top (it follows src/db/dialect_*.c), run it,
+    parse its output."""
+    proc.run(["make", "-s", "-C", top, "build/sql_dump"], quiet=True)
+    out = proc.run([os.path.join(top, "build", "sql_dump")]).stdout
+    return parse(out)
 
 
 def placeholders(sql):
-    """The kinds of sql's placeholders in order: 's', 'd' or 'lld'."""
-    return [k for k in _PLACEHOLDER.findall(sql) if k != "%"]
+    """The kinds of sql's placeholders in order: 's', 'd', 'lld'."""
+    return [m.group(1) for m in _PLACEHOLDER.finditer(sql) if m.group(1) != "%"]
 
 
-def _replace(sql, fn):
-    """sql with each placeholder replaced by fn(number from 1, kind), and
-    %% by %."""
-    n = [0]
+def substitute(sql, fn):
+    """sql with each placeholder replaced by fn(kind, index), index
+    counting from 0, and %% by %."""
+    count = [0]
 
-    def sub(m):
+    def one(m):
         if m.group(1) == "%":
             return "%"
-        n[0] += 1
-        return fn(n[0], m.group(1))
-    return _PLACEHOLDER.sub(sub, sql)
-
-
-def pg_prepare(label, sql):
-    """PREPARE label(types) AS sql, with $1, $2... as the module's driver
-    prepares it."""
-    types = [PG_TYPES[k] for k in placeholders(sql)]
-    body = _replace(sql, lambda i, k: "$%d" % i)
-    return "PREPARE %s%s AS %s;" % (
-        label, "(%s)" % ", ".join(types) if types else "", body)
-
-
-def qmarks(sql):
-    """sql with '?' for each placeholder (SQLite, MariaDB's PREPARE)."""
-    return _replace(sql, lambda i, k: "?")
+        count[0] += 1
+        return fn(m.group(1), count[0] - 1)
+    return _PLACEHOLDER.sub(one, sql)
 
 
 def quote(value):
-    """A value as an SQL string literal."""
+    """An SQL string literal (standard quoting: ' doubled)."""
     return "'%s'" % str(value).replace("'", "''")
 
 
-def args_list(values):
-    """('a', 'b') for EXECUTE label(...); '' for no values."""
-    return "(%s)" % ", ".join(quote(v) for v in values) if values else ""
-
-
-def literal(sql, values):
-    """sql with its placeholders replaced by values as literals (numbers
-    bare for %d and %lld, strings quoted; a missing value is 1)."""
-    values = list(values)
-
-    def lit(i, kind):
-        v = values[i - 1] if i <= len(values) else "1"
-        return str(v) if kind != "s" else quote(v)
-    return _replace(sql, lit)
+def bind(sql, args):
+    """The statement as a client would type it: %s becomes a string
+    literal, %d and %lld a whole number, in the order of args (the
+    order of src/db/statements.h); ValueError when the counts differ."""
+    n = len(placeholders(sql))
+    if n != len(args):
+        raise ValueError("%d placeholders, %d arguments: %s"
+                         % (n, len(args), sql[:60]))
+    return substitute(sql, lambda kind, i: quote(args[i]) if kind == "s"
+                      else "%d" % int(args[i]))

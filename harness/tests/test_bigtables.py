@@ -196,6 +196,18 @@ class TestPlans(unittest.TestCase):
         rows = bigt_plans.rows(self.big("mysql"), s, 1000)
         self.assertEqual(rows[1][6], "below")
 
+    def test_writers(self):
+        sql = "SELECT %s, %d, %lld, '100%%'"
+        self.assertEqual(bigt_plans.pg_prepare("p", sql),
+                         "PREPARE p(varchar, int4, int8) AS "
+                         "SELECT $1, $2, $3, '100%';")
+        self.assertEqual(bigt_plans.pg_prepare("q", "SELECT 1"),
+                         "PREPARE q AS SELECT 1;")
+        self.assertEqual(bigt_plans.pg_execute("p", ["it's", 1]),
+                         "EXECUTE p('it''s', '1');")
+        self.assertEqual(bigt_plans.pg_execute("q", []), "EXECUTE q;")
+        self.assertEqual(bigt_plans.qmarks(sql), "SELECT ?, ?, ?, '100%'")
+
     def test_args(self):
         opts = types.SimpleNamespace(crons=1000, keep=1000, max_age=7776000,
                                      keep_failures=10)
