@@ -25,7 +25,8 @@
 #                   50M messages) on PostgreSQL; under 10 minutes on
 #                   2 cores (QUICK=1 make bench: about 2)
 #   make bench-bigtables  big tables on PostgreSQL and SQLite (MYSQL=1:
-#                   and MariaDB), with their plans
+#                   and MariaDB), with their plans (python3 -m
+#                   harness.bigtables; QUICK=1: about a minute)
 
 APXS    ?= apxs
 CC      ?= cc

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Throwaway databases for the bash benchmarks and fault runs. harness/db.py
 # is its replacement, with the same servers and settings; this file stays
-# only until scripts/reliability.sh, scripts/bench.sh and
-# scripts/bench-bigtables.sh, which source it, move to harness/ (issue 12).
+# only until scripts/reliability.sh and scripts/bench.sh, which source it,
+# move to harness/ (issue 12).
 # A change to one of the two must be made in the other. Source this file:
 #
 #   . scripts/testdb.sh
