@@ -19,6 +19,7 @@ mod_watchdog (the watchdog's statements are timed on their own).
 
 import os
 import re
+import shutil
 
 from . import httpd, proc, stats
 
@@ -78,7 +79,7 @@ class Latency:
         for size, h in self.httpds.items():
             h.stop()
             try:
-                os.replace(h.error_log, os.path.join(
+                shutil.copy(h.error_log, os.path.join(
                     self.o.logdir, "%s-%s-error_log" % (self.b.kind, size)))
             except OSError:
                 pass
