@@ -3,10 +3,16 @@
 #   make            build .libs/mod_charon.so with apxs
 #   make install    install it into Apache's module directory (apxs -i)
 #   make run        demo on 127.0.0.1:8080 with SQLite (installs what is missing)
-#   make test       unit tests and fuzz corpus replay, the schema upgrade
-#                   test, then Apache::Test on SQLite, PostgreSQL, MariaDB,
-#                   then one fault run on each, then a smoke run of the
-#                   benchmark on SQLite (it runs and prints a whole table)
+#   make test       everything, as CI runs it: unit tests and fuzz corpus
+#                   replay, the source tree's checks (make lint), the
+#                   schema upgrade test, Apache::Test on SQLite,
+#                   PostgreSQL, MariaDB, one fault run on each, a smoke run
+#                   of the benchmark on SQLite (it prints a whole table)
+#   make check      the fast loop for a developer: the build with warnings
+#                   as errors, the unit tests, make lint, Apache::Test on
+#                   SQLite (about two minutes)
+#   make lint       the include lines keep to the layers (tests/layers.py)
+#                   and clang-format (.clang-format) would change no C file
 #   make            also builds build/charon-run, the cron wrapper (tools/)
 #   make install    also installs charon-run and its man page under PREFIX
 #                   (/usr/local)
@@ -45,7 +51,7 @@ LIBS     = -ljson-c -lcrypto
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit harness-unit upgrade-test test test-mysql-plain run bench bench-bigtables deps browser-deps charon-run clean
+.PHONY: all install unit harness-unit upgrade-test test check lint test-mysql-plain run bench bench-bigtables deps browser-deps charon-run clean
 
 all: .libs/mod_charon.so build/charon-run
 
@@ -126,7 +132,7 @@ deps:
 test: deps
 	$(MAKE) clean
 	./scripts/deps.sh --browser
-	$(MAKE) WERROR=1 all unit
+	$(MAKE) WERROR=1 all unit lint
 	$(PYTHON) -m harness.upgrade_test
 	$(PYTHON) -m harness.apache_test
 	$(MAKE) test-mysql-plain
@@ -369,8 +375,26 @@ SANITIZE  ?= -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: test-mpm test-mpm-all asan test-asan test-valgrind
 
+check: deps
+	./scripts/deps.sh --browser
+	$(MAKE) WERROR=1 all unit lint
+	$(PYTHON) -m harness.apache_test sqlite
+
+# Every C file of the project, as clang-format sees it.
+C_FILES = mod_charon.c $(wildcard src/*/*.[ch] tools/*.[ch] tests/unit/*.[ch] \
+          tests/fuzz/*.[ch] tests/charon-run/*.[ch] tests/bench/*.c)
+
+lint: deps
+	$(PYTHON) tests/layers.py --self-test
+	$(PYTHON) tests/layers.py
+	@clang-format --dry-run --Werror $(C_FILES) \
+	    && echo "clang-format: $(words $(C_FILES)) files as .clang-format has them" \
+	    || { echo "clang-format would change the files above: run" \
+	              "clang-format -i on them"; exit 1; }
+
 test-mpm: deps
 	$(MAKE) clean
+	./scripts/deps.sh --browser
 	$(MAKE) WERROR=1 all
 	$(PYTHON) -m harness.apache_test --mpm=$(MPMS) $(MPM_DBS)
 
@@ -388,6 +412,7 @@ asan:
 # Removes the ASan module afterwards, but not build/ (the reports).
 test-asan: deps
 	$(MAKE) asan
+	./scripts/deps.sh --browser
 	$(PYTHON) -m harness.apache_test --check=asan $(if $(CHECK_MPM),--mpm=$(CHECK_MPM)) \
 		$(CHECK_DBS); status=$$?; \
 	rm -rf .libs *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
@@ -396,6 +421,7 @@ test-asan: deps
 
 test-valgrind: deps
 	$(MAKE) clean
+	./scripts/deps.sh --browser
 	$(MAKE) all
 	$(PYTHON) -m harness.apache_test --check=valgrind $(if $(CHECK_MPM),--mpm=$(CHECK_MPM)) \
 		$(CHECK_DBS)
