@@ -46,7 +46,8 @@ HEADERS  = $(wildcard src/*/*.h)
 LIB_SOURCES = $(wildcard src/lib/*.c)
 DIALECT_SOURCES = src/db/dialects.c $(wildcard src/db/dialect_*.c)
 WARN     = -Wall -Wextra $(if $(WERROR),-Werror)
-LIBS     = -ljson-c -lcrypto
+ICU_LIBS := $(shell pkg-config --libs icu-i18n 2>/dev/null || echo -licui18n -licuuc -licudata)
+LIBS     = -ljson-c -lcrypto $(ICU_LIBS)
 
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)

@@ -15,6 +15,9 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
+/* schedule.c, slots.c: schedules, time zones and slots. */
+#include "lib/schedule.h"
+
 /* ---- route.c: ids and routes ----------------------------------------- */
 
 typedef enum {

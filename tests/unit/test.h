@@ -141,5 +141,6 @@ void test_answer(void);   /* test_answer.c */
 void test_html(void);     /* test_html.c */
 void test_form(void);     /* test_form.c */
 void test_dialects(void); /* test_dialects.c */
+void test_schedule(void); /* test_schedule.c */
 
 #endif

@@ -107,6 +107,7 @@ int main(void)
     test_html();
     test_form();
     test_dialects();
+    test_schedule();
 
     apr_pool_destroy(pool);
     apr_terminate();
