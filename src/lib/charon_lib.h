@@ -15,7 +15,9 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
-/* schedule.c, slots.c: schedules, time zones and slots. */
+/* schedule.c, slots.c: schedules, time zones and slots; judge.c: what
+ * became of them. */
+#include "lib/judge.h"
 #include "lib/schedule.h"
 
 /* ---- route.c: ids and routes ----------------------------------------- */

@@ -142,5 +142,6 @@ void test_html(void);     /* test_html.c */
 void test_form(void);     /* test_form.c */
 void test_dialects(void); /* test_dialects.c */
 void test_schedule(void); /* test_schedule.c */
+void test_judge(void);    /* test_judge.c */
 
 #endif

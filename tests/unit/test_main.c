@@ -108,6 +108,7 @@ int main(void)
     test_form();
     test_dialects();
     test_schedule();
+    test_judge();
 
     apr_pool_destroy(pool);
     apr_terminate();
