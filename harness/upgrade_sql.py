@@ -50,6 +50,8 @@ SELECT 'messages', count(*) FROM charon_message;
 # MariaDB the index.
 DUP_LOCK = (r"charon_execution_lock"
             r"|UNIQUE constraint failed: charon_execution\.cron_id")
+DUP_SLOT = (r"charon_execution_slot|Duplicate entry|UNIQUE constraint "
+            r"failed: charon_execution\.cron_id, charon_execution\.slot")
 DUP_IDEM = (r"charon_idempotency_pkey|PRIMARY|UNIQUE constraint failed: "
             r"charon_idempotency\.key_name, charon_idempotency\.idem_key")
 

@@ -1,5 +1,5 @@
-"""Tests the schema upgrade scripts sql/upgrade/1-to-2/<db>.sql and
-sql/upgrade/2-to-3/<db>.sql, run one after the other on schema 1.
+"""Tests the schema upgrade scripts sql/upgrade/<n>-to-<n+1>/<db>.sql
+(1-to-2, 2-to-3, 3-to-4), run one after the other on schema 1.
 
   python3 -m harness.upgrade_test [sqlite] [pgsql] [mysql]
 
@@ -51,7 +51,7 @@ from .proc import Failure
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DBS = ("sqlite", "pgsql", "mysql")
 # The upgrades, in order: schema 1 is upgraded through each.
-STEPS = ("1-to-2", "2-to-3")
+STEPS = ("1-to-2", "2-to-3", "3-to-4")
 
 say = proc.say_as("upgrade-test")
 
@@ -215,10 +215,14 @@ class Upgrade:
             SELECT id, CASE WHEN concurrency = 'allow' AND max_runtime IS NULL
                              AND off_reason IS NULL AND off_until IS NULL
                              AND refused_inactive = 0 AND refused_locked = 0
+                             AND schedule IS NULL AND timezone IS NULL
+                             AND grace = 300 AND min_runtime IS NULL
                             THEN 'defaults' ELSE 'CHANGED' END
             FROM charon_cron ORDER BY id""", rows_of("%d|defaults", 3))
         self.expect("new columns of the executions", """
             SELECT id, CASE WHEN NOT forbid_overlap AND lost_at IS NULL
+                             AND slot IS NULL AND missed IS NULL
+                             AND NOT unscheduled AND NOT too_short
                             THEN 'defaults' ELSE 'CHANGED' END
             FROM charon_execution ORDER BY id""", rows_of("%d|defaults", 6))
         if self.kind == "mysql":
@@ -302,6 +306,34 @@ class Upgrade:
                          "WHERE id = 1")
         self.q(upd % "max_runtime = NULL, concurrency = 'allow'")
 
+    def check_slots(self):
+        """Schema 4: one missed (or unknown) row per cron and slot, starts
+        bound to a slot as many as come, and the new CHECKs."""
+        ins = ("INSERT INTO charon_execution (cron_id, started_at, ended_at, "
+               "api_key, remote_addr, slot, missed) VALUES (%d, "
+               "'2025-05-01 10:00:00', '2025-05-01 10:00:00', '', '', "
+               "'2025-05-01 10:00:00', %s)")
+        self.q(ins % (1, "'missed'"))
+        self.refused("a second row for a missed slot", upgrade_sql.DUP_SLOT,
+                     ins % (1, "'missed'"))
+        self.refused("an unknown row for a missed slot", upgrade_sql.DUP_SLOT,
+                     ins % (1, "'unknown'"))
+        self.q(ins % (3, "'unknown'"))
+        self.q(ins % (1, "NULL"))
+        self.q(ins % (1, "NULL"))
+        self.expect("rows of the slot", """
+            SELECT cron_id, count(*), count(missed) FROM charon_execution
+            WHERE slot IS NOT NULL GROUP BY cron_id ORDER BY cron_id""",
+                    "1|3|1\n3|1|1")
+        self.refused("missed 'late'", "missed|CHECK", ins % (2, "'late'"))
+        upd = "UPDATE charon_cron SET %s WHERE id = 1"
+        self.refused("grace 0", "grace|CHECK", upd % "grace = 0")
+        self.refused("min_runtime 0", "min_runtime|CHECK",
+                     upd % "min_runtime = 0")
+        self.refused("a second watchdog row", "one|id|CHECK",
+                     "INSERT INTO charon_watchdog (id, seen_at) VALUES "
+                     "(2, '2025-05-01 10:00:00')")
+
     def check_idempotency(self):
         ins = ("INSERT INTO charon_idempotency (key_name, idem_key, request, "
                "status, response) VALUES ")
@@ -377,6 +409,8 @@ class Upgrade:
                      "cron", self.check_lock),
                     ("CHECK and NOT NULL of the new cron columns",
                      self.check_constraints),
+                    ("schedules: one missed row per slot, the new CHECKs",
+                     self.check_slots),
                     ("charon_idempotency's primary key refuses a duplicate",
                      self.check_idempotency),
                     ("a second run fails and changes nothing",

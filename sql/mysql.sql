@@ -1,4 +1,4 @@
--- mod_charon schema for MySQL 8 and MariaDB 10.5 or later.
+-- mod_charon schema 4 for MySQL 8 and MariaDB 10.5 or later.
 --   mysql charon < sql/mysql.sql
 -- Times are DATETIME(6) in UTC: the module writes UTC_TIMESTAMP(6).  The
 -- defaults below use the session's time zone; run the server in UTC, or
@@ -22,9 +22,20 @@ CREATE TABLE IF NOT EXISTS charon_cron (
     -- Refused starts: while switched off (418), while locked (409).
     refused_inactive BIGINT  NOT NULL DEFAULT 0,
     refused_locked   BIGINT  NOT NULL DEFAULT 0,
+    -- Schema 4.  When it should run: Debian cron's five fields, a nickname
+    -- (@daily) or @every DURATION; NULL: unscheduled.  Its time zone (an
+    -- IANA name; NULL: CharonDefaultTimezone, else UTC), how long after a
+    -- slot its start may come (seconds), and the shortest run that is not
+    -- too short (seconds; NULL: none).
+    schedule    VARCHAR(255) NULL,
+    timezone    VARCHAR(64)  NULL,
+    grace       INT          NOT NULL DEFAULT 300,
+    min_runtime INT          NULL,
     UNIQUE KEY charon_cron_slug (slug),
     CONSTRAINT charon_cron_concurrency CHECK (concurrency IN ('allow', 'forbid')),
-    CONSTRAINT charon_cron_max_runtime CHECK (max_runtime IS NULL OR max_runtime > 0)
+    CONSTRAINT charon_cron_max_runtime CHECK (max_runtime IS NULL OR max_runtime > 0),
+    CONSTRAINT charon_cron_grace CHECK (grace > 0 AND grace <= 31622400),
+    CONSTRAINT charon_cron_min_runtime CHECK (min_runtime IS NULL OR min_runtime > 0)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
 CREATE TABLE IF NOT EXISTS charon_execution (
@@ -46,14 +57,29 @@ CREATE TABLE IF NOT EXISTS charon_execution (
     -- refuses a STORED column over cron_id, whose foreign key cascades.)
     lock_cron_id BIGINT AS (CASE WHEN forbid_overlap AND ended_at IS NULL
                                   AND lost_at IS NULL THEN cron_id END) VIRTUAL,
+    -- Schema 4.  The slot of the cron's schedule this start belongs to; for
+    -- a row the watchdog made (missed: no start came; unknown: the module
+    -- could not look), that slot, with ended_at = started_at = the slot.
+    slot        DATETIME(6)  NULL,
+    missed      VARCHAR(7)   NULL,
+    -- A start of a scheduled cron that belongs to no slot.
+    unscheduled BOOLEAN      NOT NULL DEFAULT FALSE,
+    -- Ended sooner than the cron's min_runtime.
+    too_short   BOOLEAN      NOT NULL DEFAULT FALSE,
+    -- One missed (or unknown) row per slot, however many servers look.
+    missed_slot DATETIME(6) AS (CASE WHEN missed IS NOT NULL THEN slot END)
+                VIRTUAL,
     UNIQUE KEY charon_execution_lock (lock_cron_id),
+    UNIQUE KEY charon_execution_slot (cron_id, missed_slot),
     -- What the watchdog scans for lost runs.
     KEY charon_execution_open (ended_at, lost_at),
     KEY charon_execution_cron (cron_id, started_at),
     CONSTRAINT charon_execution_cron_fk FOREIGN KEY (cron_id)
         REFERENCES charon_cron (id) ON DELETE CASCADE,
     CONSTRAINT charon_execution_type CHECK
-        (type IS NULL OR type IN ('warning', 'info', 'success', 'error'))
+        (type IS NULL OR type IN ('warning', 'info', 'success', 'error')),
+    CONSTRAINT charon_execution_missed CHECK
+        (missed IS NULL OR missed IN ('missed', 'unknown'))
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
 CREATE TABLE IF NOT EXISTS charon_message (
@@ -97,6 +123,11 @@ CREATE TABLE IF NOT EXISTS charon_cron_stats (
     last_failure_at DATETIME(6) NULL,     -- an unsuccessful end, or lost
     last_ended_at   DATETIME(6) NULL,
     last_duration   DOUBLE      NULL,     -- seconds, of the run that ended last
+    -- Schema 4, counted by the watchdog as it judges slots.
+    runs_missed      BIGINT     NOT NULL DEFAULT 0,
+    runs_unknown     BIGINT     NOT NULL DEFAULT 0,
+    runs_unscheduled BIGINT     NOT NULL DEFAULT 0,
+    last_missed_at   DATETIME(6) NULL,    -- the latest slot missed
     CONSTRAINT charon_cron_stats_cron FOREIGN KEY (cron_id)
         REFERENCES charon_cron (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
@@ -130,3 +161,36 @@ CREATE TRIGGER charon_execution_outcome
         last_duration = IF(VALUES(last_ended_at) IS NULL, last_duration,
                            VALUES(last_duration)),
         last_ended_at = coalesce(VALUES(last_ended_at), last_ended_at);
+
+-- Schema 4: what the watchdog has judged of each scheduled cron's slots.
+-- A row per cron with a schedule, made by the watchdog; reset when the
+-- schedule, the zone or the grace change.
+CREATE TABLE IF NOT EXISTS charon_cron_watch (
+    cron_id       BIGINT       NOT NULL PRIMARY KEY,
+    schedule      VARCHAR(255) NOT NULL,    -- as judged
+    timezone      VARCHAR(64)  NULL,
+    grace         INT          NOT NULL,
+    checked_until DATETIME(6)  NOT NULL,    -- slots whose deadline is up to here
+    starts_until  DATETIME(6)  NOT NULL,    -- starts before here: bound or not
+    off_seen      DATETIME(6)  NULL,        -- when the cron was last seen off
+    next_slot     DATETIME(6)  NULL,        -- the first slot after the last look
+    next_deadline DATETIME(6)  NOT NULL,    -- when the next slot is judged
+    last_slot     DATETIME(6)  NULL,        -- the latest slot judged
+    last_state    VARCHAR(7)   NULL,
+    error         VARCHAR(255) NULL,        -- why the schedule cannot be used
+    KEY charon_cron_watch_due (next_deadline),
+    CONSTRAINT charon_cron_watch_cron FOREIGN KEY (cron_id)
+        REFERENCES charon_cron (id) ON DELETE CASCADE,
+    CONSTRAINT charon_cron_watch_state CHECK
+        (last_state IS NULL OR last_state IN ('ok', 'missed', 'unknown'))
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- Schema 4: the watchdog's last tick, of any server, and the last time the
+-- module could not look (no tick for much longer than the interval).
+CREATE TABLE IF NOT EXISTS charon_watchdog (
+    id          INT          NOT NULL PRIMARY KEY,
+    seen_at     DATETIME(6)  NOT NULL,
+    outage_from DATETIME(6)  NULL,
+    outage_to   DATETIME(6)  NULL,
+    CONSTRAINT charon_watchdog_one CHECK (id = 1)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

@@ -1,4 +1,4 @@
--- mod_charon schema for SQLite 3.35 or later.
+-- mod_charon schema 4 for SQLite 3.35 or later.
 --   sqlite3 /var/lib/charon/charon.db < sql/sqlite.sql
 -- Create it before Apache starts: SQLite invalidates the statements that
 -- running connections prepared when another process changes the schema.
@@ -24,7 +24,17 @@ CREATE TABLE IF NOT EXISTS charon_cron (
     off_until   TEXT,
     -- Refused starts: while switched off (418), while locked (409).
     refused_inactive INTEGER NOT NULL DEFAULT 0,
-    refused_locked   INTEGER NOT NULL DEFAULT 0
+    refused_locked   INTEGER NOT NULL DEFAULT 0,
+    -- Schema 4.  When it should run: Debian cron's five fields, a nickname
+    -- (@daily) or @every DURATION; NULL: unscheduled.  Its time zone (an
+    -- IANA name; NULL: CharonDefaultTimezone, else UTC), how long after a
+    -- slot its start may come (seconds), and the shortest run that is not
+    -- too short (seconds; NULL: none).
+    schedule    TEXT,
+    timezone    TEXT,
+    grace       INTEGER NOT NULL DEFAULT 300
+                        CHECK (grace > 0 AND grace <= 31622400),
+    min_runtime INTEGER CHECK (min_runtime IS NULL OR min_runtime > 0)
 );
 
 CREATE TABLE IF NOT EXISTS charon_execution (
@@ -40,7 +50,16 @@ CREATE TABLE IF NOT EXISTS charon_execution (
     -- until it ends or is lost.
     forbid_overlap INTEGER NOT NULL DEFAULT 0 CHECK (forbid_overlap IN (0, 1)),
     -- When the module found it still running past max_runtime.
-    lost_at     TEXT
+    lost_at     TEXT,
+    -- Schema 4.  The slot of the cron's schedule this start belongs to; for
+    -- a row the watchdog made (missed: no start came; unknown: the module
+    -- could not look), that slot, with ended_at = started_at = the slot.
+    slot        TEXT,
+    missed      TEXT    CHECK (missed IN ('missed', 'unknown')),
+    -- A start of a scheduled cron that belongs to no slot.
+    unscheduled INTEGER NOT NULL DEFAULT 0 CHECK (unscheduled IN (0, 1)),
+    -- Ended sooner than the cron's min_runtime.
+    too_short   INTEGER NOT NULL DEFAULT 0 CHECK (too_short IN (0, 1))
 );
 CREATE INDEX IF NOT EXISTS charon_execution_cron
     ON charon_execution (cron_id, started_at);
@@ -52,6 +71,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS charon_execution_lock
 CREATE INDEX IF NOT EXISTS charon_execution_open
     ON charon_execution (cron_id)
     WHERE ended_at IS NULL AND lost_at IS NULL;
+-- One missed (or unknown) row per slot, however many servers look.
+CREATE UNIQUE INDEX IF NOT EXISTS charon_execution_slot
+    ON charon_execution (cron_id, slot)
+    WHERE missed IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS charon_message (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -88,7 +111,12 @@ CREATE TABLE IF NOT EXISTS charon_cron_stats (
     last_success_at TEXT,
     last_failure_at TEXT,       -- an unsuccessful end, or lost
     last_ended_at   TEXT,
-    last_duration   REAL        -- seconds, of the run that ended last
+    last_duration   REAL,       -- seconds, of the run that ended last
+    -- Schema 4, counted by the watchdog as it judges slots.
+    runs_missed      INTEGER NOT NULL DEFAULT 0,
+    runs_unknown     INTEGER NOT NULL DEFAULT 0,
+    runs_unscheduled INTEGER NOT NULL DEFAULT 0,
+    last_missed_at   TEXT       -- the latest slot missed
 );
 
 CREATE TRIGGER IF NOT EXISTS charon_execution_ended
@@ -124,3 +152,32 @@ BEGIN
         runs_lost = runs_lost + 1,
         last_failure_at = excluded.last_failure_at;
 END;
+
+-- Schema 4: what the watchdog has judged of each scheduled cron's slots.
+-- A row per cron with a schedule, made by the watchdog; reset when the
+-- schedule, the zone or the grace change.  Times as charon_execution's.
+CREATE TABLE IF NOT EXISTS charon_cron_watch (
+    cron_id       INTEGER PRIMARY KEY REFERENCES charon_cron (id) ON DELETE CASCADE,
+    schedule      TEXT    NOT NULL,         -- as judged
+    timezone      TEXT,
+    grace         INTEGER NOT NULL,
+    checked_until TEXT    NOT NULL,         -- slots whose deadline is up to here
+    starts_until  TEXT    NOT NULL,         -- starts before here: bound or not
+    off_seen      TEXT,                     -- when the cron was last seen off
+    next_slot     TEXT,                     -- the first slot after the last look
+    next_deadline TEXT    NOT NULL,         -- when the next slot is judged
+    last_slot     TEXT,                     -- the latest slot judged
+    last_state    TEXT    CHECK (last_state IN ('ok', 'missed', 'unknown')),
+    error         TEXT                      -- why the schedule cannot be used
+);
+CREATE INDEX IF NOT EXISTS charon_cron_watch_due
+    ON charon_cron_watch (next_deadline);
+
+-- Schema 4: the watchdog's last tick, of any server, and the last time the
+-- module could not look (no tick for much longer than the interval).
+CREATE TABLE IF NOT EXISTS charon_watchdog (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    seen_at     TEXT    NOT NULL,
+    outage_from TEXT,
+    outage_to   TEXT
+);
