@@ -49,6 +49,7 @@ typedef struct {
     apr_int64_t idem_window; /* seconds */
     int retention_set;
     charon_retention_t retention;
+    const char *default_zone; /* NULL: not set here */
 } charon_server_conf;
 
 void *charon_create_dir_conf(apr_pool_t *p, char *dir);
@@ -62,6 +63,8 @@ apr_off_t charon_max_body(const charon_dir_conf *conf);
 apr_off_t charon_max_message(const charon_dir_conf *conf);
 apr_interval_time_t charon_watchdog_interval(server_rec *s);
 apr_int64_t charon_idempotency_window(server_rec *s);
+/* CharonDefaultTimezone: the zone of crons that name none. */
+const char *charon_default_zone(server_rec *s);
 /* NULL when nothing is to be purged. */
 const charon_retention_t *charon_retention(server_rec *s);
 

@@ -99,6 +99,8 @@ void *charon_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
         add->idem_window != -1 ? add->idem_window : base->idem_window;
     conf->retention_set = add->retention_set || base->retention_set;
     conf->retention = add->retention_set ? add->retention : base->retention;
+    conf->default_zone =
+        add->default_zone ? add->default_zone : base->default_zone;
     return conf;
 }
 
@@ -120,6 +122,13 @@ apr_int64_t charon_idempotency_window(server_rec *s)
     const charon_server_conf *conf = charon_server_config(s);
 
     return conf->idem_window != -1 ? conf->idem_window : DEFAULT_IDEM_WINDOW;
+}
+
+const char *charon_default_zone(server_rec *s)
+{
+    const char *zone = charon_server_config(s)->default_zone;
+
+    return zone ? zone : "UTC";
 }
 
 const charon_retention_t *charon_retention(server_rec *s)

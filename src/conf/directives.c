@@ -180,6 +180,26 @@ static const char *set_retention(cmd_parms *cmd, void *mconfig, int argc,
     return NULL;
 }
 
+/* Checked at start: a zone ICU does not know would make every cron that
+ * names none unjudgeable. */
+static const char *set_default_zone(cmd_parms *cmd, void *mconfig,
+                                    const char *arg)
+{
+    charon_server_conf *conf = charon_server_config(cmd->server);
+    const char *err;
+
+    (void)mconfig;
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    if ((err = charon_zone_check(arg))) {
+        return apr_psprintf(cmd->pool, "CharonDefaultTimezone '%s' %s", arg,
+                            err);
+    }
+    conf->default_zone = arg;
+    return NULL;
+}
+
 const command_rec charon_cmds[] = {
     AP_INIT_TAKE_ARGV(
         "CharonApiKey", set_api_key, NULL, RSRC_CONF | ACCESS_CONF,
@@ -207,4 +227,7 @@ const command_rec charon_cmds[] = {
     AP_INIT_TAKE_ARGV("CharonRetention", set_retention, NULL, RSRC_CONF,
                       "off, or [max-age=DURATION] [keep=N] "
                       "[keep-failures=N]: which finished runs are kept"),
+    AP_INIT_TAKE1("CharonDefaultTimezone", set_default_zone, NULL, RSRC_CONF,
+                  "the time zone of the schedules of crons that name none, "
+                  "an IANA name such as Europe/Paris (default UTC)"),
     {NULL}};

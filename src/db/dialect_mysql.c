@@ -28,8 +28,34 @@
 #define OVERDUE(t, s) "(" t " + INTERVAL " s " SECOND <= " NOW ")"
 #define ON(c)         c ".active OR (" c ".off_until IS NOT NULL AND "       \
                       PASSED(c ".off_until") ")"
-#define KIND          "CASE WHEN e.success THEN 1 WHEN e.ended_at IS NULL "  \
-                      "AND e.lost_at IS NULL THEN 2 ELSE 0 END"
+/* A missed slot is kept like a failure, an unknown one like a success. */
+#define KIND          "CASE WHEN e.success OR e.missed = 'unknown' THEN 1 "  \
+                      "WHEN e.ended_at IS NULL AND e.lost_at IS NULL THEN 2 "\
+                      "ELSE 0 END"
+/* Whole Unix seconds, both ways, for the watchdog's judgments. */
+#define EPOCH_0       "'1970-01-01 00:00:00'"
+#define SECS(t)       "TIMESTAMPDIFF(SECOND, " EPOCH_0 ", " t ")"
+#define AT(x)         "TIMESTAMPADD(SECOND, CAST(" x " AS SIGNED), "         \
+                      EPOCH_0 ")"
+#define AT_OR_NULL(x) AT("NULLIF(" x ", '')")
+#define WATCH_SAME    "(w.schedule = c.schedule AND w.timezone <=> "         \
+                      "c.timezone AND w.grace = c.grace)"
+/* A batch of watched crons, joined as the watchdog's other writes do. */
+#define WATCH_BATCH(where)                                                   \
+    "(SELECT w.cron_id FROM charon_cron_watch w JOIN charon_cron c ON c.id " \
+    "= w.cron_id WHERE " where " LIMIT " BATCH ") batch STRAIGHT_JOIN "      \
+    "charon_cron_watch ON charon_cron_watch.cron_id = batch.cron_id"
+#define LOOSE_START   "slot IS NULL AND missed IS NULL AND NOT unscheduled"
+#define DUE           "CASE WHEN w.next_slot <= " NOW " AND w.error IS NULL "\
+                      "AND " WATCH_SAME " AND NOT EXISTS (SELECT 1 FROM "    \
+                      "charon_execution d WHERE d.cron_id = c.id AND "       \
+                      "d.started_at >= w.next_slot - INTERVAL 60 SECOND AND "\
+                      "d.missed IS NULL) THEN 1 ELSE 0 END"
+/* Shorter than its cron's min_runtime, as it ends now. */
+#define TOO_SHORT     "too_short = COALESCE((SELECT " NOW " < "              \
+                      "charon_execution.started_at + INTERVAL c.min_runtime "\
+                      "SECOND FROM charon_cron c WHERE c.id = "              \
+                      "charon_execution.cron_id), FALSE)"
 
 /* A run past max_runtime that the watchdog has not marked yet holds no
  * lock. */
@@ -80,8 +106,11 @@
     "c.off_reason, " ISO("c.off_until") ", c.concurrency, c.max_runtime, "   \
     "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "            \
     "COALESCE(s.runs_lost, 0), c.refused_inactive, c.refused_locked, "       \
-    "CASE WHEN " FAILING " THEN 1 ELSE 0 END, COALESCE(o.n, 0)"
+    "CASE WHEN " FAILING " THEN 1 ELSE 0 END, COALESCE(o.n, 0), "            \
+    "c.schedule, CASE WHEN " WATCH_SAME " THEN 1 ELSE 0 END, w.error, "      \
+    "w.last_state, " DUE
 #define STATS_JOIN    " LEFT JOIN charon_cron_stats s ON s.cron_id = c.id"
+#define WATCH_JOIN    " LEFT JOIN charon_cron_watch w ON w.cron_id = c.id"
 /* No placeholder in LIMIT: the rows are numbered instead (charon_cron is
  * read whole either way, as OFFSET does), the offset joined as a one-row
  * table so that it is bound once.  Slugs are VARBINARY: compared as text
@@ -92,16 +121,19 @@
     STATS_JOIN " WHERE CONVERT(c.slug USING utf8mb4) COLLATE "               \
     "utf8mb4_general_ci LIKE %s ESCAPE '!' AND " filter ") p) p JOIN "       \
     "(SELECT CAST(%s AS SIGNED) AS done_rows) k JOIN charon_cron c ON c.id " \
-    "= p.id" STATS_JOIN RUNNING_JOIN " WHERE p.rn > k.done_rows AND p.rn <= "\
+    "= p.id" STATS_JOIN RUNNING_JOIN WATCH_JOIN " WHERE p.rn > k.done_rows "  \
+    "AND p.rn <= "                                                           \
     "k.done_rows + " CHARON_STR(CHARON_MGR_CRONS_LIMIT) " ORDER BY p.slug"
 
 #define EXEC_COLS                                                            \
     "e.id, " ISO("e.started_at") ", " ISO("e.ended_at") ", "                 \
-    ISO("e.lost_at") ", CASE WHEN e.lost_at IS NOT NULL THEN 'lost' WHEN "   \
-    "e.ended_at IS NULL THEN 'running' WHEN e.success THEN 'success' ELSE "  \
-    "'failure' END, (TIMESTAMPDIFF(MICROSECOND, e.started_at, "              \
-    "COALESCE(e.ended_at, e.lost_at, " NOW ")) / 1000000), e.type, "         \
-    "e.api_key, e.remote_addr"
+    ISO("e.lost_at") ", CASE WHEN e.missed IS NOT NULL THEN e.missed WHEN "  \
+    "e.lost_at IS NOT NULL THEN 'lost' WHEN e.ended_at IS NULL THEN "        \
+    "'running' WHEN e.success THEN 'success' ELSE 'failure' END, "           \
+    "(TIMESTAMPDIFF(MICROSECOND, e.started_at, COALESCE(e.ended_at, "        \
+    "e.lost_at, " NOW ")) / 1000000), e.type, e.api_key, e.remote_addr, "    \
+    ISO("e.slot") ", CASE WHEN e.unscheduled THEN 1 ELSE 0 END, CASE WHEN "  \
+    "e.too_short THEN 1 ELSE 0 END"
 #define NEWEST        " ORDER BY e.started_at DESC, e.id DESC LIMIT "
 #define BEFORE_TIME   "(SELECT k.started_at FROM charon_execution k WHERE "  \
                       "k.id = " ID ")"
@@ -137,13 +169,17 @@ static const char *const sql[ST_COUNT] = {
      * change once the execution has ended. */
     [ST_END] =
         "UPDATE charon_execution SET ended_at = " NOW ", success = %d, type "
-        "= %s WHERE id = " ID " AND ended_at IS NULL",
+        "= %s, " TOO_SHORT " WHERE id = " ID " AND ended_at IS NULL",
     [ST_END_LOST] =
         "SELECT " ISO("lost_at") " FROM charon_execution WHERE id = " ID,
     [ST_MESSAGE] = MESSAGE_INSERT,
     [ST_END_MESSAGE] = MESSAGE_INSERT,
     /* Per connection, and mod_dbd keeps the connection for the request. */
     [ST_LAST_ID] = "SELECT LAST_INSERT_ID()",
+    [ST_CRON_SCHEDULE] =
+        "UPDATE charon_cron SET schedule = NULLIF(%s, ''), timezone = "
+        "NULLIF(%s, ''), grace = %d WHERE id = " ID " AND (COALESCE(schedule, "
+        "'') <> %s OR COALESCE(timezone, '') <> %s OR grace <> %d)",
     [ST_IDEM_GET] =
         "SELECT request, status, response, CASE WHEN "
         OLDER("created_at", "%d") " THEN 1 ELSE 0 END FROM "
@@ -183,6 +219,82 @@ static const char *const sql[ST_COUNT] = {
         "AND r.kind_rank <= %d) LIMIT " BATCH ") batch STRAIGHT_JOIN "
         "charon_execution ON charon_execution.id = batch.id",
 
+    /* ON DUPLICATE KEY UPDATE assigns left to right: seen_at last, so
+     * that the outage is judged on the previous tick's. */
+    [ST_WD_HEARTBEAT] =
+        "INSERT INTO charon_watchdog (id, seen_at) VALUES (1, " NOW ") ON "
+        "DUPLICATE KEY UPDATE outage_from = CASE WHEN "
+        OLDER("seen_at", "%d") " THEN seen_at ELSE outage_from END, "
+        "outage_to = CASE WHEN " OLDER("seen_at", "%d") " THEN " NOW " ELSE "
+        "outage_to END, seen_at = GREATEST(seen_at, " NOW ")",
+    [ST_WD_CLOCK] =
+        "SELECT " SECS(NOW) ", " SECS("w.outage_from") ", "
+        SECS("w.outage_to") " FROM (SELECT 1 AS one) one LEFT JOIN "
+        "charon_watchdog w ON w.id = 1",
+    [ST_WD_WATCH_NEW] =
+        "INSERT IGNORE INTO charon_cron_watch (cron_id, schedule, timezone, "
+        "grace, checked_until, starts_until, next_deadline) SELECT c.id, "
+        "c.schedule, c.timezone, c.grace, " NOW ", " NOW ", " NOW " FROM "
+        "charon_cron c WHERE c.schedule IS NOT NULL AND NOT EXISTS (SELECT 1 "
+        "FROM charon_cron_watch w WHERE w.cron_id = c.id) LIMIT " BATCH,
+    [ST_WD_WATCH_RESET] =
+        "UPDATE " WATCH_BATCH("c.schedule IS NOT NULL AND NOT " WATCH_SAME)
+        " JOIN charon_cron c ON c.id = charon_cron_watch.cron_id SET "
+        "charon_cron_watch.schedule = c.schedule, charon_cron_watch.timezone "
+        "= c.timezone, charon_cron_watch.grace = c.grace, "
+        "charon_cron_watch.checked_until = " NOW ", "
+        "charon_cron_watch.starts_until = " NOW ", "
+        "charon_cron_watch.next_deadline = " NOW ", "
+        "charon_cron_watch.next_slot = NULL, charon_cron_watch.last_slot = "
+        "NULL, charon_cron_watch.last_state = NULL, charon_cron_watch.error "
+        "= NULL",
+    [ST_WD_WATCH_GONE] =
+        "DELETE charon_cron_watch FROM " WATCH_BATCH("c.schedule IS NULL"),
+    [ST_WD_WATCH_OFF] =
+        "UPDATE charon_cron_watch w JOIN charon_cron c ON c.id = w.cron_id "
+        "SET w.off_seen = " NOW " WHERE NOT (" ON("c") ")",
+    [ST_WD_DUE] =
+        "SELECT w.cron_id, w.schedule, w.timezone, w.grace, "
+        SECS("w.checked_until") ", " SECS("w.starts_until") ", "
+        SECS("w.off_seen") ", c.slug FROM charon_cron_watch w JOIN "
+        "charon_cron c ON c.id = w.cron_id WHERE w.next_deadline <= "
+        AT("%s") " ORDER BY w.next_deadline LIMIT " BATCH,
+    [ST_WD_WATCH_ERROR] =
+        "UPDATE charon_cron_watch SET error = %s, next_deadline = "
+        AT(CHARON_STR(CHARON_NEVER)) " WHERE cron_id = " ID " AND schedule "
+        "= %s AND error IS NULL",
+    [ST_WD_CLAIM] =
+        "UPDATE charon_cron_watch SET checked_until = " AT("%s") ", "
+        "starts_until = " AT("%s") ", next_deadline = " AT("%s") ", "
+        "next_slot = " AT_OR_NULL("%s") " WHERE cron_id = " ID " AND "
+        SECS("checked_until") " = " ID " AND " SECS("starts_until") " = " ID,
+    [ST_WD_BIND] =
+        "UPDATE charon_execution SET slot = " AT("%s") " WHERE cron_id = " ID
+        " AND started_at >= " AT("%s") " AND started_at < " AT("%s") " AND "
+        LOOSE_START,
+    [ST_WD_MISSED] =
+        "INSERT IGNORE INTO charon_execution (cron_id, started_at, ended_at, "
+        "api_key, remote_addr, slot, missed) SELECT m.cron_id, m.t, m.t, '', "
+        "'', m.t, m.kind FROM (SELECT " ID " AS cron_id, " AT("%s") " AS t, "
+        "%s AS kind) m",
+    [ST_WD_UNSCHEDULED] =
+        "UPDATE charon_execution SET unscheduled = TRUE WHERE cron_id = " ID
+        " AND started_at >= " AT("%s") " AND started_at < " AT("%s") " AND "
+        LOOSE_START,
+    [ST_WD_SLOT_STATS] =
+        "INSERT INTO charon_cron_stats (cron_id, runs_missed, runs_unknown, "
+        "runs_unscheduled, last_missed_at) VALUES (" ID ", %d, %d, %d, "
+        AT_OR_NULL("%s") ") ON DUPLICATE KEY UPDATE runs_missed = "
+        "runs_missed + VALUES(runs_missed), runs_unknown = runs_unknown + "
+        "VALUES(runs_unknown), runs_unscheduled = runs_unscheduled + "
+        "VALUES(runs_unscheduled), last_missed_at = CASE WHEN "
+        "VALUES(last_missed_at) IS NULL THEN last_missed_at WHEN "
+        "last_missed_at IS NULL OR VALUES(last_missed_at) > last_missed_at "
+        "THEN VALUES(last_missed_at) ELSE last_missed_at END",
+    [ST_WD_WATCH_STATE] =
+        "UPDATE charon_cron_watch SET last_slot = " AT("%s") ", last_state = "
+        "%s WHERE cron_id = " ID,
+
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),
     [ST_MGR_LIST_RUNNING] =
@@ -194,11 +306,17 @@ static const char *const sql[ST_COUNT] = {
              "charon_execution e WHERE e.cron_id = c.id AND (e.ended_at IS "
              "NOT NULL OR e.lost_at IS NOT NULL) ORDER BY e.started_at DESC, "
              "e.id DESC LIMIT 1) = 1"),
+    [ST_MGR_LIST_MISSED] =
+        LIST("EXISTS (SELECT 1 FROM charon_cron_watch w WHERE w.cron_id = "
+             "c.id AND w.last_state = 'missed' AND " WATCH_SAME ")"),
     [ST_MGR_CRON] =
         "SELECT " CRON_COLS ", " ISO("c.created_at") ", "
         ISO("s.last_success_at") ", " ISO("s.last_failure_at") ", "
-        ISO("s.last_ended_at") ", s.last_duration FROM charon_cron c"
-        STATS_JOIN RUNNING_JOIN " WHERE c.id = " ID,
+        ISO("s.last_ended_at") ", s.last_duration, c.timezone, c.grace, "
+        "c.min_runtime, COALESCE(s.runs_missed, 0), COALESCE(s.runs_unknown, "
+        "0), COALESCE(s.runs_unscheduled, 0), " ISO("s.last_missed_at")
+        " FROM charon_cron c" STATS_JOIN RUNNING_JOIN WATCH_JOIN " WHERE c.id "
+        "= " ID,
     [ST_MGR_HISTORY] =
         "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = " ID
         NEWEST CHARON_STR(CHARON_MGR_HISTORY),
@@ -236,16 +354,24 @@ static const char *const sql[ST_COUNT] = {
     [ST_MGR_POLICY] =
         "UPDATE charon_cron SET concurrency = %s, max_runtime = "
         "CAST(NULLIF(%s, '') AS SIGNED) WHERE id = " ID,
+    [ST_MGR_SCHEDULE] =
+        "UPDATE charon_cron SET schedule = NULLIF(%s, ''), timezone = "
+        "NULLIF(%s, ''), grace = %d, min_runtime = CAST(NULLIF(%s, '') AS "
+        "SIGNED) WHERE id = " ID,
 
     [ST_METRICS_CRONS] =
         "SELECT c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, "
         "COALESCE(o.n, 0), " EPOCH("(SELECT e.started_at FROM "
-        "charon_execution e WHERE e.cron_id = c.id ORDER BY e.started_at "
-        "DESC LIMIT 1)") ", " EPOCH("s.last_success_at") ", "
-        EPOCH("s.last_failure_at") ", s.last_duration, "
-        "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "
-        "COALESCE(s.runs_lost, 0), c.refused_inactive + c.refused_locked "
-        "FROM charon_cron c" STATS_JOIN RUNNING_JOIN " ORDER BY c.id",
+        "charon_execution e WHERE e.cron_id = c.id AND e.missed IS NULL "
+        "ORDER BY e.started_at DESC LIMIT 1)") ", "
+        EPOCH("s.last_success_at") ", " EPOCH("s.last_failure_at") ", "
+        "s.last_duration, COALESCE(s.runs_succeeded, 0), "
+        "COALESCE(s.runs_failed, 0), COALESCE(s.runs_lost, 0), "
+        "c.refused_inactive + c.refused_locked, COALESCE(s.runs_missed, 0), "
+        "COALESCE(s.runs_unknown, 0), COALESCE(s.runs_unscheduled, 0), "
+        "c.schedule, c.timezone, CASE WHEN " WATCH_SAME " THEN "
+        SECS("w.next_slot") " END FROM charon_cron c" STATS_JOIN RUNNING_JOIN
+        WATCH_JOIN " ORDER BY c.id",
     [ST_HEALTH_ALIVE] = "SELECT 1 FROM charon_cron LIMIT 1",
     [ST_HEALTH_FAILING] =
         "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_stats s JOIN "
@@ -253,6 +379,10 @@ static const char *const sql[ST_COUNT] = {
         "NULL AND (s.last_success_at IS NULL OR s.last_failure_at > "
         "s.last_success_at) ORDER BY c.slug LIMIT "
         CHARON_STR(CHARON_HEALTH_LISTED),
+    [ST_HEALTH_MISSED] =
+        "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_watch w JOIN "
+        "charon_cron c ON c.id = w.cron_id WHERE w.last_state = 'missed' AND "
+        WATCH_SAME " ORDER BY c.slug LIMIT " CHARON_STR(CHARON_HEALTH_LISTED),
 };
 
 /* MariaDB 10.5+: the new row's id comes back with the INSERT. */

@@ -27,8 +27,10 @@
 #define LOCK_HOLDER   "e.cron_id = c.id AND e.forbid_overlap AND "           \
                       "e.ended_at IS NULL AND e.lost_at IS NULL"
 /* 1 success, 2 running, 0 failure (ended unsuccessfully, or lost). */
-#define KIND          "CASE WHEN e.success THEN 1 WHEN e.ended_at IS NULL "  \
-                      "AND e.lost_at IS NULL THEN 2 ELSE 0 END"
+/* A missed slot is kept like a failure, an unknown one like a success. */
+#define KIND          "CASE WHEN e.success OR e.missed = 'unknown' THEN 1 "  \
+                      "WHEN e.ended_at IS NULL AND e.lost_at IS NULL THEN 2 "\
+                      "ELSE 0 END"
 
 /* A run past max_runtime that the watchdog has not marked yet holds no
  * lock. */
@@ -38,6 +40,12 @@
     "'forbid' THEN (SELECT MIN(e.id) FROM charon_execution e WHERE "         \
     LOCK_HOLDER " AND (c.max_runtime IS NULL OR NOT "                        \
     OVERDUE("e.started_at", "c.max_runtime") ")) END FROM charon_cron c "
+
+/* Shorter than its cron's min_runtime, as it ends now. */
+#define TOO_SHORT     "too_short = COALESCE((SELECT now() - "                \
+                      "charon_execution.started_at < make_interval(secs => " \
+                      "c.min_runtime) FROM charon_cron c WHERE c.id = "      \
+                      "charon_execution.cron_id), FALSE)"
 
 #define MESSAGE_INSERT                                                       \
     "INSERT INTO charon_message (execution_id, type, message, created_at) "  \
@@ -64,27 +72,52 @@
     "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "            \
     "COALESCE(s.runs_lost, 0), c.refused_inactive, c.refused_locked, "       \
     "CASE WHEN " FAILING " THEN 1 ELSE 0 END, (SELECT COUNT(*) FROM "        \
-    "charon_execution e WHERE e.cron_id = c.id AND " OPEN_RUN ")"
+    "charon_execution e WHERE e.cron_id = c.id AND " OPEN_RUN "), "          \
+    "c.schedule, CASE WHEN " WATCH_SAME " THEN 1 ELSE 0 END, w.error, "      \
+    "w.last_state, " DUE
 #define STATS_JOIN    " LEFT JOIN charon_cron_stats s ON s.cron_id = c.id"
+#define WATCH_JOIN    " LEFT JOIN charon_cron_watch w ON w.cron_id = c.id"
 /* The page's ids first (a filter may read every cron), then the columns
  * and probes of those rows only. */
 #define LIST(filter)                                                         \
     "SELECT " CRON_COLS " FROM (SELECT c.id, c.slug FROM charon_cron c"      \
     STATS_JOIN " WHERE c.slug ILIKE %s ESCAPE '!' AND " filter " ORDER BY "  \
     "c.slug LIMIT " CHARON_STR(CHARON_MGR_CRONS_LIMIT) " OFFSET %d) p JOIN " \
-    "charon_cron c ON c.id = p.id" STATS_JOIN " ORDER BY p.slug"
+    "charon_cron c ON c.id = p.id" STATS_JOIN WATCH_JOIN " ORDER BY p.slug"
 
 #define EXEC_COLS                                                            \
     "e.id, " ISO("e.started_at") ", " ISO("e.ended_at") ", "                 \
-    ISO("e.lost_at") ", CASE WHEN e.lost_at IS NOT NULL THEN 'lost' WHEN "   \
-    "e.ended_at IS NULL THEN 'running' WHEN e.success THEN 'success' ELSE "  \
-    "'failure' END, EXTRACT(EPOCH FROM (COALESCE(e.ended_at, e.lost_at, "    \
-    "now()) - e.started_at)), e.type, e.api_key, e.remote_addr"
+    ISO("e.lost_at") ", CASE WHEN e.missed IS NOT NULL THEN e.missed WHEN "  \
+    "e.lost_at IS NOT NULL THEN 'lost' WHEN e.ended_at IS NULL THEN "        \
+    "'running' WHEN e.success THEN 'success' ELSE 'failure' END, "           \
+    "EXTRACT(EPOCH FROM (COALESCE(e.ended_at, e.lost_at, now()) - "          \
+    "e.started_at)), e.type, e.api_key, e.remote_addr, " ISO("e.slot")       \
+    ", CASE WHEN e.unscheduled THEN 1 ELSE 0 END, CASE WHEN e.too_short "    \
+    "THEN 1 ELSE 0 END"
 #define NEWEST        " ORDER BY e.started_at DESC, e.id DESC LIMIT "
 #define BEFORE_TIME   "(SELECT k.started_at FROM charon_execution k WHERE "  \
                       "k.id = %lld)"
 
 #define EPOCH(t)      "EXTRACT(EPOCH FROM " t ")"
+/* Whole Unix seconds, both ways, for the watchdog's judgments. */
+#define SECS(t)       "CAST(floor(EXTRACT(EPOCH FROM " t ")) AS BIGINT)"
+#define AT(x)         "to_timestamp(" x ")"
+#define AT_OR_NULL(x) "to_timestamp(CAST(NULLIF(" x ", '') AS DOUBLE "       \
+                      "PRECISION))"
+/* A watched cron whose schedule says what the cron's says. */
+#define WATCH_SAME    "(w.schedule = c.schedule AND w.timezone IS NOT "      \
+                      "DISTINCT FROM c.timezone AND w.grace = c.grace)"
+#define WATCH_BATCH(where)                                                   \
+    "cron_id = ANY (ARRAY(SELECT w.cron_id FROM charon_cron_watch w JOIN "   \
+    "charon_cron c ON c.id = w.cron_id WHERE " where " LIMIT " BATCH "))"
+/* Its starts that are neither bound nor judged. */
+#define LOOSE_START   "slot IS NULL AND missed IS NULL AND NOT unscheduled"
+/* A slot has passed and no start came for it yet. */
+#define DUE           "CASE WHEN w.next_slot <= now() AND w.error IS NULL "  \
+                      "AND " WATCH_SAME " AND NOT EXISTS (SELECT 1 FROM "    \
+                      "charon_execution d WHERE d.cron_id = c.id AND "       \
+                      "d.started_at >= w.next_slot - interval '60 seconds' " \
+                      "AND d.missed IS NULL) THEN 1 ELSE 0 END"
 
 static const char *const sql[ST_COUNT] = {
     [ST_CRON_BY_SLUG] = CRON_STATE "WHERE c.slug = %s",
@@ -119,17 +152,22 @@ static const char *const sql[ST_COUNT] = {
     /* The condition on ended_at makes ending exactly-once. */
     [ST_END] =
         "UPDATE charon_execution SET ended_at = now(), success = (%d <> 0), "
-        "type = %s WHERE id = %lld AND ended_at IS NULL RETURNING "
-        ISO("lost_at"),
+        "type = %s, " TOO_SHORT " WHERE id = %lld AND ended_at IS NULL "
+        "RETURNING " ISO("lost_at"),
     /* A data-modifying WITH is one statement: both rows or neither. */
     [ST_END_WITH_MESSAGE] =
         "WITH e AS (UPDATE charon_execution SET ended_at = now(), success = "
-        "(%d <> 0), type = %s WHERE id = %lld AND ended_at IS NULL "
+        "(%d <> 0), type = %s, " TOO_SHORT " WHERE id = %lld AND ended_at IS "
+        "NULL "
         "RETURNING id, lost_at), m AS (INSERT INTO charon_message "
         "(execution_id, type, message, created_at) SELECT id, %s, %s, now() "
         "FROM e) SELECT " ISO("lost_at") " FROM e",
     [ST_MESSAGE] = MESSAGE_INSERT " RETURNING id",
     [ST_END_MESSAGE] = MESSAGE_INSERT,
+    [ST_CRON_SCHEDULE] =
+        "UPDATE charon_cron SET schedule = NULLIF(%s, ''), timezone = "
+        "NULLIF(%s, ''), grace = %d WHERE id = %lld AND (COALESCE(schedule, "
+        "'') <> %s OR COALESCE(timezone, '') <> %s OR grace <> %d)",
     [ST_IDEM_GET] =
         "SELECT request, status, response, CASE WHEN "
         OLDER("created_at", "%d") " THEN 1 ELSE 0 END FROM "
@@ -169,6 +207,81 @@ static const char *const sql[ST_COUNT] = {
         OLDER("r.started_at", "%d") ")) AND NOT (r.kind = 0 AND "
         "r.kind_rank <= %d) LIMIT " BATCH ") batch))",
 
+    /* Concurrent servers: the row lock orders them, and the second sees
+     * the first's seen_at. */
+    [ST_WD_HEARTBEAT] =
+        "INSERT INTO charon_watchdog AS w (id, seen_at) VALUES (1, now()) ON "
+        "CONFLICT (id) DO UPDATE SET outage_from = CASE WHEN w.seen_at < "
+        "now() - make_interval(secs => %d) THEN w.seen_at ELSE "
+        "w.outage_from END, outage_to = CASE WHEN w.seen_at < now() - "
+        "make_interval(secs => %d) THEN now() ELSE w.outage_to END, seen_at "
+        "= GREATEST(w.seen_at, now())",
+    [ST_WD_CLOCK] =
+        "SELECT " SECS("now()") ", " SECS("w.outage_from") ", "
+        SECS("w.outage_to") " FROM (SELECT 1) one LEFT JOIN charon_watchdog "
+        "w ON w.id = 1",
+    [ST_WD_WATCH_NEW] =
+        "INSERT INTO charon_cron_watch (cron_id, schedule, timezone, grace, "
+        "checked_until, starts_until, next_deadline) SELECT c.id, "
+        "c.schedule, c.timezone, c.grace, now(), now(), now() FROM "
+        "charon_cron c WHERE c.schedule IS NOT NULL AND NOT EXISTS (SELECT 1 "
+        "FROM charon_cron_watch w WHERE w.cron_id = c.id) LIMIT " BATCH
+        " ON CONFLICT DO NOTHING",
+    [ST_WD_WATCH_RESET] =
+        "UPDATE charon_cron_watch SET (schedule, timezone, grace) = (SELECT "
+        "c.schedule, c.timezone, c.grace FROM charon_cron c WHERE c.id = "
+        "charon_cron_watch.cron_id), checked_until = now(), starts_until = "
+        "now(), next_deadline = now(), next_slot = NULL, last_slot = NULL, "
+        "last_state = NULL, error = NULL WHERE "
+        WATCH_BATCH("c.schedule IS NOT NULL AND NOT " WATCH_SAME),
+    [ST_WD_WATCH_GONE] =
+        "DELETE FROM charon_cron_watch WHERE "
+        WATCH_BATCH("c.schedule IS NULL"),
+    [ST_WD_WATCH_OFF] =
+        "UPDATE charon_cron_watch w SET off_seen = now() FROM charon_cron c "
+        "WHERE c.id = w.cron_id AND NOT (" ON("c") ")",
+    [ST_WD_DUE] =
+        "SELECT w.cron_id, w.schedule, w.timezone, w.grace, "
+        SECS("w.checked_until") ", " SECS("w.starts_until") ", "
+        SECS("w.off_seen") ", c.slug FROM charon_cron_watch w JOIN "
+        "charon_cron c ON c.id = w.cron_id WHERE w.next_deadline <= "
+        AT("%lld") " ORDER BY w.next_deadline LIMIT " BATCH,
+    /* Out of the way of WD_DUE until the schedule changes. */
+    [ST_WD_WATCH_ERROR] =
+        "UPDATE charon_cron_watch SET error = %s, next_deadline = "
+        AT(CHARON_STR(CHARON_NEVER)) " WHERE cron_id = %lld AND schedule = "
+        "%s AND error IS NULL",
+    [ST_WD_CLAIM] =
+        "UPDATE charon_cron_watch SET checked_until = " AT("%lld") ", "
+        "starts_until = " AT("%lld") ", next_deadline = " AT("%lld") ", "
+        "next_slot = " AT_OR_NULL("%s") " WHERE cron_id = %lld AND "
+        SECS("checked_until") " = %lld AND " SECS("starts_until") " = %lld",
+    [ST_WD_BIND] =
+        "UPDATE charon_execution SET slot = " AT("%lld") " WHERE cron_id = "
+        "%lld AND started_at >= " AT("%lld") " AND started_at < " AT("%lld")
+        " AND " LOOSE_START,
+    [ST_WD_MISSED] =
+        "INSERT INTO charon_execution (cron_id, started_at, ended_at, "
+        "api_key, remote_addr, slot, missed) SELECT m.cron_id, m.t, m.t, '', "
+        "'', m.t, m.kind FROM (SELECT CAST(%lld AS BIGINT) AS cron_id, "
+        AT("%lld") " AS t, CAST(%s AS VARCHAR(7)) AS kind) m ON CONFLICT DO "
+        "NOTHING",
+    [ST_WD_UNSCHEDULED] =
+        "UPDATE charon_execution SET unscheduled = TRUE WHERE cron_id = %lld "
+        "AND started_at >= " AT("%lld") " AND started_at < " AT("%lld")
+        " AND " LOOSE_START,
+    [ST_WD_SLOT_STATS] =
+        "INSERT INTO charon_cron_stats AS s (cron_id, runs_missed, "
+        "runs_unknown, runs_unscheduled, last_missed_at) VALUES (%lld, %d, "
+        "%d, %d, " AT_OR_NULL("%s") ") ON CONFLICT (cron_id) DO UPDATE SET "
+        "runs_missed = s.runs_missed + excluded.runs_missed, runs_unknown = "
+        "s.runs_unknown + excluded.runs_unknown, runs_unscheduled = "
+        "s.runs_unscheduled + excluded.runs_unscheduled, last_missed_at = "
+        "GREATEST(s.last_missed_at, excluded.last_missed_at)",
+    [ST_WD_WATCH_STATE] =
+        "UPDATE charon_cron_watch SET last_slot = " AT("%lld") ", last_state "
+        "= %s WHERE cron_id = %lld",
+
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),
     [ST_MGR_LIST_RUNNING] =
@@ -182,11 +295,16 @@ static const char *const sql[ST_COUNT] = {
              "charon_execution e WHERE e.cron_id = c.id AND (e.ended_at IS "
              "NOT NULL OR e.lost_at IS NOT NULL) ORDER BY e.started_at DESC, "
              "e.id DESC LIMIT 1) = 1"),
+    [ST_MGR_LIST_MISSED] =
+        LIST("EXISTS (SELECT 1 FROM charon_cron_watch w WHERE w.cron_id = "
+             "c.id AND w.last_state = 'missed' AND " WATCH_SAME ")"),
     [ST_MGR_CRON] =
         "SELECT " CRON_COLS ", " ISO("c.created_at") ", "
         ISO("s.last_success_at") ", " ISO("s.last_failure_at") ", "
-        ISO("s.last_ended_at") ", s.last_duration FROM charon_cron c"
-        STATS_JOIN " WHERE c.id = %lld",
+        ISO("s.last_ended_at") ", s.last_duration, c.timezone, c.grace, "
+        "c.min_runtime, COALESCE(s.runs_missed, 0), COALESCE(s.runs_unknown, "
+        "0), COALESCE(s.runs_unscheduled, 0), " ISO("s.last_missed_at")
+        " FROM charon_cron c" STATS_JOIN WATCH_JOIN " WHERE c.id = %lld",
     [ST_MGR_HISTORY] =
         "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = %lld"
         NEWEST CHARON_STR(CHARON_MGR_HISTORY),
@@ -234,6 +352,10 @@ static const char *const sql[ST_COUNT] = {
     [ST_MGR_POLICY] =
         "UPDATE charon_cron SET concurrency = %s, max_runtime = "
         "CAST(NULLIF(%s, '') AS INTEGER) WHERE id = %lld",
+    [ST_MGR_SCHEDULE] =
+        "UPDATE charon_cron SET schedule = NULLIF(%s, ''), timezone = "
+        "NULLIF(%s, ''), grace = %d, min_runtime = CAST(NULLIF(%s, '') AS "
+        "INTEGER) WHERE id = %lld",
 
     /* What the triggers keep in charon_cron_stats, and two probes per
      * cron: its latest start (backwards through charon_execution_cron) and
@@ -242,12 +364,15 @@ static const char *const sql[ST_COUNT] = {
         "SELECT c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, (SELECT "
         "COUNT(*) FROM charon_execution e WHERE e.cron_id = c.id AND "
         OPEN_RUN "), " EPOCH("(SELECT e.started_at FROM charon_execution e "
-        "WHERE e.cron_id = c.id ORDER BY e.started_at DESC LIMIT 1)") ", "
-        EPOCH("s.last_success_at") ", " EPOCH("s.last_failure_at") ", "
-        "s.last_duration, COALESCE(s.runs_succeeded, 0), "
-        "COALESCE(s.runs_failed, 0), COALESCE(s.runs_lost, 0), "
-        "c.refused_inactive + c.refused_locked FROM charon_cron c"
-        STATS_JOIN " ORDER BY c.id",
+        "WHERE e.cron_id = c.id AND e.missed IS NULL ORDER BY e.started_at "
+        "DESC LIMIT 1)") ", " EPOCH("s.last_success_at") ", "
+        EPOCH("s.last_failure_at") ", s.last_duration, "
+        "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "
+        "COALESCE(s.runs_lost, 0), c.refused_inactive + c.refused_locked, "
+        "COALESCE(s.runs_missed, 0), COALESCE(s.runs_unknown, 0), "
+        "COALESCE(s.runs_unscheduled, 0), c.schedule, c.timezone, "
+        "CASE WHEN " WATCH_SAME " THEN " SECS("w.next_slot") " END FROM "
+        "charon_cron c" STATS_JOIN WATCH_JOIN " ORDER BY c.id",
     [ST_HEALTH_ALIVE] = "SELECT 1 FROM charon_cron LIMIT 1",
     [ST_HEALTH_FAILING] =
         "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_stats s JOIN "
@@ -255,6 +380,10 @@ static const char *const sql[ST_COUNT] = {
         "NULL AND (s.last_success_at IS NULL OR s.last_failure_at > "
         "s.last_success_at) ORDER BY c.slug LIMIT "
         CHARON_STR(CHARON_HEALTH_LISTED),
+    [ST_HEALTH_MISSED] =
+        "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_watch w JOIN "
+        "charon_cron c ON c.id = w.cron_id WHERE w.last_state = 'missed' AND "
+        WATCH_SAME " ORDER BY c.slug LIMIT " CHARON_STR(CHARON_HEALTH_LISTED),
 };
 
 /* clang-format on */

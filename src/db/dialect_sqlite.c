@@ -29,8 +29,35 @@
                       PASSED(c ".off_until") ")"
 #define LOCK_HOLDER   "e.cron_id = c.id AND e.forbid_overlap AND "           \
                       "e.ended_at IS NULL AND e.lost_at IS NULL"
-#define KIND          "CASE WHEN e.success THEN 1 WHEN e.ended_at IS NULL "  \
-                      "AND e.lost_at IS NULL THEN 2 ELSE 0 END"
+/* A missed slot is kept like a failure, an unknown one like a success. */
+#define KIND          "CASE WHEN e.success OR e.missed = 'unknown' THEN 1 "  \
+                      "WHEN e.ended_at IS NULL AND e.lost_at IS NULL THEN 2 "\
+                      "ELSE 0 END"
+
+/* Whole Unix seconds, both ways, for the watchdog's judgments.  The
+ * times it writes are in the module's own form, so they compare as text
+ * (and through the indexes) with those the module wrote. */
+#define SECS(t)       "CAST(strftime('%%s', " t ") AS INTEGER)"
+#define AT(x)         "strftime('%%Y-%%m-%%d %%H:%%M:%%f', " INT(x) ", "      \
+                      "'unixepoch')"
+#define AT_OR_NULL(x) AT("NULLIF(" x ", '')")
+#define WATCH_SAME    "(w.schedule = c.schedule AND w.timezone IS "          \
+                      "c.timezone AND w.grace = c.grace)"
+#define WATCH_BATCH(where)                                                   \
+    "cron_id IN (SELECT w.cron_id FROM charon_cron_watch w JOIN "            \
+    "charon_cron c ON c.id = w.cron_id WHERE " where " LIMIT " BATCH ")"
+#define LOOSE_START   "slot IS NULL AND missed IS NULL AND NOT unscheduled"
+#define DUE           "CASE WHEN w.next_slot <= " NOW " AND w.error IS NULL "\
+                      "AND " WATCH_SAME " AND NOT EXISTS (SELECT 1 FROM "    \
+                      "charon_execution d WHERE d.cron_id = c.id AND "       \
+                      "d.started_at >= strftime('%%Y-%%m-%%d %%H:%%M:%%f', " \
+                      "w.next_slot, '-60 seconds') AND d.missed IS NULL) "   \
+                      "THEN 1 ELSE 0 END"
+/* Shorter than its cron's min_runtime, as it ends now. */
+#define TOO_SHORT     "too_short = COALESCE((SELECT (julianday('now') - "    \
+                      "julianday(charon_execution.started_at)) * 86400.0 < " \
+                      "c.min_runtime FROM charon_cron c WHERE c.id = "       \
+                      "charon_execution.cron_id), FALSE)"
 
 /* A run past max_runtime that the watchdog has not marked yet holds no
  * lock. */
@@ -58,23 +85,28 @@
     "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "            \
     "COALESCE(s.runs_lost, 0), c.refused_inactive, c.refused_locked, "       \
     "CASE WHEN " FAILING " THEN 1 ELSE 0 END, (SELECT COUNT(*) FROM "        \
-    "charon_execution e WHERE e.cron_id = c.id AND " OPEN_RUN ")"
+    "charon_execution e WHERE e.cron_id = c.id AND " OPEN_RUN "), "          \
+    "c.schedule, CASE WHEN " WATCH_SAME " THEN 1 ELSE 0 END, w.error, "      \
+    "w.last_state, " DUE
 #define STATS_JOIN    " LEFT JOIN charon_cron_stats s ON s.cron_id = c.id"
+#define WATCH_JOIN    " LEFT JOIN charon_cron_watch w ON w.cron_id = c.id"
 /* LIKE ignores the case of ASCII letters. */
 #define LIST(filter)                                                         \
     "SELECT " CRON_COLS " FROM (SELECT c.id, c.slug FROM charon_cron c"      \
     STATS_JOIN " WHERE c.slug LIKE %s ESCAPE '!' AND " filter " ORDER BY "   \
     "c.slug LIMIT " CHARON_STR(CHARON_MGR_CRONS_LIMIT) " OFFSET "            \
-    INT("%s") ") p JOIN charon_cron c ON c.id = p.id" STATS_JOIN             \
+    INT("%s") ") p JOIN charon_cron c ON c.id = p.id" STATS_JOIN WATCH_JOIN  \
     " ORDER BY p.slug"
 
 #define EXEC_COLS                                                            \
     "e.id, " ISO("e.started_at") ", " ISO("e.ended_at") ", "                 \
-    ISO("e.lost_at") ", CASE WHEN e.lost_at IS NOT NULL THEN 'lost' WHEN "   \
-    "e.ended_at IS NULL THEN 'running' WHEN e.success THEN 'success' ELSE "  \
-    "'failure' END, ROUND((julianday(COALESCE(e.ended_at, e.lost_at, " NOW   \
-    ")) - julianday(e.started_at)) * 86400.0, 3), e.type, e.api_key, "       \
-    "e.remote_addr"
+    ISO("e.lost_at") ", CASE WHEN e.missed IS NOT NULL THEN e.missed WHEN "  \
+    "e.lost_at IS NOT NULL THEN 'lost' WHEN e.ended_at IS NULL THEN "        \
+    "'running' WHEN e.success THEN 'success' ELSE 'failure' END, "           \
+    "ROUND((julianday(COALESCE(e.ended_at, e.lost_at, " NOW ")) - "          \
+    "julianday(e.started_at)) * 86400.0, 3), e.type, e.api_key, "            \
+    "e.remote_addr, " ISO("e.slot") ", CASE WHEN e.unscheduled THEN 1 ELSE " \
+    "0 END, CASE WHEN e.too_short THEN 1 ELSE 0 END"
 #define NEWEST        " ORDER BY e.started_at DESC, e.id DESC LIMIT "
 #define BEFORE_TIME   "(SELECT k.started_at FROM charon_execution k WHERE "  \
                       "k.id = %lld)"
@@ -112,10 +144,15 @@ static const char *const sql[ST_COUNT] = {
         "WHERE id = %lld",
     [ST_END] =
         "UPDATE charon_execution SET ended_at = " NOW ", success = %d, type "
-        "= %s WHERE id = %lld AND ended_at IS NULL RETURNING "
+        "= %s, " TOO_SHORT " WHERE id = %lld AND ended_at IS NULL RETURNING "
         ISO("lost_at"),
     [ST_MESSAGE] = MESSAGE_INSERT " RETURNING id",
     [ST_END_MESSAGE] = MESSAGE_INSERT,
+    [ST_CRON_SCHEDULE] =
+        "UPDATE charon_cron SET schedule = NULLIF(%s, ''), timezone = "
+        "NULLIF(%s, ''), grace = " INT("%d") " WHERE id = %lld AND "
+        "(COALESCE(schedule, '') <> %s OR COALESCE(timezone, '') <> %s OR "
+        "grace <> " INT("%d") ")",
     [ST_IDEM_GET] =
         "SELECT request, status, response, CASE WHEN "
         OLDER("created_at", INT("%d")) " THEN 1 ELSE 0 END FROM "
@@ -159,6 +196,81 @@ static const char *const sql[ST_COUNT] = {
         " > 0 AND " OLDER("r.started_at", INT("%d")) ")) AND NOT (r.kind = 0 "
         "AND r.kind_rank <= " INT("%d") ") LIMIT " BATCH ") batch)",
 
+    [ST_WD_HEARTBEAT] =
+        "INSERT INTO charon_watchdog (id, seen_at) VALUES (1, " NOW ") ON "
+        "CONFLICT (id) DO UPDATE SET outage_from = CASE WHEN "
+        OLDER("seen_at", INT("%d")) " THEN seen_at ELSE outage_from END, "
+        "outage_to = CASE WHEN " OLDER("seen_at", INT("%d")) " THEN " NOW
+        " ELSE outage_to END, seen_at = max(seen_at, " NOW ")",
+    [ST_WD_CLOCK] =
+        "SELECT " SECS("'now'") ", " SECS("w.outage_from") ", "
+        SECS("w.outage_to") " FROM (SELECT 1) one LEFT JOIN charon_watchdog "
+        "w ON w.id = 1",
+    [ST_WD_WATCH_NEW] =
+        "INSERT INTO charon_cron_watch (cron_id, schedule, timezone, grace, "
+        "checked_until, starts_until, next_deadline) SELECT c.id, "
+        "c.schedule, c.timezone, c.grace, " NOW ", " NOW ", " NOW " FROM "
+        "charon_cron c WHERE c.schedule IS NOT NULL AND NOT EXISTS (SELECT 1 "
+        "FROM charon_cron_watch w WHERE w.cron_id = c.id) LIMIT " BATCH
+        " ON CONFLICT DO NOTHING",
+    [ST_WD_WATCH_RESET] =
+        "UPDATE charon_cron_watch SET (schedule, timezone, grace) = (SELECT "
+        "c.schedule, c.timezone, c.grace FROM charon_cron c WHERE c.id = "
+        "charon_cron_watch.cron_id), checked_until = " NOW ", starts_until = "
+        NOW ", next_deadline = " NOW ", next_slot = NULL, last_slot = NULL, "
+        "last_state = NULL, error = NULL WHERE "
+        WATCH_BATCH("c.schedule IS NOT NULL AND NOT " WATCH_SAME),
+    [ST_WD_WATCH_GONE] =
+        "DELETE FROM charon_cron_watch WHERE "
+        WATCH_BATCH("c.schedule IS NULL"),
+    [ST_WD_WATCH_OFF] =
+        "UPDATE charon_cron_watch SET off_seen = " NOW " FROM charon_cron c "
+        "WHERE c.id = charon_cron_watch.cron_id AND NOT (" ON("c") ")",
+    [ST_WD_DUE] =
+        "SELECT w.cron_id, w.schedule, w.timezone, w.grace, "
+        SECS("w.checked_until") ", " SECS("w.starts_until") ", "
+        SECS("w.off_seen") ", c.slug FROM charon_cron_watch w JOIN "
+        "charon_cron c ON c.id = w.cron_id WHERE w.next_deadline <= "
+        AT("%lld") " ORDER BY w.next_deadline LIMIT " BATCH,
+    [ST_WD_WATCH_ERROR] =
+        "UPDATE charon_cron_watch SET error = %s, next_deadline = "
+        AT(CHARON_STR(CHARON_NEVER)) " WHERE cron_id = %lld AND schedule = "
+        "%s AND error IS NULL",
+    [ST_WD_CLAIM] =
+        "UPDATE charon_cron_watch SET checked_until = " AT("%lld") ", "
+        "starts_until = " AT("%lld") ", next_deadline = " AT("%lld") ", "
+        "next_slot = " AT_OR_NULL("%s") " WHERE cron_id = %lld AND "
+        SECS("checked_until") " = " INT("%lld") " AND " SECS("starts_until")
+        " = " INT("%lld"),
+    [ST_WD_BIND] =
+        "UPDATE charon_execution SET slot = " AT("%lld") " WHERE cron_id = "
+        "%lld AND started_at >= " AT("%lld") " AND started_at < " AT("%lld")
+        " AND " LOOSE_START,
+    /* WHERE TRUE: the parser would take ON CONFLICT for a join's ON. */
+    [ST_WD_MISSED] =
+        "INSERT INTO charon_execution (cron_id, started_at, ended_at, "
+        "api_key, remote_addr, slot, missed) SELECT m.cron_id, m.t, m.t, '', "
+        "'', m.t, m.kind FROM (SELECT " INT("%lld") " AS cron_id, "
+        AT("%lld") " AS t, %s AS kind) m WHERE TRUE ON CONFLICT DO NOTHING",
+    [ST_WD_UNSCHEDULED] =
+        "UPDATE charon_execution SET unscheduled = TRUE WHERE cron_id = %lld "
+        "AND started_at >= " AT("%lld") " AND started_at < " AT("%lld")
+        " AND " LOOSE_START,
+    [ST_WD_SLOT_STATS] =
+        "INSERT INTO charon_cron_stats (cron_id, runs_missed, runs_unknown, "
+        "runs_unscheduled, last_missed_at) VALUES (" INT("%lld") ", "
+        INT("%d") ", " INT("%d") ", " INT("%d") ", " AT_OR_NULL("%s") ") ON "
+        "CONFLICT (cron_id) DO UPDATE SET runs_missed = runs_missed + "
+        "excluded.runs_missed, runs_unknown = runs_unknown + "
+        "excluded.runs_unknown, runs_unscheduled = runs_unscheduled + "
+        "excluded.runs_unscheduled, last_missed_at = CASE WHEN "
+        "excluded.last_missed_at IS NULL THEN last_missed_at WHEN "
+        "last_missed_at IS NULL OR excluded.last_missed_at > last_missed_at "
+        "THEN excluded.last_missed_at ELSE last_missed_at END",
+    [ST_WD_WATCH_STATE] =
+        "UPDATE charon_cron_watch SET last_slot = " AT("%lld") ", last_state "
+        "= %s WHERE cron_id = %lld",
+
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),
     [ST_MGR_LIST_RUNNING] =
@@ -170,11 +282,16 @@ static const char *const sql[ST_COUNT] = {
              "charon_execution e WHERE e.cron_id = c.id AND (e.ended_at IS "
              "NOT NULL OR e.lost_at IS NOT NULL) ORDER BY e.started_at DESC, "
              "e.id DESC LIMIT 1) = 1"),
+    [ST_MGR_LIST_MISSED] =
+        LIST("EXISTS (SELECT 1 FROM charon_cron_watch w WHERE w.cron_id = "
+             "c.id AND w.last_state = 'missed' AND " WATCH_SAME ")"),
     [ST_MGR_CRON] =
         "SELECT " CRON_COLS ", " ISO("c.created_at") ", "
         ISO("s.last_success_at") ", " ISO("s.last_failure_at") ", "
-        ISO("s.last_ended_at") ", s.last_duration FROM charon_cron c"
-        STATS_JOIN " WHERE c.id = %lld",
+        ISO("s.last_ended_at") ", s.last_duration, c.timezone, c.grace, "
+        "c.min_runtime, COALESCE(s.runs_missed, 0), COALESCE(s.runs_unknown, "
+        "0), COALESCE(s.runs_unscheduled, 0), " ISO("s.last_missed_at")
+        " FROM charon_cron c" STATS_JOIN WATCH_JOIN " WHERE c.id = %lld",
     [ST_MGR_HISTORY] =
         "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = %lld"
         NEWEST CHARON_STR(CHARON_MGR_HISTORY),
@@ -211,17 +328,24 @@ static const char *const sql[ST_COUNT] = {
     [ST_MGR_POLICY] =
         "UPDATE charon_cron SET concurrency = %s, max_runtime = "
         "CAST(NULLIF(%s, '') AS INTEGER) WHERE id = %lld",
+    [ST_MGR_SCHEDULE] =
+        "UPDATE charon_cron SET schedule = NULLIF(%s, ''), timezone = "
+        "NULLIF(%s, ''), grace = " INT("%d") ", min_runtime = "
+        "CAST(NULLIF(%s, '') AS INTEGER) WHERE id = %lld",
 
     [ST_METRICS_CRONS] =
         "SELECT c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, (SELECT "
         "COUNT(*) FROM charon_execution e WHERE e.cron_id = c.id AND "
         OPEN_RUN "), " EPOCH("(SELECT e.started_at FROM charon_execution e "
-        "WHERE e.cron_id = c.id ORDER BY e.started_at DESC LIMIT 1)") ", "
-        EPOCH("s.last_success_at") ", " EPOCH("s.last_failure_at") ", "
-        "s.last_duration, COALESCE(s.runs_succeeded, 0), "
-        "COALESCE(s.runs_failed, 0), COALESCE(s.runs_lost, 0), "
-        "c.refused_inactive + c.refused_locked FROM charon_cron c"
-        STATS_JOIN " ORDER BY c.id",
+        "WHERE e.cron_id = c.id AND e.missed IS NULL ORDER BY e.started_at "
+        "DESC LIMIT 1)") ", " EPOCH("s.last_success_at") ", "
+        EPOCH("s.last_failure_at") ", s.last_duration, "
+        "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "
+        "COALESCE(s.runs_lost, 0), c.refused_inactive + c.refused_locked, "
+        "COALESCE(s.runs_missed, 0), COALESCE(s.runs_unknown, 0), "
+        "COALESCE(s.runs_unscheduled, 0), c.schedule, c.timezone, "
+        "CASE WHEN " WATCH_SAME " THEN " SECS("w.next_slot") " END FROM "
+        "charon_cron c" STATS_JOIN WATCH_JOIN " ORDER BY c.id",
     [ST_HEALTH_ALIVE] = "SELECT 1 FROM charon_cron LIMIT 1",
     [ST_HEALTH_FAILING] =
         "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_stats s JOIN "
@@ -229,6 +353,10 @@ static const char *const sql[ST_COUNT] = {
         "NULL AND (s.last_success_at IS NULL OR "
         "julianday(s.last_failure_at) > julianday(s.last_success_at)) ORDER "
         "BY c.slug LIMIT " CHARON_STR(CHARON_HEALTH_LISTED),
+    [ST_HEALTH_MISSED] =
+        "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_watch w JOIN "
+        "charon_cron c ON c.id = w.cron_id WHERE w.last_state = 'missed' AND "
+        WATCH_SAME " ORDER BY c.slug LIMIT " CHARON_STR(CHARON_HEALTH_LISTED),
 };
 
 /* clang-format on */

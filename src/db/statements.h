@@ -34,6 +34,10 @@
 #define CHARON_STR_(x) #x
 #define CHARON_STR(x)  CHARON_STR_(x)
 
+/* A time that never comes (9999-01-01, Unix seconds): the deadline of a
+ * schedule that cannot be used, or has no slot left. */
+#define CHARON_NEVER 253370764800
+
 /* For the many statements of one argument or one column. */
 enum { ONE_ARG, ONE_NARGS };
 enum { ONE_COL, ONE_NCOLS };
@@ -79,6 +83,20 @@ enum { MSG_ARG_TYPE, MSG_ARG_TEXT, MSG_ARG_EXECUTION, MSG_NARGS };
 /* LAST_ID: the id the connection's last INSERT made.  Present only where
  * an INSERT cannot return it (MySQL 8): START and MESSAGE then run in a
  * transaction with it. */
+
+/* CRON_SCHEDULE: sets the schedule a start sent, when it differs from
+ * the cron's ('' is NULL; apr_dbd numbers every placeholder, hence the
+ * repeats). */
+enum {
+    CSCHED_ARG_SCHEDULE,
+    CSCHED_ARG_TIMEZONE,
+    CSCHED_ARG_GRACE,
+    CSCHED_ARG_ID,
+    CSCHED_ARG_SCHEDULE_2,
+    CSCHED_ARG_TIMEZONE_2,
+    CSCHED_ARG_GRACE_2,
+    CSCHED_NARGS
+};
 
 /* IDEM_GET: the answer stored for a key, and whether it is past the
  * window.  IDEM_EXPIRE: frees the key of such an answer.  IDEM_PUT:
@@ -130,6 +148,72 @@ enum {
     RET_NARGS
 };
 
+/* ---- the watchdog: schedules and slots ------------------------------- */
+
+/* Times below are Unix seconds, as integers.  WD_HEARTBEAT (arg: gap,
+ * twice): records this tick, and an outage when the last tick of any
+ * server was longer ago than gap.  WD_CLOCK: the database's clock and the
+ * last outage (NULL when none). */
+enum { HB_ARG_GAP, HB_ARG_GAP_2, HB_NARGS };
+enum {
+    CLOCK_COL_NOW,
+    CLOCK_COL_OUTAGE_FROM,
+    CLOCK_COL_OUTAGE_TO,
+    CLOCK_NCOLS
+};
+/* A batch each: WD_WATCH_NEW watches crons given a schedule, from now;
+ * WD_WATCH_RESET starts afresh those whose schedule, zone or grace
+ * changed; WD_WATCH_GONE forgets unscheduled ones.  WD_WATCH_OFF: every
+ * watched cron switched off now is seen off now.
+ *
+ * WD_DUE (arg: now): a batch of watched crons with a slot to judge, the
+ * longest waiting first. */
+enum {
+    DUE_COL_CRON,
+    DUE_COL_SCHEDULE,
+    DUE_COL_TIMEZONE,
+    DUE_COL_GRACE,
+    DUE_COL_CHECKED,
+    DUE_COL_STARTS,
+    DUE_COL_OFF_SEEN,
+    DUE_COL_SLUG,
+    DUE_NCOLS
+};
+/* WD_WATCH_ERROR: the reason a cron's schedule cannot be used, unless one
+ * is there (1 row: this server logs it). */
+enum { WERR_ARG_ERROR, WERR_ARG_CRON, WERR_ARG_SCHEDULE, WERR_NARGS };
+/* One cron's judgment, a transaction.  WD_CLAIM: moves the watch on,
+ * provided nobody did since it was read (0 rows: another server did). */
+enum {
+    CLAIM_ARG_CHECKED,
+    CLAIM_ARG_STARTS,
+    CLAIM_ARG_DEADLINE,
+    CLAIM_ARG_NEXT_SLOT,
+    CLAIM_ARG_CRON,
+    CLAIM_ARG_OLD_CHECKED,
+    CLAIM_ARG_OLD_STARTS,
+    CLAIM_NARGS
+};
+/* WD_BIND: the cron's starts in [lo, hi) not yet bound belong to slot. */
+enum { BIND_ARG_SLOT, BIND_ARG_CRON, BIND_ARG_LO, BIND_ARG_HI, BIND_NARGS };
+/* WD_MISSED: a row for a slot no start came for; kind 'missed' or
+ * 'unknown' (0 rows: it is there already). */
+enum { MISSED_ARG_CRON, MISSED_ARG_SLOT, MISSED_ARG_KIND, MISSED_NARGS };
+/* WD_UNSCHEDULED: the cron's starts in [from, to) that belong to no
+ * slot. */
+enum { UNSCHED_ARG_CRON, UNSCHED_ARG_FROM, UNSCHED_ARG_TO, UNSCHED_NARGS };
+/* WD_SLOT_STATS: adds to the cron's counters; last missed '' for none. */
+enum {
+    SSTATS_ARG_CRON,
+    SSTATS_ARG_MISSED,
+    SSTATS_ARG_UNKNOWN,
+    SSTATS_ARG_UNSCHEDULED,
+    SSTATS_ARG_LAST_MISSED,
+    SSTATS_NARGS
+};
+/* WD_WATCH_STATE: what the latest slot judged came to. */
+enum { WSTATE_ARG_SLOT, WSTATE_ARG_STATE, WSTATE_ARG_CRON, WSTATE_NARGS };
+
 /* ---- the manager page ----------------------------------------------- */
 
 /* MGR_LIST_<STATE>: a page of crons by slug, whose slug matches a LIKE
@@ -152,12 +236,24 @@ enum {
     MC_REFUSED_LOCKED,
     MC_FAILING,
     MC_RUNNING,
+    MC_SCHEDULE,    /* NULL: unscheduled */
+    MC_WATCHED,     /* 1: the watchdog judges this schedule, zone, grace */
+    MC_WATCH_ERROR, /* why it cannot (NULL when it can) */
+    MC_LAST_STATE,  /* of the latest slot judged: ok, missed, unknown */
+    MC_DUE,         /* 1: a slot has passed, no start came yet */
     MC_LIST_COLS,
     MC_CREATED = MC_LIST_COLS,
     MC_LAST_SUCCESS,
     MC_LAST_FAILURE,
     MC_LAST_ENDED,
     MC_LAST_DURATION,
+    MC_TIMEZONE,
+    MC_GRACE,
+    MC_MIN_RUNTIME,
+    MC_MISSED,
+    MC_UNKNOWN,
+    MC_UNSCHEDULED,
+    MC_LAST_MISSED,
     MC_CRON_COLS
 };
 /* MGR_HISTORY (arg: cron), MGR_EXECS_FIRST (arg: cron): its latest runs,
@@ -172,6 +268,9 @@ enum {
     ME_TYPE,
     ME_KEY,
     ME_ADDR,
+    ME_SLOT,        /* the slot it belongs to, ISO 8601; NULL: none */
+    ME_UNSCHEDULED, /* 1: a start that fits no slot */
+    ME_TOO_SHORT,   /* 1: ended before the cron's min_runtime */
     ME_COLS
 };
 enum {
@@ -199,6 +298,15 @@ enum {
 enum { RENAME_ARG_NAME, RENAME_ARG_ID, RENAME_NARGS };
 /* MGR_OFF: until is Unix seconds, '' for none.  MGR_ON (arg: id). */
 enum { OFF_ARG_REASON, OFF_ARG_UNTIL, OFF_ARG_ID, OFF_NARGS };
+/* MGR_SCHEDULE: '' is NULL for schedule, timezone and min_runtime. */
+enum {
+    MSCHED_ARG_SCHEDULE,
+    MSCHED_ARG_TIMEZONE,
+    MSCHED_ARG_GRACE,
+    MSCHED_ARG_MIN_RUNTIME,
+    MSCHED_ARG_ID,
+    MSCHED_NARGS
+};
 enum {
     POLICY_ARG_CONCURRENCY,
     POLICY_ARG_MAX_RUNTIME,
@@ -221,10 +329,17 @@ enum {
     METRICS_COL_FAILED,
     METRICS_COL_LOST,
     METRICS_COL_SKIPPED,
+    METRICS_COL_MISSED,
+    METRICS_COL_UNKNOWN,
+    METRICS_COL_UNSCHEDULED,
+    METRICS_COL_SCHEDULE,  /* NULL: unscheduled */
+    METRICS_COL_TIMEZONE,  /* NULL: the default */
+    METRICS_COL_NEXT_SLOT, /* as the watchdog last saw it; NULL: none */
     METRICS_NCOLS
 };
 /* HEALTH_ALIVE: a row when the schema is there.  HEALTH_FAILING: crons
- * whose latest outcome is a failure or a loss, with how many in all. */
+ * whose latest outcome is a failure or a loss, with how many in all;
+ * HEALTH_MISSED: those whose latest slot judged was missed. */
 #define CHARON_HEALTH_LISTED 20
 enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
 
@@ -246,6 +361,7 @@ enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
     X(MESSAGE, MSG_NARGS, ONE_NCOLS)              \
     X(END_MESSAGE, MSG_NARGS, 0)                  \
     X(LAST_ID, 0, ONE_NCOLS)                      \
+    X(CRON_SCHEDULE, CSCHED_NARGS, 0)             \
     X(IDEM_GET, IDEM_GET_NARGS, IDEM_NCOLS)       \
     X(IDEM_EXPIRE, IDEM_EXP_NARGS, 0)             \
     X(IDEM_PUT, IDEM_PUT_NARGS, 0)                \
@@ -254,11 +370,26 @@ enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
     X(WD_IDEM_PURGE, ONE_NARGS, 0)                \
     X(WD_NEXT_CRON, ONE_NARGS, ONE_NCOLS)         \
     X(WD_RETENTION, RET_NARGS, 0)                 \
+    X(WD_HEARTBEAT, HB_NARGS, 0)                  \
+    X(WD_CLOCK, 0, CLOCK_NCOLS)                   \
+    X(WD_WATCH_NEW, 0, 0)                         \
+    X(WD_WATCH_RESET, 0, 0)                       \
+    X(WD_WATCH_GONE, 0, 0)                        \
+    X(WD_WATCH_OFF, 0, 0)                         \
+    X(WD_DUE, ONE_NARGS, DUE_NCOLS)               \
+    X(WD_WATCH_ERROR, WERR_NARGS, 0)              \
+    X(WD_CLAIM, CLAIM_NARGS, 0)                   \
+    X(WD_BIND, BIND_NARGS, 0)                     \
+    X(WD_MISSED, MISSED_NARGS, 0)                 \
+    X(WD_UNSCHEDULED, UNSCHED_NARGS, 0)           \
+    X(WD_SLOT_STATS, SSTATS_NARGS, 0)             \
+    X(WD_WATCH_STATE, WSTATE_NARGS, 0)            \
     X(MGR_LIST_ALL, LIST_NARGS, MC_LIST_COLS)     \
     X(MGR_LIST_FAILING, LIST_NARGS, MC_LIST_COLS) \
     X(MGR_LIST_RUNNING, LIST_NARGS, MC_LIST_COLS) \
     X(MGR_LIST_OFF, LIST_NARGS, MC_LIST_COLS)     \
     X(MGR_LIST_LOST, LIST_NARGS, MC_LIST_COLS)    \
+    X(MGR_LIST_MISSED, LIST_NARGS, MC_LIST_COLS)  \
     X(MGR_CRON, ONE_NARGS, MC_CRON_COLS)          \
     X(MGR_HISTORY, ONE_NARGS, ME_COLS)            \
     X(MGR_EXECS_FIRST, ONE_NARGS, ME_COLS)        \
@@ -273,9 +404,11 @@ enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
     X(MGR_OFF, OFF_NARGS, 0)                      \
     X(MGR_ON, ONE_NARGS, 0)                       \
     X(MGR_POLICY, POLICY_NARGS, 0)                \
+    X(MGR_SCHEDULE, MSCHED_NARGS, 0)              \
     X(METRICS_CRONS, 0, METRICS_NCOLS)            \
     X(HEALTH_ALIVE, 0, ONE_NCOLS)                 \
-    X(HEALTH_FAILING, 0, FAILING_NCOLS)
+    X(HEALTH_FAILING, 0, FAILING_NCOLS)           \
+    X(HEALTH_MISSED, 0, FAILING_NCOLS)
 
 /* clang-format off */
 typedef enum {

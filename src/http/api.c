@@ -89,18 +89,14 @@ static int read_idempotency(route_req *q, charon_idem_t **idem)
     return GO_ON;
 }
 
-/* Reads and checks the body of end or message: GO_ON, or the answer
+/* Reads the body whole, within CharonMaxBodySize: GO_ON, or the answer
  * sent. */
-static int read_call_body(route_req *q, charon_body_t *body, char **raw,
-                          apr_size_t *raw_len)
+static int read_raw_body(route_req *q, char **raw, apr_size_t *raw_len)
 {
     request_rec *r = q->r;
-    const charon_dir_conf *conf = charon_dir_config(r);
-    apr_size_t max_msg = (apr_size_t)charon_max_message(conf);
-    charon_error_t err;
-    int status, ok;
+    apr_off_t max = charon_max_body(charon_dir_config(r));
+    int status = charon_read_body(r, max, raw, raw_len);
 
-    status = charon_read_body(r, charon_max_body(conf), raw, raw_len);
     if (status == AP_FILTER_ERROR) {
         return status; /* httpd's own answer has gone out */
     }
@@ -109,12 +105,28 @@ static int read_call_body(route_req *q, charon_body_t *body, char **raw,
             r, status,
             apr_psprintf(r->pool,
                          "the body is larger than %" APR_OFF_T_FMT " bytes",
-                         charon_max_body(conf)),
+                         max),
             NULL);
     }
     if (status != OK) {
         return charon_send_problem(r, status,
                                    "the request body could not be read", NULL);
+    }
+    return GO_ON;
+}
+
+/* Reads and checks the body of end or message: GO_ON, or the answer
+ * sent. */
+static int read_call_body(route_req *q, charon_body_t *body, char **raw,
+                          apr_size_t *raw_len)
+{
+    request_rec *r = q->r;
+    apr_size_t max_msg = (apr_size_t)charon_max_message(charon_dir_config(r));
+    charon_error_t err;
+    int rc, ok;
+
+    if ((rc = read_raw_body(q, raw, raw_len)) != GO_ON) {
+        return rc;
     }
     ok = q->verb == CHARON_VERB_END
              ? charon_parse_end_body(r->pool, *raw, *raw_len, max_msg, body,
@@ -123,6 +135,42 @@ static int read_call_body(route_req *q, charon_body_t *body, char **raw,
                                          body, &err);
     return ok ? GO_ON
               : charon_send_problem(r, err.status, err.detail, err.field);
+}
+
+/* application/json, or any type/x+json, whatever its parameters. */
+static int is_json(request_rec *r)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    apr_size_t n;
+
+    if (!ct) {
+        return 0;
+    }
+    n = strcspn(ct, "; \t");
+    return (n == 16 && !strncasecmp(ct, "application/json", 16))
+           || (n > 5 && !strncasecmp(ct + n - 5, "+json", 5)
+               && memchr(ct, '/', n));
+}
+
+/* A POST start may carry the cron's schedule as JSON; any other body is
+ * ignored, as the original API did.  GO_ON, or the answer sent. */
+static int read_start_body(route_req *q, charon_sched_t *sched, char **raw,
+                           apr_size_t *raw_len)
+{
+    request_rec *r = q->r;
+    charon_error_t err;
+    int rc;
+
+    if (r->method_number != M_POST || !is_json(r)) {
+        charon_drop_body(r);
+        return GO_ON;
+    }
+    if ((rc = read_raw_body(q, raw, raw_len)) != GO_ON) {
+        return rc;
+    }
+    return charon_parse_start_body(r->pool, *raw, *raw_len, sched, &err)
+               ? GO_ON
+               : charon_send_problem(r, err.status, err.detail, err.field);
 }
 
 /* Runs a call that writes, through its Idempotency-Key's stored answer
@@ -199,6 +247,8 @@ static int route_start(route_req *q)
     charon_cron_t cron;
     charon_db *db;
     const char *why;
+    char *raw = NULL;
+    apr_size_t raw_len = 0;
     int rc, found;
 
     memset(&call, 0, sizeof(call));
@@ -208,12 +258,13 @@ static int route_start(route_req *q)
     if (!charon_parse_id(q->target, &call.id)) {
         return send_outcome(q->r, CHARON_NO_CRON);
     }
-    if ((rc = read_idempotency(q, &idem)) != GO_ON) {
+    if ((rc = read_idempotency(q, &idem)) != GO_ON
+        || (rc = read_start_body(q, &call.sched, &raw, &raw_len)) != GO_ON) {
         return rc;
     }
     if (idem) {
         idem->request = charon_request_fingerprint(q->r->pool, q->verb,
-                                                   q->target, NULL, 0);
+                                                   q->target, raw, raw_len);
     }
     if (!(db = charon_db_open(q->r, &why))) {
         return send_unavailable(q->r, why);
@@ -280,7 +331,7 @@ static const route_t routes[] = {
     {CHARON_VERB_CAN_START, BIT(M_GET), 1, 0, "GET, HEAD", route_can_start},
     /* start has a side effect: GET for the original clients, POST as the
      * right verb, and never HEAD, which must not create anything. */
-    {CHARON_VERB_START, BIT(M_GET) | BIT(M_POST), 0, 0, "GET, POST",
+    {CHARON_VERB_START, BIT(M_GET) | BIT(M_POST), 0, 1, "GET, POST",
      route_start},
     {CHARON_VERB_END, BIT(M_POST), 0, 1, "POST", route_execution_call},
     {CHARON_VERB_MESSAGE, BIT(M_POST), 0, 1, "POST", route_execution_call},

@@ -6,6 +6,7 @@
  * released before returning, so nothing outlives a call but the copies.
  */
 #include "lib/charon_lib.h"
+#include "lib/json_body.h"
 
 #include <limits.h>
 #include <string.h>
@@ -144,8 +145,8 @@ static int numbers_are_json(const char *buf, apr_size_t len)
     return 1;
 }
 
-static json_object *parse_object(apr_pool_t *p, const char *buf,
-                                 apr_size_t len, charon_error_t *err)
+json_object *charon_body_object(apr_pool_t *p, const char *buf, apr_size_t len,
+                                charon_error_t *err)
 {
     struct json_tokener *tok;
     json_object *obj;
@@ -363,7 +364,7 @@ static int parse_body(apr_pool_t *p, const char *buf, apr_size_t len,
     int ok;
 
     body_init(out);
-    obj = parse_object(p, buf, len, err);
+    obj = charon_body_object(p, buf, len, err);
     if (obj == NULL)
         return 0;
     ok = is_end ? check_type(obj, out, err) && check_success(obj, out, err)

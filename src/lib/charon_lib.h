@@ -81,6 +81,23 @@ int charon_parse_message_body(apr_pool_t *p, const char *buf, apr_size_t len,
                               apr_size_t max_message, charon_body_t *out,
                               charon_error_t *err);
 
+/* ---- start_body.c: the schedule a start may carry -------------------- */
+
+typedef struct {
+    int given;            /* the body named a schedule (or null) */
+    const char *schedule; /* NULL: unscheduled */
+    const char *timezone; /* NULL: the default zone */
+    apr_int64_t grace;    /* seconds */
+} charon_sched_t;
+
+/* 1 with *out (out->given 0 for an empty body), or 0 with *err. */
+int charon_parse_start_body(apr_pool_t *p, const char *buf, apr_size_t len,
+                            charon_sched_t *out, charon_error_t *err);
+/* NULL, or why the text cannot be a schedule (a sentence). */
+const char *charon_schedule_check(apr_pool_t *p, const char *text);
+/* NULL, or why the name is not a time zone. */
+const char *charon_zone_check(const char *name);
+
 /* ---- answer.c: what the API answers ----------------------------------- */
 
 /* A cron as the API sees it now. */

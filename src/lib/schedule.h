@@ -28,6 +28,14 @@ typedef struct {
 #define CHARON_EVERY_MIN 60
 #define CHARON_EVERY_MAX (366 * 86400)
 
+/* A cron's grace, seconds: the schemas' CHECK and default. */
+#define CHARON_GRACE_MIN     1
+#define CHARON_GRACE_MAX     31622400
+#define CHARON_GRACE_DEFAULT 300
+/* The schemas' columns. */
+#define CHARON_SCHEDULE_MAX  255 /* bytes */
+#define CHARON_ZONE_MAX      64
+
 /* Parses a schedule (five fields, a nickname, or @every DURATION).
  * Returns NULL with *out filled, or a sentence saying why not; why may
  * point into buf (len bytes) for a sentence naming the field. */

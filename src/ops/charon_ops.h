@@ -35,6 +35,7 @@ typedef struct {
     const char *key_name;    /* START: the application, recorded */
     const char *remote_addr; /* START: recorded */
     charon_body_t body;      /* END, MESSAGE */
+    charon_sched_t sched;    /* START: the schedule it sent, if any */
 } charon_call_t;
 
 /* An Idempotency-Key and what it is bound to. */
@@ -109,5 +110,51 @@ charon_db_e charon_op_next_cron(charon_db *db, apr_int64_t after,
 charon_db_e charon_op_purge_executions(charon_db *db,
                                        const charon_retention_t *rt,
                                        apr_int64_t cron_id, int *count);
+
+/* The watched crons: those given a schedule are watched from now on,
+ * those whose schedule, zone or grace changed start afresh, unscheduled
+ * ones are forgotten (a batch each); every watched cron switched off is
+ * seen off now (all at once). */
+charon_db_e charon_op_watch_new(charon_db *db, int *count);
+charon_db_e charon_op_watch_reset(charon_db *db, int *count);
+charon_db_e charon_op_watch_gone(charon_db *db, int *count);
+charon_db_e charon_op_watch_off(charon_db *db, int *count);
+
+/* ---- slots.c: the judgment of scheduled crons' slots ------------------- */
+
+/* The database's clock this tick and the module's last outage (0 and 0
+ * when none), Unix seconds. */
+typedef struct {
+    apr_int64_t now;
+    apr_int64_t outage_from;
+    apr_int64_t outage_to;
+} charon_clock_t;
+
+/* Records this tick (an outage when the last tick of any server was more
+ * than gap seconds ago), then reads the clock. */
+charon_db_e charon_op_heartbeat(charon_db *db, apr_int64_t gap,
+                                charon_clock_t *clock);
+
+/* What the tick's judgments came to. */
+typedef struct {
+    int crons;       /* judged here */
+    int bound;       /* starts bound to their slot */
+    int missed;      /* slots missed */
+    int unknown;     /* slots the module could not look at */
+    int unscheduled; /* starts that fit no slot */
+    int skipped;     /* slots while the cron was off */
+    apr_int64_t last_missed;
+} charon_slot_counts_t;
+
+/* The schedules and zones a tick has read, in pool p. */
+typedef struct charon_slots charon_slots;
+charon_slots *charon_slots_make(apr_pool_t *p, const char *default_zone,
+                                apr_int64_t interval);
+/* Judges a batch of the crons whose slots are due, cron by cron until
+ * stop(baton) says so; *crons: the rows of the batch looked at. */
+charon_db_e charon_op_judge_batch(charon_db *db, charon_slots *sl,
+                                  const charon_clock_t *clock,
+                                  int (*stop)(void *), void *baton, int *crons,
+                                  charon_slot_counts_t *counts);
 
 #endif /* CHARON_OPS_H */

@@ -40,6 +40,26 @@ charon_db_e charon_op_reopen_crons(charon_db *db, int *count)
     return run_batch(db, ST_WD_REOPEN, NULL, count);
 }
 
+charon_db_e charon_op_watch_new(charon_db *db, int *count)
+{
+    return run_batch(db, ST_WD_WATCH_NEW, NULL, count);
+}
+
+charon_db_e charon_op_watch_reset(charon_db *db, int *count)
+{
+    return run_batch(db, ST_WD_WATCH_RESET, NULL, count);
+}
+
+charon_db_e charon_op_watch_gone(charon_db *db, int *count)
+{
+    return run_batch(db, ST_WD_WATCH_GONE, NULL, count);
+}
+
+charon_db_e charon_op_watch_off(charon_db *db, int *count)
+{
+    return run_batch(db, ST_WD_WATCH_OFF, NULL, count);
+}
+
 charon_db_e charon_op_purge_idempotency(charon_db *db, apr_int64_t window,
                                         int *count)
 {

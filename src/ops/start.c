@@ -6,6 +6,9 @@
  * or locked (the lock is a unique index over the running executions of a
  * 'forbid' cron).  Only when it created nothing is the cron read, to say
  * why, and the refusal counted on it.
+ *
+ * A schedule sent with the start is stored first, when it changed: it
+ * says when the job runs, whether or not this start is allowed.
  */
 #include "ops/charon_ops.h"
 
@@ -38,6 +41,24 @@ static charon_db_e refuse(charon_db *db, start_t *s, charon_stmt_e counter,
                                                    : CHARON_DB_FAILED;
 }
 
+/* One statement, which changes nothing when the cron has that schedule:
+ * what it leaves behind when the insert then fails is what the job said,
+ * so the call may run again without a transaction around both. */
+static int set_schedule(charon_db *db, start_t *s)
+{
+    const charon_sched_t *sc = &s->call->sched;
+    const char *args[CSCHED_NARGS];
+
+    args[CSCHED_ARG_SCHEDULE] = args[CSCHED_ARG_SCHEDULE_2] =
+        sc->schedule ? sc->schedule : "";
+    args[CSCHED_ARG_TIMEZONE] = args[CSCHED_ARG_TIMEZONE_2] =
+        sc->timezone ? sc->timezone : "";
+    args[CSCHED_ARG_GRACE] = args[CSCHED_ARG_GRACE_2] =
+        charon_db_num(db, sc->grace);
+    args[CSCHED_ARG_ID] = s->cron;
+    return charon_db_exec(db, ST_CRON_SCHEDULE, args, NULL);
+}
+
 static charon_db_e start(charon_db *db, void *baton)
 {
     start_t *s = baton;
@@ -45,6 +66,9 @@ static charon_db_e start(charon_db *db, void *baton)
     int found;
 
     s->o->what = CHARON_STARTED;
+    if (s->call->sched.given && !set_schedule(db, s)) {
+        return CHARON_DB_FAILED;
+    }
     if (!insert(db, s)) {
         return CHARON_DB_FAILED;
     }

@@ -6,12 +6,15 @@
  * server at a time (the children take turns holding its mutex), every
  * CharonWatchdogInterval.  There is one callback per database pool that
  * the handler uses.  Each tick, in bounded batches:
+ *   - records that the module is looking, and judges the slots of the
+ *     scheduled crons whose deadline has passed (ops/slots.c);
  *   - marks lost the runs past their cron's max_runtime;
  *   - switches back on the crons whose off_until has passed;
  *   - deletes Idempotency-Key answers past their window;
  *   - applies CharonRetention.
- * Every statement changes nothing when run twice, so several Apache
- * servers on one database need no coordination.
+ * Every statement changes nothing when run twice, and a cron's slots are
+ * judged in a transaction that claims them first, so several Apache
+ * servers on one database need no other coordination.
  *
  * The requests do not depend on it: whether a cron is on, and whether a
  * lock is held, is computed at each request; the watchdog only makes the
@@ -44,6 +47,7 @@ typedef struct {
     server_rec *s;
     apr_int64_t cursor;  /* retention: the last cron looked at */
     apr_time_t deadline; /* of this tick's batches */
+    apr_pool_t *tick;    /* this tick's pool */
 } job_t;
 
 /* A child's end, with a tick under way: mod_watchdog stops its thread
@@ -118,6 +122,71 @@ static charon_db_e idempotency_batch(charon_db *db, job_t *job, int *n)
                                        n);
 }
 
+static int out_of_time(void *baton)
+{
+    return OUT_OF_TIME((job_t *)baton, 1);
+}
+
+static charon_db_e watch_batches(charon_db *db, job_t *job, int *count,
+                                 charon_db_e (*op)(charon_db *, int *))
+{
+    int b, n;
+
+    *count = 0;
+    for (b = 0; b < MAX_BATCHES && !OUT_OF_TIME(job, b); b++) {
+        if (op(db, &n) != CHARON_DB_OK) {
+            return CHARON_DB_FAILED;
+        }
+        *count += n;
+        if (n < CHARON_DB_BATCH) {
+            break;
+        }
+    }
+    return CHARON_DB_OK;
+}
+
+/* The heartbeat first, whatever else fails: it is what tells a slot
+ * missed from one the module could not look at.  Then the watch rows
+ * follow the crons, and the due slots are judged. */
+static charon_db_e task_schedules(charon_db *db, job_t *job, int *count)
+{
+    apr_int64_t interval = apr_time_sec(charon_watchdog_interval(job->s));
+    charon_slot_counts_t c;
+    charon_clock_t clock;
+    charon_slots *sl;
+    int b, n;
+
+    *count = 0;
+    if (charon_op_heartbeat(db, 2 * interval, &clock) != CHARON_DB_OK
+        || watch_batches(db, job, &n, charon_op_watch_new) != CHARON_DB_OK
+        || watch_batches(db, job, &n, charon_op_watch_reset) != CHARON_DB_OK
+        || watch_batches(db, job, &n, charon_op_watch_gone) != CHARON_DB_OK
+        || charon_op_watch_off(db, &n) != CHARON_DB_OK) {
+        return CHARON_DB_FAILED;
+    }
+    memset(&c, 0, sizeof(c));
+    sl = charon_slots_make(job->tick, charon_default_zone(job->s), interval);
+    for (b = 0; b < MAX_BATCHES && !OUT_OF_TIME(job, b); b++) {
+        if (charon_op_judge_batch(db, sl, &clock, out_of_time, job, &n, &c)
+            != CHARON_DB_OK) {
+            return CHARON_DB_FAILED;
+        }
+        if (n < CHARON_DB_BATCH) {
+            break;
+        }
+    }
+    if (c.missed || c.unknown || c.unscheduled) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, job->s,
+                     CHARON_LOGNO(308) "watchdog: slots of %d crons judged: "
+                                       "%d missed, %d unknown (the module "
+                                       "could not look), %d starts "
+                                       "unscheduled",
+                     c.crons, c.missed, c.unknown, c.unscheduled);
+    }
+    *count = c.crons;
+    return CHARON_DB_OK;
+}
+
 static charon_db_e task_lose(charon_db *db, job_t *job, int *count)
 {
     return batches(db, job, count, lose_batch);
@@ -175,6 +244,7 @@ static const struct {
     const char *done; /* "%d <done>" is logged */
     task_fn *run;
 } tasks[] = {
+    {NULL, task_schedules},
     {"runs marked lost (past max_runtime)", task_lose},
     {"crons switched back on (off_until passed)", task_reopen},
     {"Idempotency-Key answers expired", task_idempotency},
@@ -188,6 +258,7 @@ static void tick(job_t *job, apr_pool_t *p)
 
     job->deadline =
         apr_time_now() + charon_watchdog_interval(job->s) / TICK_SHARE;
+    job->tick = p;
     if (!db) {
         /* mod_dbd has said why; the next tick tries again. */
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, job->s,
@@ -205,7 +276,7 @@ static void tick(job_t *job, apr_pool_t *p)
                                   "(see above); trying again next tick");
             break;
         }
-        if (count) {
+        if (count && tasks[t].done) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, job->s,
                          CHARON_LOGNO(303) "watchdog: %d %s", count,
                          tasks[t].done);
@@ -260,8 +331,9 @@ int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                 APLOG_MARK, APLOG_WARNING, 0, s,
                 CHARON_LOGNO(
                     304) "mod_watchdog is not loaded: runs past max_runtime "
-                         "are marked lost only when a start meets them, and "
-                         "CharonRetention purges nothing");
+                         "are marked lost only when a start meets them, no "
+                         "slot of a schedule is judged, and CharonRetention "
+                         "purges nothing");
             return OK;
         }
         /* One callback per database pool: servers that share one need
