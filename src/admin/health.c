@@ -4,8 +4,9 @@
  * `SetHandler charon-health`.  Two modes, chosen by the query string:
  *   (none)         200 "OK: database answers", or 503 "CRITICAL: ..." when
  *                  the database or the schema does not answer;
- *   ?crons         adds the crons whose latest run failed or was lost:
- *                  200 "WARNING: ..." listing them (a check reads the word);
+ *   ?crons         adds the crons whose latest run failed or was lost,
+ *                  and those that missed their latest slot: 200
+ *                  "WARNING: ..." listing them (a check reads the word);
  *   ?crons&strict  the same, but WARNING is a 503 (for checks that read
  *                  only the status).
  * Anything else in the query string is 400 "UNKNOWN: ...", so that a typo
@@ -18,7 +19,8 @@
 #include "apr_strings.h"
 
 /* Crons whose latest outcome is a failure or a loss (the triggers keep
- * both times in charon_cron_stats: no execution is read), the first
+ * both times in charon_cron_stats: no execution is read), or whose latest
+ * slot judged was missed (charon_cron_watch): the first
  * CHARON_HEALTH_LISTED named, and how many there are in all. */
 typedef struct {
     charon_stmt_e st;
@@ -74,13 +76,39 @@ static int parse_args(request_rec *r, int *crons, int *strict)
     return !*strict || *crons;
 }
 
+/* "N crons <what>: a, b and M more", or NULL when there are none. */
+static const char *listed(request_rec *r, const charon_rows_t *rows,
+                          const char *what)
+{
+    const char *list = "";
+    long total;
+    int i;
+
+    if (rows->nrows == 0) {
+        return NULL;
+    }
+    total = rows->rows[0][FAILING_COL_TOTAL]
+                ? atol(rows->rows[0][FAILING_COL_TOTAL])
+                : rows->nrows;
+    for (i = 0; i < rows->nrows; i++) {
+        list = apr_pstrcat(
+            r->pool, list, i ? ", " : "",
+            charon_one_line(r->pool, rows->rows[i][FAILING_COL_SLUG]), NULL);
+    }
+    if (total > rows->nrows) {
+        list = apr_psprintf(r->pool, "%s and %ld more", list,
+                            total - rows->nrows);
+    }
+    return apr_psprintf(r->pool, "%ld cron%s %s: %s", total,
+                        total == 1 ? "" : "s", what, list);
+}
+
 int charon_health_handler(request_rec *r)
 {
-    read_t q;
+    read_t q, m;
     charon_db *db;
-    const char *why, *list;
-    long total;
-    int crons, strict, i;
+    const char *why, *failing, *missed;
+    int crons, strict;
 
     if (!r->handler || strcmp(r->handler, CHARON_HEALTH_HANDLER)) {
         return DECLINED;
@@ -100,33 +128,23 @@ int charon_health_handler(request_rec *r)
         return send_critical(r, 0);
     }
     q.st = crons ? ST_HEALTH_FAILING : ST_HEALTH_ALIVE;
-    if (charon_db_run(db, 0, read_rows, &q) != CHARON_DB_OK) {
+    m.st = ST_HEALTH_MISSED;
+    if (charon_db_run(db, 0, read_rows, &q) != CHARON_DB_OK
+        || (crons && charon_db_run(db, 0, read_rows, &m) != CHARON_DB_OK)) {
         return send_critical(r, 1);
     }
     if (!crons) {
         return send_line(r, HTTP_OK, "OK: database answers");
     }
-    if (q.rows.nrows == 0) {
+    failing = listed(r, &q.rows, "whose latest run failed or was lost");
+    missed = listed(r, &m.rows, "that missed their latest slot");
+    if (!failing && !missed) {
         return send_line(r, HTTP_OK,
                          "OK: database answers, no cron's "
                          "latest run failed or was lost");
     }
-    total = q.rows.rows[0][FAILING_COL_TOTAL]
-                ? atol(q.rows.rows[0][FAILING_COL_TOTAL])
-                : q.rows.nrows;
-    list = "";
-    for (i = 0; i < q.rows.nrows; i++) {
-        list = apr_pstrcat(
-            r->pool, list, i ? ", " : "",
-            charon_one_line(r->pool, q.rows.rows[i][FAILING_COL_SLUG]), NULL);
-    }
-    if (total > q.rows.nrows) {
-        list = apr_psprintf(r->pool, "%s and %ld more", list,
-                            total - q.rows.nrows);
-    }
     return send_line(r, strict ? HTTP_SERVICE_UNAVAILABLE : HTTP_OK,
-                     apr_psprintf(r->pool,
-                                  "WARNING: %ld cron%s whose latest "
-                                  "run failed or was lost: %s",
-                                  total, total == 1 ? "" : "s", list));
+                     apr_pstrcat(r->pool, "WARNING: ", failing ? failing : "",
+                                 failing && missed ? "; " : "",
+                                 missed ? missed : "", NULL));
 }

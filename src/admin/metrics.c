@@ -6,7 +6,9 @@
  * failure, last duration: one row per cron, by key) and two index probes
  * per cron into charon_execution
  * (its latest start, its open runs): the cost grows with the number of
- * crons, never with the number of executions.  The API's request counts
+ * crons, never with the number of executions.  A scheduled cron's next
+ * slot is the watchdog's (charon_cron_watch), computed here only when
+ * that one has passed.  The API's request counts
  * come from shared memory (http/counters.c).  Who may read it is
  * httpd's business (`Require`): the handler checks nothing.
  *
@@ -60,10 +62,9 @@ static const struct {
     const char *outcome;
     int col;
 } outcomes[] = {
-    {"success", METRICS_COL_SUCCEEDED},
-    {"failure", METRICS_COL_FAILED},
-    {"lost", METRICS_COL_LOST},
-    {"skipped", METRICS_COL_SKIPPED},
+    {"success", METRICS_COL_SUCCEEDED}, {"failure", METRICS_COL_FAILED},
+    {"lost", METRICS_COL_LOST},         {"skipped", METRICS_COL_SKIPPED},
+    {"missed", METRICS_COL_MISSED},     {"unknown", METRICS_COL_UNKNOWN},
 };
 
 /* A value the database gave as text, if it is a number (NULL comes back
@@ -75,6 +76,60 @@ static const char *number(const char *v)
         return NULL;
     }
     return v[strspn(v, "0123456789.-+eE")] ? NULL : v;
+}
+
+/* The next slot of each scheduled cron: the watchdog's when it is still
+ * to come, else computed now (the watchdog has not looked since it
+ * passed, or not yet at this schedule).  NULL: unscheduled, or a
+ * schedule that cannot be used. */
+static const char **next_slots(request_rec *r, const charon_rows_t *rows)
+{
+    const char **next = apr_pcalloc(r->pool, sizeof(*next) * rows->nrows);
+    apr_int64_t now = apr_time_sec(r->request_time), slot;
+    charon_slots *sl = NULL;
+    int i;
+
+    for (i = 0; i < rows->nrows; i++) {
+        const char *const *row = rows->rows[i];
+        const char *known = number(row[METRICS_COL_NEXT_SLOT]);
+
+        if (!row[METRICS_COL_SCHEDULE]) {
+            continue;
+        }
+        if (known && apr_atoi64(known) > now) {
+            next[i] = known;
+            continue;
+        }
+        if (!sl) {
+            sl = charon_slots_make(r->pool, charon_default_zone(r->server), 0);
+        }
+        if (charon_slots_next(sl, row[METRICS_COL_SCHEDULE],
+                              row[METRICS_COL_TIMEZONE], now, &slot)) {
+            next[i] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, slot);
+        }
+    }
+    return next;
+}
+
+static void write_next_slots(apr_bucket_brigade *bb, const char **slugs,
+                             const char **next, int n)
+{
+    int i;
+
+    apr_brigade_puts(bb, NULL, NULL,
+                     "# HELP charon_cron_next_slot_timestamp_seconds The "
+                     "cron's next slot (when its schedule says it should "
+                     "start), Unix time; scheduled crons only.\n"
+                     "# TYPE charon_cron_next_slot_timestamp_seconds "
+                     "gauge\n");
+    for (i = 0; i < n; i++) {
+        if (next[i]) {
+            apr_brigade_printf(bb, NULL, NULL,
+                               "charon_cron_next_slot_timestamp_seconds{"
+                               "slug=\"%s\"} %s\n",
+                               slugs[i], next[i]);
+        }
+    }
 }
 
 static int send_text(request_rec *r, int status, const char *line)
@@ -105,7 +160,7 @@ int charon_metrics_handler(request_rec *r)
 {
     charon_rows_t rows;
     apr_bucket_brigade *bb;
-    const char **slugs, *why;
+    const char **slugs, **next, *why;
     apr_off_t len = 0;
     apr_size_t f, o;
     int i;
@@ -142,6 +197,8 @@ int charon_metrics_handler(request_rec *r)
                                             : "");
     }
 
+    next = next_slots(r, &rows);
+
     /* Families are written whole, one after the other, as the format
      * requires. */
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
@@ -164,7 +221,10 @@ int charon_metrics_handler(request_rec *r)
                      "cron by outcome: success, failure (ended "
                      "unsuccessfully), lost (marked lost; not counted again "
                      "if it ends late), skipped (start refused: switched "
-                     "off, or locked by a running execution).\n"
+                     "off, or locked by a running execution), missed (a "
+                     "slot of its schedule with no start by slot + grace), "
+                     "unknown (a slot the module could not look at: it was "
+                     "down).\n"
                      "# TYPE charon_cron_executions_total counter\n");
     for (i = 0; i < rows.nrows; i++) {
         for (o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++) {
@@ -176,6 +236,20 @@ int charon_metrics_handler(request_rec *r)
                                slugs[i], outcomes[o].outcome, v ? v : "0");
         }
     }
+    apr_brigade_puts(bb, NULL, NULL,
+                     "# HELP charon_cron_unscheduled_starts_total Starts of "
+                     "the scheduled cron that belong to no slot of its "
+                     "schedule.\n"
+                     "# TYPE charon_cron_unscheduled_starts_total counter\n");
+    for (i = 0; i < rows.nrows; i++) {
+        const char *v = number(rows.rows[i][METRICS_COL_UNSCHEDULED]);
+
+        apr_brigade_printf(bb, NULL, NULL,
+                           "charon_cron_unscheduled_starts_total{slug=\"%s\"}"
+                           " %s\n",
+                           slugs[i], v ? v : "0");
+    }
+    write_next_slots(bb, slugs, next, rows.nrows);
     charon_counters_write(bb);
 
     r->status = HTTP_OK;

@@ -150,6 +150,11 @@ typedef struct {
 typedef struct charon_slots charon_slots;
 charon_slots *charon_slots_make(apr_pool_t *p, const char *default_zone,
                                 apr_int64_t interval);
+/* The first slot of a schedule after `after`: 1 and *slot, or 0 when the
+ * schedule or the zone (NULL: the default) cannot be used or has none. */
+int charon_slots_next(charon_slots *sl, const char *schedule,
+                      const char *timezone, apr_int64_t after,
+                      apr_int64_t *slot);
 /* Judges a batch of the crons whose slots are due, cron by cron until
  * stop(baton) says so; *crons: the rows of the batch looked at. */
 charon_db_e charon_op_judge_batch(charon_db *db, charon_slots *sl,

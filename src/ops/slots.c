@@ -145,6 +145,22 @@ static zone_t *zone(charon_slots *sl, const char *name)
     return z;
 }
 
+int charon_slots_next(charon_slots *sl, const char *schedule,
+                      const char *timezone, apr_int64_t after,
+                      apr_int64_t *slot)
+{
+    const parsed_t *ps = parsed(sl, schedule);
+    zone_t *z = zone(sl, timezone);
+    int64_t next;
+
+    if (ps->why || !z->zone
+        || !charon_schedule_next(&ps->parsed, z->zone, after, &next)) {
+        return 0;
+    }
+    *slot = next;
+    return 1;
+}
+
 /* ---- one cron's judgment ----------------------------------------------- */
 
 typedef struct {

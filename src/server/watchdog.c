@@ -175,8 +175,12 @@ static charon_db_e task_schedules(charon_db *db, job_t *job, int *count)
             break;
         }
     }
-    if (c.missed || c.unknown || c.unscheduled) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, job->s,
+    /* What went wrong with the crons is news; the rest is for debugging. */
+    if (c.crons) {
+        ap_log_error(APLOG_MARK,
+                     c.missed || c.unknown || c.unscheduled ? APLOG_INFO
+                                                            : APLOG_DEBUG,
+                     0, job->s,
                      CHARON_LOGNO(308) "watchdog: slots of %d crons judged: "
                                        "%d missed, %d unknown (the module "
                                        "could not look), %d starts "

@@ -46,7 +46,8 @@ our @EXPORT = qw(
     max_execution_id ts_epoch ts_recent start_exec end_exec json_enc
     db_kind db_now db_ts iso_z set_cron cron_row refused execution_rc
     insert_execution insert_executions insert_message wait_until fork_race
-    hires_time
+    hires_time set_schedule watch_row wait_watched rewind_watch slot_rows
+    cron_stats exec_sched
 );
 
 use constant {
@@ -556,6 +557,10 @@ sub purge_cron {
                    undef, $eid);
         }
         $d->do('DELETE FROM charon_execution WHERE cron_id = ?', undef, $cid);
+        # The test's own connection may not enforce the foreign keys
+        # (SQLite): a reused id must not find another cron's rows.
+        $d->do("DELETE FROM $_ WHERE cron_id = ?", undef, $cid)
+            for qw(charon_cron_watch charon_cron_stats);
         $d->do('DELETE FROM charon_cron WHERE id = ?', undef, $cid);
     }
 }
@@ -863,6 +868,98 @@ sub insert_message {
     $d->do('INSERT INTO charon_message (execution_id, type, message) '
          . 'VALUES (?, ?, ?)', undef, $exec_id, $type, $text);
     return $d->last_insert_id(undef, undef, 'charon_message', 'id');
+}
+
+# ------------------------------------------------------------- schedules
+
+# set_schedule($cron_id, $schedule, $timezone, $grace[, $min_runtime]):
+# written by SQL, as an operator would.
+sub set_schedule {
+    my ($cron_id, $schedule, $tz, $grace, $min) = @_;
+    dbh()->do('UPDATE charon_cron SET schedule = ?, timezone = ?, grace = ?, '
+            . 'min_runtime = ? WHERE id = ?', undef, $schedule, $tz,
+              $grace // 300, $min, $cron_id);
+}
+
+# The watchdog's row for a cron, its times as epoch seconds.
+sub watch_row {
+    my ($cron_id) = @_;
+    my $r = dbh()->selectrow_hashref(
+        'SELECT cron_id, schedule, timezone, grace, checked_until, '
+      . 'starts_until, off_seen, next_slot, next_deadline, last_slot, '
+      . 'last_state, error FROM charon_cron_watch WHERE cron_id = ?',
+        undef, $cron_id);
+    return undef unless $r;
+    $r->{$_} = ts_epoch($r->{$_})
+        for qw(checked_until starts_until off_seen next_slot next_deadline
+               last_slot);
+    return $r;
+}
+
+# Waits until the watchdog watches the cron's current schedule: the row.
+sub wait_watched {
+    my ($cron_id, $timeout) = @_;
+    my ($schedule) = dbh()->selectrow_array(
+        'SELECT schedule FROM charon_cron WHERE id = ?', undef, $cron_id);
+    return wait_until(sub {
+        my $w = watch_row($cron_id);
+        $w && defined $schedule && $w->{schedule} eq $schedule ? $w : undef;
+    }, $timeout // 15);
+}
+
+# rewind_watch($cron_id, $t0): moves what the watchdog has judged of the
+# cron back to $t0 (epoch seconds), as if it had last looked then; waits
+# until it has judged again (checked_until moved past $t0), and returns
+# the row then (undef when it did not within the timeout).
+sub rewind_watch {
+    my ($cron_id, $t0, $timeout) = @_;
+    my $ts = db_ts($t0);
+    dbh()->do('UPDATE charon_cron_watch SET checked_until = ?, '
+            . 'starts_until = ?, next_deadline = ?, off_seen = NULL, '
+            . 'last_state = NULL, last_slot = NULL WHERE cron_id = ?',
+              undef, $ts, $ts, $ts, $cron_id);
+    return wait_until(sub {
+        my $w = watch_row($cron_id);
+        $w && $w->{checked_until} > $t0 ? $w : undef;
+    }, $timeout // 20);
+}
+
+# The rows the watchdog made for a cron's slots: [ {slot, started_at,
+# ended_at (epochs), missed, success} ... ] by slot.
+sub slot_rows {
+    my ($cron_id) = @_;
+    my $rows = dbh()->selectall_arrayref(
+        'SELECT id, slot, started_at, ended_at, missed, success, api_key '
+      . 'FROM charon_execution WHERE cron_id = ? AND missed IS NOT NULL '
+      . 'ORDER BY slot', { Slice => {} }, $cron_id);
+    for my $r (@$rows) {
+        $r->{$_} = ts_epoch($r->{$_}) for qw(slot started_at ended_at);
+    }
+    return $rows;
+}
+
+# An execution's schedule columns: slot (epoch), unscheduled, too_short
+# (0/1), missed.
+sub exec_sched {
+    my ($id) = @_;
+    my $r = dbh()->selectrow_hashref(
+        'SELECT id, slot, missed, CASE WHEN unscheduled THEN 1 ELSE 0 END AS '
+      . 'unscheduled, CASE WHEN too_short THEN 1 ELSE 0 END AS too_short '
+      . 'FROM charon_execution WHERE id = ?', undef, $id);
+    $r->{slot} = ts_epoch($r->{slot}) if $r;
+    return $r;
+}
+
+# A cron's charon_cron_stats row (counters as numbers, 0 when none).
+sub cron_stats {
+    my ($cron_id) = @_;
+    my $r = dbh()->selectrow_hashref(
+        'SELECT runs_missed, runs_unknown, runs_unscheduled, last_missed_at '
+      . 'FROM charon_cron_stats WHERE cron_id = ?', undef, $cron_id) || {};
+    $r->{$_} = 0 + ($r->{$_} // 0)
+        for qw(runs_missed runs_unknown runs_unscheduled);
+    $r->{last_missed_at} = ts_epoch($r->{last_missed_at});
+    return $r;
 }
 
 # wait_until($code, $timeout[, $interval]): calls $code until it returns
