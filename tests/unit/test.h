@@ -142,6 +142,8 @@ void test_html(void);     /* test_html.c */
 void test_form(void);     /* test_form.c */
 void test_dialects(void); /* test_dialects.c */
 void test_schedule(void); /* test_schedule.c */
-void test_judge(void);    /* test_judge.c */
+void test_judge(void);
+/* test_start_body.c */
+void test_start_body(void); /* test_judge.c */
 
 #endif
