@@ -1,8 +1,9 @@
 #!/bin/sh
 # `make run`: a demo of mod_charon on 127.0.0.1, in the foreground.
-# Creates a SQLite database with two demo crons, an API key, an Apache
-# configuration, prints curl lines for the four endpoints and serves until
-# Ctrl-C.  Everything it writes is in run/ (ignored by git).
+# Creates a SQLite database with demo crons and their history
+# (harness/demo.py), an API key, an Apache configuration, prints curl
+# lines for the four endpoints and serves until Ctrl-C.  Everything it
+# writes is in run/ (ignored by git).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,24 +28,8 @@ Group www-data"
 fi
 db="$dbdir/charon.db"
 
-if [ ! -s "$db" ]; then
-    sqlite3 "$db" < "$top/sql/sqlite.sql" >/dev/null
-    sqlite3 "$db" <<'SQL'
-INSERT INTO charon_cron (slug, name, active) VALUES
-    ('nightly-backup', 'Nightly backup of the billing database', 1),
-    ('weekly-report',  'Weekly report (switched off)',           0);
-SQL
-else
-    # A demo database of an older schema: upgrade it, step by step.
-    if ! sqlite3 "$db" 'SELECT concurrency FROM charon_cron LIMIT 0' 2>/dev/null; then
-        echo "note: upgrading $db to schema 2 (sql/upgrade/1-to-2/sqlite.sql)"
-        sqlite3 -bail "$db" < "$top/sql/upgrade/1-to-2/sqlite.sql" >/dev/null
-    fi
-    if ! sqlite3 "$db" 'SELECT cron_id FROM charon_cron_stats LIMIT 0' 2>/dev/null; then
-        echo "note: upgrading $db to schema 3 (sql/upgrade/2-to-3/sqlite.sql)"
-        sqlite3 -bail "$db" < "$top/sql/upgrade/2-to-3/sqlite.sql" >/dev/null
-    fi
-fi
+# A new database with the demo crons, or an older demo's upgraded.
+(cd "$top" && python3 -m harness.demo "$db")
 [ "$(id -u)" = 0 ] && chown -R www-data:www-data "$dbdir"
 
 # One key per checkout, made once, readable by its owner only.
@@ -70,6 +55,9 @@ DefaultRuntimeDir "$run"
 ErrorLog /dev/stderr
 LogLevel warn
 $user_lines
+# A connection for every thread that may want one (the README's advice):
+# with fewer, a burst of requests waits for the pool.
+ThreadsPerChild 25
 
 LoadModule mpm_event_module  $mods/mod_mpm_event.so
 LoadModule authz_core_module $mods/mod_authz_core.so
@@ -82,6 +70,11 @@ LoadModule charon_module     "$top/.libs/mod_charon.so"
 
 DBDriver sqlite3
 DBDParams "$db"
+DBDMax 25
+
+# Slots judged within seconds of their grace, for the demo (default 60s).
+CharonWatchdogInterval 10s
+CharonDefaultTimezone UTC
 
 <Location "/api/">
     SetHandler charon
@@ -111,6 +104,7 @@ CONF
 
 base="http://127.0.0.1:$port/api"
 cron_id=$(sqlite3 "$db" "SELECT id FROM charon_cron WHERE slug = 'nightly-backup'")
+heartbeat_id=$(sqlite3 "$db" "SELECT id FROM charon_cron WHERE slug = 'heartbeat'")
 cat <<TXT
 
 mod_charon demo on $base/
@@ -127,6 +121,14 @@ API key (application 'demo'): $key
 Run control (docs/API.md): a retry with the same Idempotency-Key gets the
 first answer again, and creates nothing:
   curl -si -H 'X-API-KEY: $key' -H 'Idempotency-Key: run-42' -X POST $base/$cron_id/start
+Schedules (docs/API.md, "Schedules"): heartbeat runs @every 1m and nothing
+starts it, so its slots are missed, one a minute (see the manager page or
+the metrics within two minutes); start it once to see a slot on time:
+  curl -s -H 'X-API-KEY: $key' -X POST $base/$heartbeat_id/start
+A job may send its schedule with its start:
+  curl -s -H 'X-API-KEY: $key' -H 'Content-Type: application/json' -d '{"schedule":"*/15 * * * *","timezone":"Europe/Paris"}' $base/$cron_id/start
+Check a schedule before you deploy it:
+  $top/build/charon-run next --timezone Europe/Paris '30 2 * * *'
 Switch a cron off for an hour, with a reason; one run at a time:
   sqlite3 $db "UPDATE charon_cron SET active = 0, off_reason = 'migration', off_until = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour') WHERE slug = 'nightly-backup'"
   sqlite3 $db "UPDATE charon_cron SET active = 1, concurrency = 'forbid' WHERE slug = 'nightly-backup'"

@@ -11,7 +11,7 @@ use lib "$FindBin::Bin/lib";
 use CharonTest;
 use File::Temp ();
 
-plan tests => 38;
+plan tests => 39;
 
 my $CTYPE = 'text/plain; version=0.0.4; charset=utf-8';
 my $M = '/charon-metrics';
@@ -155,6 +155,8 @@ my %families = (
     charon_cron_last_failure_timestamp_seconds => 'gauge',
     charon_cron_last_duration_seconds          => 'gauge',
     charon_cron_executions_total               => 'counter',
+    charon_cron_unscheduled_starts_total       => 'counter',
+    charon_cron_next_slot_timestamp_seconds    => 'gauge',
     charon_http_requests_total                 => 'counter',
 );
 my @fam_err;
@@ -226,8 +228,13 @@ is(sample($p, 'charon_cron_executions_total', slug => 'mx-off',
           outcome => 'skipped'), 2, 'skipped: the starts refused (418)');
 is_deeply([ map { sample($p, 'charon_cron_executions_total',
                          slug => 'mx-never', outcome => $_) }
-            qw(success failure lost skipped) ], [0, 0, 0, 0],
-          'a cron without runs: every outcome at 0');
+            qw(success failure lost skipped missed unknown) ],
+          [0, 0, 0, 0, 0, 0], 'a cron without runs: every outcome at 0');
+ok(defined sample($p, 'charon_cron_unscheduled_starts_total',
+                  slug => 'mx-never')
+   && !defined sample($p, 'charon_cron_next_slot_timestamp_seconds',
+                      slug => 'mx-never'),
+   'an unscheduled cron: 0 unscheduled starts, no next slot');
 
 # A run that ends is counted at once.
 end_exec($e3, { type => 'success', success => JSON::true });

@@ -76,9 +76,10 @@ static int parse_args(request_rec *r, int *crons, int *strict)
     return !*strict || *crons;
 }
 
-/* "N crons <what>: a, b and M more", or NULL when there are none. */
+/* "N crons <what>: a, b and M more", or NULL when there are none; one
+ * is "1 cron <what_one>: a". */
 static const char *listed(request_rec *r, const charon_rows_t *rows,
-                          const char *what)
+                          const char *what, const char *what_one)
 {
     const char *list = "";
     long total;
@@ -100,7 +101,8 @@ static const char *listed(request_rec *r, const charon_rows_t *rows,
                             total - rows->nrows);
     }
     return apr_psprintf(r->pool, "%ld cron%s %s: %s", total,
-                        total == 1 ? "" : "s", what, list);
+                        total == 1 ? "" : "s", total == 1 ? what_one : what,
+                        list);
 }
 
 int charon_health_handler(request_rec *r)
@@ -136,8 +138,10 @@ int charon_health_handler(request_rec *r)
     if (!crons) {
         return send_line(r, HTTP_OK, "OK: database answers");
     }
-    failing = listed(r, &q.rows, "whose latest run failed or was lost");
-    missed = listed(r, &m.rows, "that missed their latest slot");
+    failing = listed(r, &q.rows, "whose latest run failed or was lost",
+                     "whose latest run failed or was lost");
+    missed = listed(r, &m.rows, "that missed their latest slot",
+                    "that missed its latest slot");
     if (!failing && !missed) {
         return send_line(r, HTTP_OK,
                          "OK: database answers, no cron's "

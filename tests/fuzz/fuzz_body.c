@@ -23,7 +23,12 @@
  *     and bad UTF-8 in strings, NaN, Infinity);
  *   - white space (JSON's four) before or after the body changes nothing;
  *     a NUL byte after an accepted body makes it a 400;
- *   - an accepted body, written again by json-c, reads back the same.
+ *   - an accepted body, written again by json-c, reads back the same;
+ *   - start's body (charon_parse_start_body) shares the JSON reading: a
+ *     400 exactly when end's is (but for the empty body, which is no
+ *     body to start); a 422 names schedule, timezone or grace; what it
+ *     accepts is a schedule that parses, a zone ICU opens and a grace in
+ *     range, and a refused body sets nothing.
  */
 #include "fuzz.h"
 
@@ -451,6 +456,43 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+static void check_start(const char *buf, apr_size_t len, const result_t *end)
+{
+    charon_sched_t s;
+    charon_error_t e = {0, NULL, NULL};
+    int ok = charon_parse_start_body(fuzz_pool, buf, len, &s, &e);
+
+    FUZZ_CHECK(ok == 0 || ok == 1, "start: result %d", ok);
+    if (len == 0) {
+        FUZZ_CHECK(ok && !s.given, "start: an empty body sets nothing");
+        return;
+    }
+    FUZZ_CHECK((!ok && e.status == 400) == (!end->ok && end->e.status == 400),
+               "start and end disagree on the JSON: start %d/%d, end %d/%d",
+               ok, e.status, end->ok, end->e.status);
+    if (!ok) {
+        FUZZ_CHECK(e.status == 400 ? e.field == NULL
+                                   : e.status == 422 && e.field
+                                         && (!strcmp(e.field, "schedule")
+                                             || !strcmp(e.field, "timezone")
+                                             || !strcmp(e.field, "grace")),
+                   "start: refused %d naming %s", e.status,
+                   e.field ? e.field : "nothing");
+        FUZZ_CHECK(!s.given && !s.schedule && !s.timezone,
+                   "start: a refused body set something");
+        return;
+    }
+    if (!s.given) {
+        return;
+    }
+    FUZZ_CHECK(s.grace >= CHARON_GRACE_MIN && s.grace <= CHARON_GRACE_MAX,
+               "start: grace %ld", (long)s.grace);
+    FUZZ_CHECK(!s.schedule || !charon_schedule_check(fuzz_pool, s.schedule),
+               "start: accepted a schedule that does not parse");
+    FUZZ_CHECK(!s.timezone || !charon_zone_check(s.timezone),
+               "start: accepted a zone ICU does not open");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf;
@@ -488,6 +530,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_rewrite("end", charon_parse_end_body, &end_big, 1);
     if (msg_big.ok)
         check_rewrite("message", charon_parse_message_body, &msg_big, 0);
+    check_start(buf, len, &end_big);
 
     apr_pool_clear(fuzz_pool);
     return 0;
