@@ -342,10 +342,10 @@ fuzz-merge: fuzz-build
 
 # Fault injection under load on PostgreSQL, MariaDB and SQLite: database
 # down at start, restarts, crashes, locks, an exhausted pool, a frozen
-# server, graceful restarts, clients leaving mid-body; checks that nothing
-# acknowledged is lost. About 8 minutes, as root. See docs/RELIABILITY.md.
-# (python3 -m harness.reliability --quick: one fault per database, under
-# 2 minutes.)
+# server, graceful restarts, clients leaving mid-body, a child ending
+# during a watchdog tick; checks that nothing acknowledged is lost. About
+# 8 minutes, as root. See docs/RELIABILITY.md. (python3 -m
+# harness.reliability --quick: one fault per database, under 2 minutes.)
 .PHONY: reliability
 reliability: all
 	$(PYTHON) -m harness.reliability

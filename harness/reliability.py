@@ -20,7 +20,7 @@ exactly the acknowledged content, nothing ended twice or half, nothing
 stored twice. It also checks httpd's error_log for crashes, and that the
 same httpd (no restart) is still serving.
 
-Faults (name: what happens; harness.faults):
+Faults (name: what happens; harness.faults, harness.tick_exit):
   down-at-start   the database is down when httpd starts, comes up 6 s
                   later: 503 with Retry-After in bounded time, then 200s
                   without restarting httpd
@@ -47,6 +47,11 @@ Faults (name: what happens; harness.faults):
   midbody         clients send headers with Content-Length 1000 (or a
                   chunked body) and 10 bytes, then close or reset, while
                   a load runs: nothing written, no crash
+  tick-stop       SQLite, own httpd: a child ends (apache2 -k stop) while
+                  its watchdog tick waits for a lock inside a statement:
+                  no assertion, no core, httpd gone in bounded time
+  tick-graceful   the same with apache2 -k graceful: the old generation
+                  ends cleanly, the same parent goes on serving
 
 Bounds (environment, seconds): CHARON_REL_STMT_TIMEOUT (5) and
 CHARON_REL_GATE_WAIT (5) are the module's statement timeout and its wait
@@ -56,7 +61,8 @@ exhausted, CHARON_REL_MAX_LATENCY_POOL (both + 1).  CHARON_REL_LATE_GRACE
 (5): a 503 to a request sent this long after the database is back is a
 failure.  CHARON_REL_LOCK_SECONDS (12), CHARON_REL_LOCK_POOL_SECONDS (15),
 CHARON_REL_FROZEN_SECONDS (12): how long the locks and the freeze last.
-CHARON_REL_LOGDIR (build/reliability):
+CHARON_REL_TICK_STOP_BOUND (8): how long a stop, or the old generation's
+end, may take in the tick faults.  CHARON_REL_LOGDIR (build/reliability):
 the results (JSON per fault, table.txt), httpd's and the databases' logs.
 
 The last line is "reliability: N passed, M failed" (N + M faults run); the
@@ -72,14 +78,14 @@ import os
 import shutil
 import sys
 
-from . import db, faults, httpd, ledger, proc
+from . import db, faults, httpd, ledger, proc, tick_exit
 from .proc import Failure
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DBS = ("pgsql", "mysql", "sqlite")
 FAULTS = ("down-at-start", "fast-restart", "crash-5s", "slow-lock",
           "pool-exhausted", "frozen", "locked-writer", "graceful",
-          "checker-self-test", "midbody")
+          "checker-self-test", "midbody") + tick_exit.FAULTS
 # One API key per fault: the rows of a fault are found by its key's name.
 KEYED = ("down-at-start", "fast-restart", "crash-5s", "slow-lock",
          "pool-exhausted", "frozen", "locked-writer", "graceful", "midbody",
@@ -119,6 +125,7 @@ class Reliability:
         self.lock_s = _env("CHARON_REL_LOCK_SECONDS", 12)
         self.lock_pool_s = _env("CHARON_REL_LOCK_POOL_SECONDS", 15)
         self.frozen_s = _env("CHARON_REL_FROZEN_SECONDS", 12)
+        self.tick_bound = _env("CHARON_REL_TICK_STOP_BOUND", 8)
         # seconds of load for a fault that comes and goes
         self.t_short = 12 if self.quick else 14
         self.logdir = os.environ.get("CHARON_REL_LOGDIR",
@@ -309,6 +316,8 @@ def main():
             continue
         run_site(rel, site)
         site.teardown()
+        if kind == "sqlite" and not rel.quick:
+            tick_exit.run(rel)
         say("%s done in %.0f s" % (kind, proc.now() - t_db))
     print()
     text = ledger.table(rel.results)
