@@ -98,7 +98,6 @@ def write_keys(h, names):
     return keys
 
 
-
 class Fault:
     """One fault: its result, marks, load client and checks."""
 
