@@ -79,7 +79,7 @@ import shutil
 import sys
 
 from . import db, faults, httpd, ledger, proc, tick_exit
-from .proc import Failure
+from .proc import Failure, Usage
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DBS = ("pgsql", "mysql", "sqlite")
@@ -97,7 +97,11 @@ say = proc.say_as("reliability")
 
 
 def _env(name, default):
-    return float(os.environ.get(name, default))
+    v = os.environ.get(name, default)
+    try:
+        return float(v)
+    except ValueError:
+        raise Usage("%s must be a number of seconds, not %r" % (name, v)) from None
 
 
 class Reliability:
@@ -187,8 +191,9 @@ class Site:
                                   % (i, i) for i in range(1, 9)))
         self.crons = ",".join("%s:%s" % r for r in self.db.query(
             "SELECT id, slug FROM charon_cron ORDER BY id"))
-        self.httpd = faults.make_httpd(rel, os.path.join(rel.work, "httpd-" + self.kind),
-                                self.db.driver, params, log_format=True)
+        self.httpd = faults.make_httpd(
+            rel, os.path.join(rel.work, "httpd-" + self.kind), self.db.driver,
+            params, log_format=True)
         self.keys = faults.write_keys(self.httpd, KEYED)
 
     def start_httpd(self):
@@ -274,11 +279,13 @@ def parse_args(argv):
 def preflight(rel):
     """What the run needs, said before anything starts."""
     if not os.access(httpd.HTTPD, os.X_OK):
-        raise Failure("%s not found (apt-get install apache2)" % httpd.HTTPD)
+        raise Usage("%s not found (apt-get install apache2)" % httpd.HTTPD)
+    if not os.path.isfile(rel.module):
+        raise Usage("%s is missing: run make first" % rel.module)
     for kind in rel.dbs:
         for c in CLIENTS[kind]:
             if not shutil.which(c):
-                raise Failure("%s not found (make deps)" % c)
+                raise Usage("%s not found (make deps)" % c)
     if rel.user:
         proc.user_ids(rel.user)
 
