@@ -137,7 +137,7 @@ test: deps
 	$(PYTHON) -m harness.upgrade_test
 	$(PYTHON) -m harness.apache_test
 	$(MAKE) test-mysql-plain
-	./scripts/reliability.sh --quick
+	$(PYTHON) -m harness.reliability --quick
 	./scripts/bench.sh --smoke
 
 # On MariaDB 10.5+ the module inserts with RETURNING; MySQL 8 (not
@@ -343,12 +343,13 @@ fuzz-merge: fuzz-build
 
 # Fault injection under load on PostgreSQL, MariaDB and SQLite: database
 # down at start, restarts, crashes, locks, an exhausted pool, a frozen
-# server, graceful restarts, clients leaving mid-body; checks that nothing
-# acknowledged is lost. About 8 minutes, as root. See docs/RELIABILITY.md.
-# (scripts/reliability.sh --quick: one fault per database, under 2 minutes.)
+# server, graceful restarts, clients leaving mid-body, a child ending
+# during a watchdog tick; checks that nothing acknowledged is lost. About
+# 8 minutes, as root. See docs/RELIABILITY.md. (python3 -m
+# harness.reliability --quick: one fault per database, under 2 minutes.)
 .PHONY: reliability
 reliability: all
-	./scripts/reliability.sh
+	$(PYTHON) -m harness.reliability
 
 # ---- MPMs and memory checks: harness.apache_test --mpm, --check ---------
 #

@@ -12,12 +12,17 @@ keeps its data, socket and log in the directory it is given, which it owns
 from then on: stop() deletes it (start() puts stop() on the cleanup stack).
 down()/up()/restart() stop and start the same server again with its data
 and port, for tests of a database restart; kill() is a crash, freeze() and
-thaw() a server that stops answering. Works as root (PostgreSQL then runs
-as user postgres, MariaDB as root, which it allows when told --user=root)
-and as an ordinary user. Failures raise proc.Failure saying why.
+thaw() a server that stops answering; session() runs the database's own
+client in the background (a session that holds a lock while a test goes
+on). Works as root (PostgreSQL then runs as user postgres, MariaDB as root,
+which it allows when told --user=root) and as an ordinary user. Failures
+raise proc.Failure saying why.
 
-scripts/testdb.sh, the bash original, stays until the bash benchmarks and
-fault runs that source it move here: a change to one is a change to both.
+attach() reaches a database that someone else started (the load client
+run on its own): query() only; it is never stopped from here.
+
+scripts/testdb.sh, the bash original, stays until the bash benchmarks that
+source it move here: a change to one is a change to both.
 """
 
 import csv
@@ -53,6 +58,26 @@ def make(kind, directory, owner=None):
     raise Failure("unknown database %r (expected sqlite, pgsql or mysql)" % kind)
 
 
+def attach(kind, port=None, password="", file=None, owner=None,
+           bin_dir=PG_BIN):
+    """A database of a kind (sqlite, pgsql, mysql) that runs already: on
+    127.0.0.1:port (PostgreSQL as user postgres, MariaDB as user charon
+    with password), or the SQLite file (its client run as owner). For
+    query(); stop() leaves it alone."""
+    if kind == "sqlite":
+        d = SQLite(file, owner)
+    elif kind == "pgsql":
+        d = PostgreSQL(None, bin_dir)
+    elif kind == "mysql":
+        d = MariaDB(None)
+    else:
+        raise Failure("unknown database %r (expected sqlite, pgsql or mysql)"
+                      % kind)
+    d.attached = True
+    d.port, d.password = (int(port) if port else None), password
+    return d
+
+
 def perl_has(module, path=None):
     """Whether perl can load a module (with PATH path when given)."""
     env = dict(os.environ, PATH=path) if path else None
@@ -68,9 +93,11 @@ class Database:
     user = password = ""
     port = None
     log = None
+    attached = False
+    client_user = None      # the OS user client_argv() runs as
 
     def __init__(self, directory):
-        self.dir = os.path.abspath(directory)
+        self.dir = os.path.abspath(directory) if directory else None
         self.dbd_params = self.dsn = ""
         self._frozen = []
         self._cleanup = None
@@ -86,6 +113,15 @@ class Database:
 
     def pids(self):
         return []
+
+    def session(self, args, out, database=None):
+        """The database's own client (client_argv) in the background,
+        reading statements on its stdin (the Popen's), writing to the file
+        out: for a session that holds a lock while a test goes on. Ended by
+        the cleanup stack if still running then (proc.spawn)."""
+        return proc.spawn(self.client_argv(args, database),
+                          user=self.client_user, stdin=subprocess.PIPE,
+                          stdout=out, stderr=subprocess.STDOUT)
 
     def freeze(self):
         """SIGSTOP every process of the server: it accepts TCP connections
@@ -107,6 +143,8 @@ class Database:
 
     def stop(self):
         """Stop the server and delete its directory."""
+        if self.attached:
+            return
         self.thaw()
         self.down()
         self._forget()
@@ -147,7 +185,7 @@ class SQLite(Database):
     def __init__(self, file, owner=None):
         super().__init__(os.path.dirname(os.path.abspath(file)))
         self.file = os.path.abspath(file)
-        self.owner = owner if proc.is_root() else None
+        self.owner = self.client_user = owner if proc.is_root() else None
         self.dbd_params = self.file
         self.dsn = "dbi:SQLite:dbname=" + self.file
 
@@ -161,6 +199,8 @@ class SQLite(Database):
 
     def stop(self):
         """Delete the file and its journal (the directory may be shared)."""
+        if self.attached:
+            return
         for suffix in ("", "-wal", "-shm", "-journal"):
             if os.path.exists(self.file + suffix):
                 os.unlink(self.file + suffix)
@@ -175,12 +215,18 @@ class SQLite(Database):
             raise Failure("sqlite: loading %s into %s failed: %s"
                           % (path, self.file, p.stderr.strip()))
 
-    def query(self, sql, database=None):
+    def client_argv(self, args=(), database=None):
+        """sqlite3 on the file (or database, another file), waiting up to
+        10 s for a lock; run it as client_user."""
+        return (["sqlite3", "-batch", "-bail", "-cmd", ".timeout 10000"]
+                + list(args) + [database or self.file])
+
+    def query(self, sql, database=None, timeout=None):
         """Rows of the statements in sql (strings, None for NULL)."""
-        p = proc.run(["sqlite3", "-batch", "-bail", "-noheader",
-                      "-separator", _FS, "-newline", _RS, "-nullvalue", _NULL,
-                      "-cmd", ".timeout 10000", database or self.file],
-                     user=self.owner, input=sql, check=False)
+        p = proc.run(self.client_argv(["-noheader", "-separator", _FS,
+                                       "-newline", _RS, "-nullvalue", _NULL],
+                                      database),
+                     user=self.owner, input=sql, check=False, timeout=timeout)
         if p.returncode != 0:
             raise Failure("sqlite: %s" % p.stderr.strip())
         return _rows(p.stdout, _FS, _RS, _NULL)
@@ -208,10 +254,11 @@ class PostgreSQL(Database):
     def __init__(self, directory, bin_dir=PG_BIN):
         super().__init__(directory)
         self.bin = bin_dir
-        self.log = os.path.join(self.dir, "postgres.log")
+        self.log = self.dir and os.path.join(self.dir, "postgres.log")
         # PostgreSQL refuses to run as root: its programs then run as
         # postgres, from / (proc.run), since runuser keeps the directory.
-        self.os_user = "postgres" if proc.is_root() else None
+        self.os_user = self.client_user = ("postgres" if proc.is_root()
+                                           else None)
 
     def tool(self, argv, **kw):
         """One of PostgreSQL's programs (argv[0] in its bin directory), as
@@ -307,13 +354,17 @@ class PostgreSQL(Database):
                 "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
                 "-d", database] + list(args)
 
+    def client_argv(self, args=(), database=None):
+        """psql_argv, as every database names its client's (session())."""
+        return self.psql_argv(args, database or "charon")
+
     def psql(self, args, database="charon", input=None, stdin=None,
-             check=True, quiet=False, merge=False):
+             check=True, quiet=False, merge=False, timeout=None):
         """psql (psql_argv). Returns the CompletedProcess (proc.run's
         keywords)."""
         return proc.run(self.psql_argv(args, database), user=self.os_user,
                         input=input, stdin=stdin, check=check, quiet=quiet,
-                        merge=merge)
+                        merge=merge, timeout=timeout)
 
     def load(self, path, database="charon"):
         """Run an SQL file; psql reads it on its stdin, so user postgres
@@ -325,11 +376,12 @@ class PostgreSQL(Database):
             raise Failure("pgsql: loading %s failed: %s"
                           % (path, p.stderr.strip()))
 
-    def query(self, sql, database="charon"):
+    def query(self, sql, database="charon", timeout=None):
         """Rows of the statements in sql, read on psql's stdin."""
         # CSV: quoted where a value holds a comma, a quote or a newline
         p = self.psql(["-q", "--csv", "-t", "-P", "null=" + _NULL],
-                      database=database or "charon", input=sql, check=False)
+                      database=database or "charon", input=sql, check=False,
+                      timeout=timeout)
         if p.returncode != 0:
             raise Failure("pgsql: %s" % p.stderr.strip())
         return [tuple(None if v == _NULL else v for v in r)
@@ -349,8 +401,8 @@ class MariaDB(Database):
 
     def __init__(self, directory):
         super().__init__(directory)
-        self.log = os.path.join(self.dir, "mariadb.err")
-        self.socket = os.path.join(self.dir, "mysqld.sock")
+        self.log = self.dir and os.path.join(self.dir, "mariadb.err")
+        self.socket = self.dir and os.path.join(self.dir, "mysqld.sock")
         self.pid = None
         self._proc = None
         # MariaDB runs as root only when told so explicitly; as another
@@ -471,19 +523,23 @@ class MariaDB(Database):
         return ["mariadb", "--no-defaults", "--socket=" + self.socket,
                 "-uroot"] + list(args)
 
-    def sql(self, args, input=None, stdin=None, check=True):
+    def client_argv(self, args=(), database=None):
+        """sql_argv, as every database names its client's (session())."""
+        return self.sql_argv(list(args) + ([database] if database else []))
+
+    def sql(self, args, input=None, stdin=None, check=True, timeout=None):
         """The mariadb client as root (sql_argv)."""
         return proc.run(self.sql_argv(args), input=input, stdin=stdin,
-                        check=check)
+                        check=check, timeout=timeout)
 
     def client(self, args, database="charon", input=None, stdin=None,
-               check=True):
+               check=True, timeout=None):
         """The mariadb client as the application's user, over TCP, as the
         module connects."""
         return proc.run(["mariadb", "--no-defaults", "-h", "127.0.0.1",
                          "-P", str(self.port), "-u", "charon",
                          "-p" + self.password, database] + list(args),
-                        input=input, stdin=stdin, check=check)
+                        input=input, stdin=stdin, check=check, timeout=timeout)
 
     def load(self, path, database="charon"):
         """Run an SQL file as user charon over TCP, which also proves the
@@ -494,13 +550,16 @@ class MariaDB(Database):
             raise Failure("mysql: loading %s failed: %s"
                           % (path, p.stderr.strip()))
 
-    def query(self, sql, database="charon", app=False):
-        """Rows of the statements in sql, as root (app: as user charon)."""
+    def query(self, sql, database="charon", app=False, timeout=None):
+        """Rows of the statements in sql, as root (app, or attached: as
+        user charon)."""
         args = ["--default-character-set=utf8mb4", "-N", "-B"]
-        if app:
-            p = self.client(args, database=database, input=sql, check=False)
+        if app or self.attached:
+            p = self.client(args, database=database or "charon", input=sql,
+                            check=False, timeout=timeout)
         else:
-            p = self.sql(args + [database or "charon"], input=sql, check=False)
+            p = self.sql(args + [database or "charon"], input=sql, check=False,
+                         timeout=timeout)
         if p.returncode != 0:
             raise Failure("mysql: %s" % p.stderr.strip())
         rows = _rows(p.stdout, "\t", "\n", "NULL")

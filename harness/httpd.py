@@ -35,12 +35,12 @@ HTTPD = "/usr/sbin/apache2"
 MODULES = "/usr/lib/apache2/modules"
 
 
-def copy_module(top, dest_dir):
-    """A copy of .libs/mod_charon.so in dest_dir: a rebuild during the run
-    (or a graceful restart reloading a half-written file) must not change
-    what is measured, and a checkout under /root is out of www-data's
-    reach."""
-    src = os.path.join(top, ".libs", "mod_charon.so")
+def copy_module(top, dest_dir, src=None):
+    """A copy of .libs/mod_charon.so (or of src, another build) in
+    dest_dir: a rebuild during the run (or a graceful restart reloading a
+    half-written file) must not change what is measured, and a checkout
+    under /root is out of www-data's reach."""
+    src = src or os.path.join(top, ".libs", "mod_charon.so")
     if not os.path.isfile(src):
         raise Failure("%s is missing: run make first" % src)
     dest = os.path.join(dest_dir, "mod_charon.so")

@@ -302,24 +302,45 @@ def run(argv, user=None, input=None, stdin=None, check=True, quiet=False,
     return p
 
 
-def run_owned(argv, user=None, stdin=None, stdout=None, stderr=None,
-              cwd=None, env=None):
-    """Run a command to its end in a process group of its own, which is on
-    the cleanup stack meanwhile: when the program ends first (Ctrl-C,
-    SIGTERM, a failure in another thread), the whole group is stopped
-    rather than left running. For long steps run from a thread, such as a
-    load beside another. stdin/stdout/stderr as for subprocess; returns the
-    exit status."""
+def spawn(argv, user=None, stdin=None, stdout=None, stderr=None, cwd=None,
+          env=None):
+    """Start a command in the background (as user when given, as run()
+    does), in a process group of its own, which is on the cleanup stack
+    meanwhile: when the program ends first (Ctrl-C, SIGTERM, a failure in
+    another thread), the whole group is stopped rather than left running.
+    stdin/stdout/stderr as for subprocess. Returns the Popen; finish()
+    waits for it."""
     argv = as_user(argv, user)
     if cwd is None and user and is_root():
         cwd = "/"
     p = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr,
                          cwd=cwd, env=env, start_new_session=True)
-    handle = cleanup.push(stop_group, p.pid)
+    p.cleanup = cleanup.push(_end_spawned, p)
+    return p
+
+
+def _end_spawned(p):
+    if p.poll() is None:
+        stop_group(p.pid)
+    p.wait()
+
+
+def finish(p, timeout=None):
+    """Wait for a process of spawn() to end (with timeout: stop it after
+    that many seconds); its exit status."""
     try:
-        return p.wait()
-    finally:
-        cleanup.done(handle, run=p.poll() is None)
+        p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    cleanup.done(p.cleanup)
+    return p.returncode
+
+
+def run_owned(argv, user=None, stdin=None, stdout=None, stderr=None,
+              cwd=None, env=None):
+    """Run a command to its end with spawn(): for long steps run from a
+    thread, such as a load beside another. Returns the exit status."""
+    return finish(spawn(argv, user, stdin, stdout, stderr, cwd, env))
 
 
 def tail(text, n):

@@ -53,15 +53,19 @@ def human(n):
     return str(n)
 
 
-def markdown_table(header, rows):
+def markdown_table(header, rows, pad=False):
     """A markdown table: a header row, the separator, one line a row. A
-    '|' in a cell would end it: it becomes '/'."""
-    def line(cells):
-        return "| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |"
-    out = [line(header), "|" + "---|" * len(header)]
-    for r in rows:
+    '|' in a cell would end it: it becomes '/'. pad: each column as wide
+    as its widest cell, for reading as text too."""
+    cells = [[str(c).replace("|", "/") for c in r] for r in [header] + rows]
+    for r in cells[1:]:
         if len(r) != len(header):
             raise ValueError("row %r has %d cells, the header %d"
                              % (r, len(r), len(header)))
-        out.append(line(r))
-    return "\n".join(out) + "\n"
+    widths = [max(len(r[i]) for r in cells) if pad else 0
+              for i in range(len(header))]
+
+    def line(r):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) if pad else "---" for w in widths) + "|"
+    return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]]) + "\n"

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Throwaway databases for the bash benchmarks and fault runs. harness/db.py
-# is its replacement, with the same servers and settings; this file stays
-# only until scripts/reliability.sh and scripts/bench.sh, which source it,
+# Throwaway databases for the bash benchmark. harness/db.py is its
+# replacement, with the same servers and settings; this file stays only
+# until scripts/bench.sh, which sources it,
 # move to harness/ (issue 12).
 # A change to one of the two must be made in the other. Source this file:
 #

@@ -2,9 +2,12 @@
 
 import contextlib
 import io
+import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import unittest
 
 from harness import db, proc
@@ -80,6 +83,25 @@ class TestProc(unittest.TestCase):
             self.assertEqual(argv, ["id"])
         self.assertEqual(proc.as_user(["id"], None), ["id"])
 
+    def test_spawn_finish(self):
+        stack, proc.cleanup = proc.cleanup, proc.CleanupStack()
+        try:
+            p = proc.spawn(["sh", "-c", "exit 3"])
+            self.assertEqual(proc.finish(p), 3)
+            # one that outlives its wait is ended, its group with it
+            q = proc.spawn(["sh", "-c", "sleep 60 & wait"])
+            proc.time.sleep(0.2)
+            kids = proc.children(q.pid)
+            self.assertIsNotNone(proc.finish(q, 0.1))
+            for k in kids:
+                self.assertTrue(proc.wait_pid(k, 2), "child %d left over" % k)
+            # one never waited for is ended by the cleanup stack
+            r = proc.spawn(["sleep", "60"])
+            proc.cleanup.run()
+            self.assertIsNotNone(r.returncode)
+        finally:
+            proc.cleanup = stack
+
 
 class TestClientOutput(unittest.TestCase):
 
@@ -99,6 +121,28 @@ class TestClientOutput(unittest.TestCase):
                          "/top/sql/postgresql.sql")
         with self.assertRaises(proc.Failure):
             db.make("oracle", "/tmp/o")
+
+    def test_client_argv_and_attach(self):
+        pg = db.attach("pgsql", port="5433", bin_dir="/pg/bin")
+        self.assertEqual(pg.client_argv(["-At"])[:1], ["/pg/bin/psql"])
+        self.assertIn("5433", pg.client_argv())
+        self.assertEqual(pg.client_argv(database="postgres")[-1], "postgres")
+        my = db.make("mysql", "/tmp/m")
+        self.assertEqual(my.client_argv(["-N"], "charon")[-2:], ["-N", "charon"])
+        pg.stop()                          # attached: nothing to stop
+
+    def test_attached_sqlite(self):
+        d = tempfile.mkdtemp()
+        try:
+            path = os.path.join(d, "a.sqlite")
+            lite = db.attach("sqlite", file=path)
+            lite.query("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('a\tb\nc')")
+            self.assertEqual(lite.query("SELECT x FROM t", timeout=10),
+                             [("a\tb\nc",)])
+            lite.stop()
+            self.assertTrue(os.path.exists(path), "an attached file is kept")
+        finally:
+            shutil.rmtree(d)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ class TestStats(unittest.TestCase):
         with self.assertRaises(ValueError):
             stats.markdown_table(["a", "b"], [["only one"]])
 
+    def test_markdown_table_padded(self):
+        t = stats.markdown_table(["fault", "n"], [["x", 1000]], pad=True)
+        self.assertEqual(t, "| fault | n    |\n|-------|------|\n"
+                            "| x     | 1000 |\n")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -27,6 +27,9 @@ charon_db *charon_db_open(request_rec *r, const char **why);
 /* One of server s's pool for work outside requests (the watchdog). */
 charon_db *charon_db_open_server(apr_pool_t *p, server_rec *s);
 void charon_db_close(charon_db *db);
+/* Work outside requests: charon_db_run tries no more once stopping()
+ * says so (the child is ending). */
+void charon_db_set_stopping(charon_db *db, int (*stopping)(void));
 apr_pool_t *charon_db_pool(const charon_db *db);
 /* Logs against the request, or the server outside requests. */
 void charon_db_log(const charon_db *db, int level, const char *fmt, ...)

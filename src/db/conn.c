@@ -226,6 +226,11 @@ charon_db *charon_db_open_server(apr_pool_t *p, server_rec *s)
     return db;
 }
 
+void charon_db_set_stopping(charon_db *db, int (*stopping)(void))
+{
+    db->stopping = stopping;
+}
+
 void charon_db_close(charon_db *db)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close =

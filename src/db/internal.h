@@ -27,8 +27,9 @@ struct charon_db {
     ap_dbd_t *dbd;
     int opened; /* by ap_dbd_open: given back at close */
     charon_conn_t *conn;
-    int running; /* inside charon_db_run */
-    int in_tx;   /* a transaction is open */
+    int running;           /* inside charon_db_run */
+    int (*stopping)(void); /* no further try once it says so */
+    int in_tx;             /* a transaction is open */
     /* The statement that failed last, for the dialect to judge. */
     int failed;
     int fail_rv;

@@ -35,8 +35,9 @@ static charon_db_e once(charon_db *db, int flags, charon_db_fn *fn,
     return charon_db_commit(db) ? CHARON_DB_OK : CHARON_DB_FAILED;
 }
 
-/* After a failure: what the dialect makes of it. */
-static int judge(charon_db *db)
+/* After a failure: what the dialect makes of it.  last: no try follows,
+ * whatever the verdict. */
+static int judge(charon_db *db, int last)
 {
     int verdict;
 
@@ -49,14 +50,13 @@ static int judge(charon_db *db)
         charon_conn_forget(db);
     }
     if (verdict & CHARON_ERR_RETRY) {
-        charon_db_log(db, APLOG_INFO,
-                      CHARON_LOGNO(109) "the failure changed nothing%s: "
-                                        "running it again",
-                      verdict & CHARON_ERR_FORGET
-                          ? " (statements prepared afresh)"
-                          : "");
+        charon_db_log(
+            db, APLOG_INFO,
+            CHARON_LOGNO(109) "the failure changed nothing%s: %s",
+            verdict & CHARON_ERR_FORGET ? " (statements prepared afresh)" : "",
+            last ? "no more tries" : "running it again");
     }
-    return verdict;
+    return last ? verdict & ~CHARON_ERR_RETRY : verdict;
 }
 
 charon_db_e charon_db_run(charon_db *db, int flags, charon_db_fn *fn,
@@ -70,12 +70,16 @@ charon_db_e charon_db_run(charon_db *db, int flags, charon_db_fn *fn,
     }
     db->running = 1;
     for (tries = 1;; tries++) {
+        /* A child that is ending waits for this: no further try. */
+        int last = tries == TRIES || (db->stopping && db->stopping());
+
         db->failed = 0;
         rv = once(db, flags, fn, baton);
         charon_db_rollback(db); /* what fn left open, should it */
         if (rv == CHARON_DB_OK
-            || (rv == CHARON_DB_FAILED && !(judge(db) & CHARON_ERR_RETRY))
-            || tries == TRIES) {
+            || (rv == CHARON_DB_FAILED
+                && !(judge(db, last) & CHARON_ERR_RETRY))
+            || last) {
             break;
         }
     }

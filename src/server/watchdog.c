@@ -84,6 +84,11 @@ void charon_watchdog_child_init(apr_pool_t *pchild, server_rec *s)
 
 #define STOPPING() (apr_atomic_read32(&stopping) != 0)
 
+static int child_stopping(void)
+{
+    return STOPPING();
+}
+
 /* At least one batch per task and tick, so a tick always makes progress;
  * none once the child is ending. */
 #define OUT_OF_TIME(job, b) \
@@ -270,6 +275,7 @@ static void tick(job_t *job, apr_pool_t *p)
                                        "skipping this tick");
         return;
     }
+    charon_db_set_stopping(db, child_stopping);
     for (t = 0; t < sizeof(tasks) / sizeof(tasks[0]) && !STOPPING(); t++) {
         int count = 0;
 
