@@ -31,6 +31,12 @@ void charon_db_close(charon_db *db);
  * says so (the child is ending). */
 void charon_db_set_stopping(charon_db *db, int (*stopping)(void));
 apr_pool_t *charon_db_pool(const charon_db *db);
+/* Work outside requests that runs long: what the statements allocate
+ * goes to p from now on (a pool the caller clears between units of
+ * work); returns the pool used until now. */
+apr_pool_t *charon_db_use_pool(charon_db *db, apr_pool_t *p);
+/* Statements run through this handle (for the watchdog's log). */
+long charon_db_statements(const charon_db *db);
 /* Logs against the request, or the server outside requests. */
 void charon_db_log(const charon_db *db, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

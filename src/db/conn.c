@@ -41,6 +41,19 @@ apr_pool_t *charon_db_pool(const charon_db *db)
     return db->pool;
 }
 
+apr_pool_t *charon_db_use_pool(charon_db *db, apr_pool_t *p)
+{
+    apr_pool_t *old = db->pool;
+
+    db->pool = p;
+    return old;
+}
+
+long charon_db_statements(const charon_db *db)
+{
+    return db->statements;
+}
+
 static const char *driver_error(charon_db *db, int rv)
 {
     const char *msg = apr_dbd_error(db->dbd->driver, db->dbd->handle, rv);
@@ -327,6 +340,7 @@ static int plain(charon_db *db, const char *sql)
 {
     int nrows, rv;
 
+    db->statements++;
     rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
     if (rv) {
         charon_db_failed(db, sql, NULL, rv);

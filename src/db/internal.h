@@ -24,6 +24,7 @@ struct charon_db {
     request_rec *r; /* NULL outside requests */
     server_rec *s;
     apr_pool_t *pool; /* the request's, or the caller's */
+    long statements;  /* run on this handle so far */
     ap_dbd_t *dbd;
     int opened; /* by ap_dbd_open: given back at close */
     charon_conn_t *conn;

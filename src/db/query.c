@@ -32,6 +32,7 @@ int charon_db_exec(charon_db *db, charon_stmt_e st, const char *const *args,
     if (!stmt) {
         return 0;
     }
+    db->statements++;
     rv = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle, &n, stmt,
                         charon_stmt_shapes[st].nargs, (const char **)args);
     if (rv) {
@@ -73,6 +74,7 @@ int charon_db_rows(charon_db *db, charon_stmt_e st, const char *const *args,
     if (!stmt || apr_pool_create(&qp, db->pool) != APR_SUCCESS) {
         return 0;
     }
+    db->statements++;
     rv = apr_dbd_pselect(db->dbd->driver, qp, db->dbd->handle, &res, stmt, 1,
                          charon_stmt_shapes[st].nargs, (const char **)args);
     if (rv) {

@@ -410,6 +410,8 @@ charon_db_e charon_op_judge_batch(charon_db *db, charon_slots *sl,
                                   int (*stop)(void *), void *baton, int *crons,
                                   charon_slot_counts_t *counts)
 {
+    apr_pool_t *each, *batch;
+    charon_db_e rv = CHARON_DB_OK;
     due_t d;
     int i;
 
@@ -419,15 +421,21 @@ charon_db_e charon_op_judge_batch(charon_db *db, charon_slots *sl,
     if (charon_db_run(db, 0, due, &d) != CHARON_DB_OK) {
         return CHARON_DB_FAILED;
     }
-    for (i = 0; i < d.rows.nrows; i++) {
+    /* What one cron's statements allocate is freed before the next:
+     * a tick may judge ten thousand. */
+    if (apr_pool_create(&each, charon_db_pool(db)) != APR_SUCCESS) {
+        return CHARON_DB_FAILED;
+    }
+    batch = charon_db_use_pool(db, each);
+    for (i = 0; i < d.rows.nrows && rv == CHARON_DB_OK; i++) {
         if (i > 0 && stop && stop(baton)) {
             break;
         }
-        if (judge_cron(db, sl, clock, d.rows.rows[i], counts)
-            != CHARON_DB_OK) {
-            return CHARON_DB_FAILED;
-        }
+        rv = judge_cron(db, sl, clock, d.rows.rows[i], counts);
+        apr_pool_clear(each);
         (*crons)++;
     }
-    return CHARON_DB_OK;
+    charon_db_use_pool(db, batch);
+    apr_pool_destroy(each);
+    return rv;
 }

@@ -263,6 +263,7 @@ static const struct {
 static void tick(job_t *job, apr_pool_t *p)
 {
     charon_db *db = charon_db_open_server(p, job->s);
+    apr_time_t began;
     apr_size_t t;
 
     job->deadline =
@@ -276,6 +277,7 @@ static void tick(job_t *job, apr_pool_t *p)
         return;
     }
     charon_db_set_stopping(db, child_stopping);
+    began = apr_time_now();
     for (t = 0; t < sizeof(tasks) / sizeof(tasks[0]) && !STOPPING(); t++) {
         int count = 0;
 
@@ -292,6 +294,11 @@ static void tick(job_t *job, apr_pool_t *p)
                          tasks[t].done);
         }
     }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, job->s,
+                 CHARON_LOGNO(309) "watchdog: tick of %" APR_TIME_T_FMT
+                                   " ms, %ld statements",
+                 apr_time_as_msec(apr_time_now() - began),
+                 charon_db_statements(db));
     charon_db_close(db);
 }
 
