@@ -144,4 +144,7 @@ void test_dialects(void); /* test_dialects.c */
 void test_schedule(void); /* test_schedule.c */
 void test_judge(void);    /* test_judge.c */
 
+/* test_schedule_view.c: what the manager says of a schedule. */
+void test_schedule_view(void);
+
 #endif

@@ -109,6 +109,7 @@ int main(void)
     test_dialects();
     test_schedule();
     test_judge();
+    test_schedule_view();
 
     apr_pool_destroy(pool);
     apr_terminate();
