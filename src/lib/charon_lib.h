@@ -280,6 +280,21 @@ int charon_next_slots(apr_pool_t *p, const char *schedule, const char *zone,
                       int64_t after, int n, charon_slot_view_t *out,
                       const char **why);
 
+/* ---- schedule_form.c: the manager's schedule form -------------------- */
+
+typedef struct {
+    const char *schedule;    /* "" for none */
+    const char *timezone;    /* "" for the default zone */
+    apr_int64_t grace;       /* seconds */
+    const char *min_runtime; /* seconds as text, "" for none */
+} charon_sched_form_t;
+
+/* Trimmed fields: NULL and *out, or the sentence and *field (its name). */
+const char *charon_schedule_form(apr_pool_t *p, const char *schedule,
+                                 const char *timezone, const char *grace,
+                                 const char *min_runtime,
+                                 charon_sched_form_t *out, const char **field);
+
 /* ---- form.c: application/x-www-form-urlencoded ------------------------ */
 
 #define CHARON_FORM_MAX_FIELDS 64

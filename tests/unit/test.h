@@ -144,7 +144,9 @@ void test_dialects(void); /* test_dialects.c */
 void test_schedule(void); /* test_schedule.c */
 void test_judge(void);    /* test_judge.c */
 
-/* test_schedule_view.c: what the manager says of a schedule. */
+/* test_schedule_view.c: what the manager says of a schedule;
+ * test_schedule_form.c: its schedule form. */
 void test_schedule_view(void);
+void test_schedule_form(void);
 
 #endif
