@@ -20,7 +20,7 @@ use POSIX ();
 use URI ();
 use URI::Escape ();
 
-plan tests => 87;
+plan tests => 88;
 
 my $M = '/charon-manager';
 my %USERS = (operator => 'operator-test-pw', auditor => 'auditor-test-pw',
@@ -225,6 +225,14 @@ sub exec_rows {
     return (\@rows, \%page);
 }
 
+sub has_form {
+    my ($res, $id) = @_;
+    my $t = tree($res);
+    my $found = $t->look_down(_tag => 'form', id => $id) ? 1 : 0;
+    $t->delete;
+    return $found;
+}
+
 sub name_of {
     my ($id) = @_;
     my ($n) = dbh()->selectrow_array(
@@ -389,7 +397,7 @@ ok(eq_array($o2, [@paged[50 .. 54]]) && !$n2->{next} && $n2->{prev},
    'page 2: the last 5, a link back, none further') or diag explain [$o2, $n2];
 is(mget('?page=0')->code, 400, 'page=0: 400');
 
-# ---------------------------------------------------------- a cron (10)
+# ---------------------------------------------------------- a cron (11)
 
 $res = mget("?cron=$alpha");
 ok_page($res, 200, 'the cron page: 200');
@@ -417,6 +425,9 @@ is(($ex->[0] || {})->{outcome}, 'lost', 'a lost run: td.outcome lost');
 is(mget('?cron=999999999999')->code, 404, 'no such cron: 404');
 ok(mget('?cron=abc')->code == 404 && mget("?cron=$alpha&before=x")->code == 400,
    'a cron id that is no number: 404; a bad before: 400');
+ok(!has_form(mget("?cron=$alpha"), 'switch-on')
+   && has_form(mget("?cron=$beta"), 'switch-on'),
+   'form#switch-on only on the page of a cron that is off');
 
 # ---------------------------------------- executions paged, messages capped (4)
 

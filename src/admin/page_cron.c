@@ -135,13 +135,16 @@ static void forms(mgr_page_t *pg, const char *const *c, const mgr_view_t *v)
                charon_html(p, mgr_field(v, "switch-off", "until", "")),
                off ? "Keep off, with this reason" : "Switch off");
 
-    mgr_printf(pg,
-               "<form id=\"switch-on\" class=\"row\" method=\"post\" "
-               "action=\"%s\">",
-               pg->base);
-    mgr_form_hidden(pg, "switch-on", id);
-    mgr_printf(pg, "<button type=\"submit\">Switch on</button>%s</form>\n",
-               off ? "" : " <span class=\"muted\">(it is on)</span>");
+    /* Offered only to a cron that is off: on a cron that is on it would
+     * do nothing, and an operator took it for a sign that it was off. */
+    if (off) {
+        mgr_printf(pg,
+                   "<form id=\"switch-on\" class=\"row\" method=\"post\" "
+                   "action=\"%s\">",
+                   pg->base);
+        mgr_form_hidden(pg, "switch-on", id);
+        mgr_puts(pg, "<button type=\"submit\">Switch on</button></form>\n");
+    }
 
     mgr_printf(pg,
                "<form id=\"policy\" class=\"row\" method=\"post\" "
