@@ -30,7 +30,14 @@ void mgr_esc(mgr_page_t *pg, const char *s)
 void mgr_messages(mgr_page_t *pg, const mgr_view_t *v)
 {
     if (v->error) {
-        mgr_puts(pg, "<p class=\"error\">");
+        mgr_puts(pg, "<p class=\"error\"");
+        /* Which field, for a reader (and a test) that wants more than the
+         * sentence; the field itself is marked too (mgr_invalid). */
+        if (v->error_field) {
+            mgr_printf(pg, " data-field=\"%s\"",
+                       charon_html(pg->r->pool, v->error_field));
+        }
+        mgr_puts(pg, ">");
         mgr_esc(pg, v->error);
         mgr_puts(pg, "</p>\n");
     }
@@ -70,6 +77,15 @@ static const char page_css[] =
     "td.outcome{font-weight:600}"
     ".outcome-success{color:#176d2c}.outcome-failure{color:#b00020}"
     ".outcome-lost{color:#a65e00}.outcome-running{color:#0b5cad}"
+    ".outcome-missed{color:#6a1b9a}.outcome-unknown{color:#586069}"
+    ".badge.note{background:#fff1c2;color:#6b4e00}"
+    ".sched-state{font-weight:700}.sched-on-time{color:#176d2c}"
+    ".sched-due{color:#a65e00}.sched-missed{color:#6a1b9a}"
+    ".sched-unknown,.sched-off,.sched-not-watched,.sched-unscheduled"
+    "{color:#586069;font-weight:400}"
+    ".sched-invalid{color:#b00020}.sched-why{color:#8a0016}"
+    "input.invalid{outline:2px solid #b00020}"
+    "table.slots{width:auto}"
     "ul.messages{list-style:none;margin:0;padding:0}"
     "ul.messages li{margin:.15em 0;padding:.15em .45em;border-left:4px solid "
     "#9aa5b1;white-space:pre-wrap;word-break:break-word}"
@@ -92,6 +108,7 @@ static const char page_css[] =
     "svg.spark{vertical-align:middle;background:#f0f2f4}"
     "svg.spark rect.success{fill:#2e9d4b}svg.spark rect.failure{fill:#d32f2f}"
     "svg.spark rect.lost{fill:#e08a00}svg.spark rect.running{fill:#4a90d9}"
+    "svg.spark rect.missed{fill:#8e44ad}svg.spark rect.unknown{fill:#b0b7bf}"
     "dl.facts{display:grid;grid-template-columns:max-content 1fr;"
     "gap:.25em 1.2em;background:#fff;padding:.7em 1em;"
     "border:1px solid #e1e4e8;margin:0}"

@@ -39,7 +39,7 @@ const char *charon_schedule_form(apr_pool_t *p, const char *schedule,
     }
     if (*timezone && (why = charon_zone_check(timezone)) != NULL) {
         return refuse(field, "timezone",
-                      apr_pstrcat(p, "The time zone ", why,
+                      apr_pstrcat(p, "The time zone \"", timezone, "\" ", why,
                                   "; leave it empty for the default.", NULL));
     }
     out->grace = CHARON_GRACE_DEFAULT;
