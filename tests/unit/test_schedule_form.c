@@ -60,8 +60,8 @@ void test_schedule_form(void)
     form_bad("61 * * * *", "", "", "", "schedule", "The schedule", HERE);
     form_bad("@reboot", "", "", "", "schedule", "The schedule", HERE);
     form_bad("0 0 30 2 *", "", "", "", "schedule", "never happens", HERE);
-    form_bad("@daily", "Mars/Olympus", "", "", "timezone", "The time zone",
-             HERE);
+    form_bad("@daily", "Mars/Olympus", "", "", "timezone",
+             "The time zone \"Mars/Olympus\" is not", HERE);
     form_bad("@daily", "Europe/Paris; rm", "", "", "timezone", "The time zone",
              HERE);
     form_bad("@daily", "", "0", "", "grace", "The grace", HERE);
