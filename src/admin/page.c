@@ -57,15 +57,20 @@ static const char page_css[] =
     "display:flex;justify-content:space-between;align-items:baseline}"
     "header.top a{color:#fff;text-decoration:none;font-weight:600}"
     "main{padding:.5em 1.5em 3em}"
-    "h1{font-size:1.45em;margin:.5em 0}h2{font-size:1.15em;margin:1.6em 0 "
-    ".5em}"
+    "h1{font-size:1.45em;margin:.5em 0;overflow-wrap:anywhere}"
+    "h2{font-size:1.15em;margin:1.6em 0 .5em}"
     "table{border-collapse:collapse;width:100%;background:#fff;"
     "border:1px solid #e1e4e8}"
     "th,td{border-bottom:1px solid #e1e4e8;padding:.35em .6em;"
     "text-align:left;vertical-align:top}"
     "th{background:#eef0f3;font-weight:600;white-space:nowrap}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}"
-    "td.slug{white-space:nowrap}td.msgs{min-width:18em}"
+    /* A slug or a name of 255 characters without a space breaks
+     * anywhere rather than push the table past the page ("anywhere",
+     * unlike "break-word", also lets the column be that narrow). */
+    "td.slug,td.name,.error,.notice,dl.facts dd,code.sched-text"
+    "{overflow-wrap:anywhere}td.slug{min-width:12em}td.name{min-width:8em}"
+    "td.msgs{min-width:18em}"
     "a{color:#0b5cad}code,.mono{font-family:ui-monospace,Menlo,Consolas,"
     "monospace}"
     ".muted{color:#6a737d}.nowrap{white-space:nowrap}"
@@ -109,7 +114,7 @@ static const char page_css[] =
     "svg.spark rect.success{fill:#2e9d4b}svg.spark rect.failure{fill:#d32f2f}"
     "svg.spark rect.lost{fill:#e08a00}svg.spark rect.running{fill:#4a90d9}"
     "svg.spark rect.missed{fill:#8e44ad}svg.spark rect.unknown{fill:#b0b7bf}"
-    "dl.facts{display:grid;grid-template-columns:max-content 1fr;"
+    "dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);"
     "gap:.25em 1.2em;background:#fff;padding:.7em 1em;"
     "border:1px solid #e1e4e8;margin:0}"
     "dl.facts dt{color:#586069}dl.facts dd{margin:0}";
