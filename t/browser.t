@@ -2,7 +2,10 @@
 # (Debian's /usr/bin/chromium) driven by playwright-core through
 # t/browser/manager.mjs, which creates a cron (once without JavaScript),
 # switches it off with a reason, sees the API refuse it, switches it on,
-# runs it through the API and sees the run and its messages on the page.
+# runs it through the API and sees the run and its messages on the page,
+# sets its schedule and sees its next slots, and makes crons with slugs and
+# names of 70 and 150 characters, whose pages must be no wider than the
+# window.
 # Each check of the script is one test here.
 #
 # It runs on the SQLite pass only: the page's SQL is the other tests'
@@ -13,7 +16,8 @@
 #
 # Screenshots for the README: the script writes them to t/logs/screenshots;
 # when every check passed they are copied to docs/screenshots/
-# (manager-list.png, manager-cron-off.png, manager-cron-run.png), which
+# (manager-list.png, manager-cron-off.png, manager-cron-run.png, and
+# manager-long-slugs.png, the list of the long ones), which
 # harness/apache_test.py copies back from its copy of the tree.
 #
 # Run alone: python3 -m harness.apache_test sqlite -- t/browser.t. Where
@@ -46,7 +50,8 @@ my $script = "$FindBin::Bin/browser/manager.mjs";
 my $logs = Apache::Test::vars('t_logs') || "$FindBin::Bin/logs";
 my $shots_tmp = "$logs/screenshots";
 my $shots = "$top/docs/screenshots";
-my @shot_files = qw(manager-list.png manager-cron-off.png manager-cron-run.png);
+my @shot_files = qw(manager-list.png manager-cron-off.png manager-cron-run.png
+                    manager-long-slugs.png);
 
 # ---- what it needs: missing is a failure (make test installs it)
 my $node = (grep { -x } map { "$_/node" } split /:/, $ENV{PATH} // '')[0];

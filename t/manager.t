@@ -15,12 +15,14 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use CharonTest;
 use HTML::TreeBuilder ();
+use List::Util ();
 use MIME::Base64 ();
 use POSIX ();
+use Time::Local ();
 use URI ();
 use URI::Escape ();
 
-plan tests => 87;
+plan tests => 113;
 
 my $M = '/charon-manager';
 my %USERS = (operator => 'operator-test-pw', auditor => 'auditor-test-pw',
@@ -213,9 +215,18 @@ sub exec_rows {
                 map { $_->look_down(_tag => 'li') }
                 $tr->look_down(_tag => 'ul', class => qr/\bmessages\b/);
         my $more = $tr->look_down(class => qr/\bmore\b/);
+        my $slot = $tr->look_down(_tag => 'td', class => qr/\bslot\b/);
+        my $slot_time = $slot && $slot->look_down(_tag => 'time');
+        my $started = ($tr->look_down(_tag => 'td'))[1];
+        my @badges = sort map { (grep { $_ ne 'badge' && $_ ne 'note' }
+                                 split ' ', $_->attr('class'))[0] // '' }
+                     $tr->look_down(_tag => 'span', class => qr/\bbadge\b/);
         push @rows, { id => $tr->attr('data-execution-id'),
                       outcome => $o && $o->as_text, msgs => \@m,
-                      more => $more && $more->as_text, text => $tr->as_text };
+                      more => $more && $more->as_text, text => $tr->as_text,
+                      slot => $slot_time && $slot_time->attr('datetime'),
+                      started => $started && $started->as_text,
+                      badges => join(' ', @badges) };
     }
     my $next = $t->look_down(_tag => 'a', rel => 'next');
     my $h1 = $t->look_down(_tag => 'h1');
@@ -223,6 +234,14 @@ sub exec_rows {
                 h1 => $h1 && $h1->as_text, text => $t->as_text);
     $t->delete;
     return (\@rows, \%page);
+}
+
+sub has_form {
+    my ($res, $id) = @_;
+    my $t = tree($res);
+    my $found = $t->look_down(_tag => 'form', id => $id) ? 1 : 0;
+    $t->delete;
+    return $found;
 }
 
 sub name_of {
@@ -389,7 +408,7 @@ ok(eq_array($o2, [@paged[50 .. 54]]) && !$n2->{next} && $n2->{prev},
    'page 2: the last 5, a link back, none further') or diag explain [$o2, $n2];
 is(mget('?page=0')->code, 400, 'page=0: 400');
 
-# ---------------------------------------------------------- a cron (10)
+# ---------------------------------------------------------- a cron (11)
 
 $res = mget("?cron=$alpha");
 ok_page($res, 200, 'the cron page: 200');
@@ -417,6 +436,9 @@ is(($ex->[0] || {})->{outcome}, 'lost', 'a lost run: td.outcome lost');
 is(mget('?cron=999999999999')->code, 404, 'no such cron: 404');
 ok(mget('?cron=abc')->code == 404 && mget("?cron=$alpha&before=x")->code == 400,
    'a cron id that is no number: 404; a bad before: 400');
+ok(!has_form(mget("?cron=$alpha"), 'switch-on')
+   && has_form(mget("?cron=$beta"), 'switch-on'),
+   'form#switch-on only on the page of a cron that is off');
 
 # ---------------------------------------- executions paged, messages capped (4)
 
@@ -627,6 +649,433 @@ ok($res->code == 303 && name_of($new) eq 'csrf',
 ok((error_text(mpost([@rename])) // '') =~ /nonce/,
    'the 403 page says why') ;
 
+# ---------------------------------------------------------- schedules (25)
+
+# Written by hand, as an operator's SQL would: schedule, timezone, grace,
+# min_runtime, active.
+sub set_schedule {
+    my ($id, %c) = @_;
+    my @cols = sort keys %c;
+    dbh()->do('UPDATE charon_cron SET ' . join(', ', map { "$_ = ?" } @cols)
+            . ' WHERE id = ?', undef, @c{@cols}, $id);
+}
+
+sub sched_row {
+    my ($id) = @_;
+    return dbh()->selectrow_hashref(
+        'SELECT schedule, timezone, grace, min_runtime FROM charon_cron '
+      . 'WHERE id = ?', undef, $id);
+}
+
+# A watch row as the watchdog keeps one, for the schedule the cron has
+# (unless schedule => another), whose next judgment never comes
+# (CHARON_NEVER): the watchdog leaves it as it is written here.
+my $NEVER = 253370764800;
+sub set_watch {
+    my ($id, %w) = @_;
+    my $c = sched_row($id);
+    dbh()->do('DELETE FROM charon_cron_watch WHERE cron_id = ?', undef, $id);
+    dbh()->do('INSERT INTO charon_cron_watch (cron_id, schedule, timezone, '
+            . 'grace, checked_until, starts_until, next_deadline, next_slot, '
+            . 'last_slot, last_state, error) VALUES '
+            . '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', undef, $id,
+              $w{schedule} // $c->{schedule}, $c->{timezone}, $c->{grace},
+              db_ts($now), db_ts($now), db_ts($NEVER), db_ts($w{next_slot}),
+              db_ts($w{last_slot}), $w{last_state}, $w{error});
+}
+
+# 1 when the watchdog watches the cron's schedule as it is now.
+sub watched {
+    my ($id) = @_;
+    my ($w) = dbh()->selectrow_array(
+        'SELECT COUNT(*) FROM charon_cron_watch w JOIN charon_cron c ON '
+      . 'c.id = w.cron_id WHERE w.cron_id = ? AND w.schedule = c.schedule',
+        undef, $id);
+    return $w;
+}
+
+# The row the watchdog writes for a slot no start came for.
+sub insert_slot_row {
+    my ($cron, $slot, $kind) = @_;
+    dbh()->do('INSERT INTO charon_execution (cron_id, started_at, ended_at, '
+            . 'api_key, remote_addr, slot, missed) VALUES '
+            . '(?, ?, ?, ?, ?, ?, ?)', undef, $cron, db_ts($slot),
+              db_ts($slot), '', '', db_ts($slot), $kind);
+    my ($id) = dbh()->selectrow_array(
+        'SELECT MAX(id) FROM charon_execution WHERE cron_id = ?', undef, $cron);
+    return $id;
+}
+
+# The list's schedule cells: { slug => [data-sched-state, text] }.
+sub sched_states {
+    my ($res) = @_;
+    my $t = tree($res);
+    my %s;
+    for my $tr ($t->look_down(_tag => 'tr', sub {
+                    defined $_[0]->attr('data-slug') })) {
+        my $td = $tr->look_down(_tag => 'td', class => qr/\bschedule\b/);
+        my $sp = $td && $td->look_down(sub {
+            defined $_[0]->attr('data-sched-state') });
+        $s{ $tr->attr('data-slug') } =
+            [ $sp && $sp->attr('data-sched-state'), $td && $td->as_text ];
+    }
+    $t->delete;
+    return \%s;
+}
+
+# The text of a fact (dl.facts dd) of the cron page, by its dt.
+sub fact_of {
+    my ($res, $label) = @_;
+    my $t = tree($res);
+    my ($dt) = grep { $_->as_text eq $label } $t->look_down(_tag => 'dt');
+    my $dd = $dt && $dt->right;
+    my $s = ref $dd ? $dd->as_text : undef;
+    $t->delete;
+    return $s;
+}
+
+# The cron page's next slots: ([UTC, epoch], [local text], the zone).
+sub page_slots {
+    my ($res) = @_;
+    my $t = tree($res);
+    my $table = $t->look_down(_tag => 'table', id => 'next-slots');
+    my (@utc, @local, $zone, @bad);
+    if ($table) {
+        my $th = $table->look_down(_tag => 'th');
+        $zone = $th && $th->as_text;
+        for my $tr ($table->look_down(_tag => 'tr', class => 'slot')) {
+            my $l = $tr->look_down(_tag => 'td', class => qr/\blocal\b/);
+            my $u = $tr->look_down(_tag => 'time');
+            push @utc, ts_epoch($tr->attr('data-utc'));
+            push @local, $l && $l->as_text;
+            push @bad, $tr->attr('data-utc')
+                unless $u && ($u->attr('datetime') // '') eq $tr->attr('data-utc');
+        }
+    }
+    $t->delete;
+    return (\@utc, \@local, $zone, \@bad);
+}
+
+# "Mon 2026-12-07 11:00:00 +01:00": instant t, offset off seconds.
+my @DAYS = qw(Sun Mon Tue Wed Thu Fri Sat);
+sub local_text {
+    my ($t, $off) = @_;
+    my @g = gmtime($t + $off);
+    my $a = abs $off;
+    return sprintf '%s %04d-%02d-%02d %02d:%02d:%02d %s%02d:%02d',
+        $DAYS[$g[6]], $g[5] + 1900, $g[4] + 1, @g[3, 2, 1, 0],
+        $off < 0 ? '-' : '+', int($a / 3600), int($a / 60) % 60;
+}
+
+# Europe/Paris from its rule, not from ICU: UTC+2 from 01:00Z on the last
+# Sunday of March to 01:00Z on the last Sunday of October, else UTC+1.
+sub last_sunday {                   # its 00:00Z
+    my ($y, $m) = @_;
+    my $last = Time::Local::timegm(0, 0, 0, 1, $m % 12,
+                                   $m == 12 ? $y + 1 : $y) - 86400;
+    return $last - (gmtime $last)[6] * 86400;
+}
+sub paris_offset {
+    my ($t) = @_;
+    my $y = (gmtime $t)[5] + 1900;
+    return $t >= last_sunday($y, 3) + 3600 && $t < last_sunday($y, 10) + 3600
+         ? 7200 : 3600;
+}
+# The first 02:30 in Paris after t, as Debian's cron runs a fixed time:
+# the first of two 02:30s, 03:00 CEST when 02:30 does not exist.
+sub paris_0230 {
+    my ($after) = @_;
+    my $day = POSIX::floor($after / 86400) * 86400 - 86400;
+    for (0 .. 3) {
+        my @at = grep { paris_offset($_->[0]) == $_->[1] }
+                 map { [$day + 9000 - $_, $_] } 7200, 3600;
+        my $u = List::Util::min(map { $_->[0] } @at);
+        $u //= last_sunday((gmtime $day)[5] + 1900, 3) + 3600;
+        return $u if $u > $after;
+        $day += 86400;
+    }
+    die "no 02:30 in Paris after $after";
+}
+
+# One test: the cron page lists the five slots after the moment it was
+# made (some second between the two clock readings around the request),
+# as next($t) gives them one by one, and their local times as local().
+sub slots_ok {
+    my ($query, $next, $local, $name, %o) = @_;
+    my $t0 = time;
+    my $res = mget($query, %o);
+    my $t1 = time;
+    my ($utc, $loc, $zone, $bad) = page_slots($res);
+    my @want;
+    for my $t ($t0 .. $t1) {
+        my @s;
+        push @s, $t = $next->($t) for 1 .. 5;
+        push @want, \@s;
+    }
+    my ($match) = grep { eq_array($utc, $_) } @want;
+    my @lw = $match && $local ? map { $local->($_) } @$match : ();
+    ok($res->code == 200 && $match && !@$bad
+       && (!$local || eq_array($loc, \@lw)), $name)
+        or diag explain { got => [map { iso_z($_) } @$utc], local => $loc,
+                          want => [map { iso_z($_) } @{ $want[0] }],
+                          want_local => \@lw, time_mismatch => $bad };
+    return ($res, $zone);
+}
+
+# -- the form (7)
+
+my $sc = seed_cron('mgr-sched-form', 1, 'Scheduled by form');
+$res = mget("?cron=$sc");
+my $sn = nonce_of($res, 'schedule');
+my %shown;
+{
+    my $t = tree($res);
+    my $f = $t->look_down(_tag => 'form', id => 'schedule');
+    for my $name (qw(schedule timezone grace min_runtime)) {
+        my $in = $f && $f->look_down(_tag => 'input', name => $name);
+        $shown{$name} = $in && $in->attr('value');
+    }
+    $t->delete;
+}
+ok(defined $sn && $sn =~ /^\d+-[0-9a-f]{64}$/
+   && join('|', map { $_ // 'undef' } @shown{qw(schedule timezone grace
+                                               min_runtime)}) eq '||300|',
+   'form#schedule: a nonce, and the cron\'s values (none, the default '
+   . 'zone, 300 s, none)') or diag explain [$sn, \%shown];
+
+$res = mpost([nonce => $sn, action => 'schedule', cron => $sc,
+              schedule => '30 2 * * *', timezone => 'Europe/Paris',
+              grace => '10m', min_runtime => '20m']);
+my $sr = sched_row($sc) || {};
+ok($res->code == 303
+   && ($res->header('Location') // '') =~ /\?cron=\Q$sc\E&done=schedule$/
+   && ($sr->{schedule} // '') eq '30 2 * * *'
+   && ($sr->{timezone} // '') eq 'Europe/Paris' && $sr->{grace} == 600
+   && ($sr->{min_runtime} // 0) == 1200,
+   'schedule: 303, the four columns set (10m and 20m as seconds)')
+    or diag explain [$res->status_line, $sr];
+
+my %bad_sched = (
+    schedule    => ['61 * * * *', '@reboot', '0 0 30 2 *', '<b>x</b>'],
+    timezone    => ['Mars/Olympus', 'Europe/Paris; rm', 'x' x 80],
+    grace       => ['0', '31622401', 'abc', '-5', '1.5'],
+    min_runtime => ['0', '-5', 'x', '2147483648'],
+);
+my %words = (schedule => 'schedule', timezone => 'time zone',
+             grace => 'grace', min_runtime => 'minimum runtime');
+for my $field (qw(schedule timezone grace min_runtime)) {
+    my @bad;
+    for my $v (@{ $bad_sched{$field} }) {
+        my %f = (schedule => '@every 15m', timezone => 'UTC',
+                 grace => '120', min_runtime => '60', $field => $v);
+        $res = mpost([nonce => $sn, action => 'schedule', cron => $sc, %f]);
+        my $t = tree($res);
+        my $e = $t->look_down(class => qr/\berror\b/);
+        my $f = $t->look_down(_tag => 'form', id => 'schedule');
+        my $in = $f && $f->look_down(_tag => 'input', name => $field);
+        my @why;
+        push @why, 'status ' . $res->code unless $res->code == 400;
+        push @why, 'no .error naming it: ' . ($e ? $e->as_text : 'none')
+            unless $e && ($e->attr('data-field') // '') eq $field
+                && $e->as_text =~ /\b\Q$words{$field}\E\b/i;
+        push @why, 'the field is not marked'
+            unless $in && ($in->attr('aria-invalid') // '') eq 'true';
+        push @why, 'the value is not shown again'
+            unless $in && ($in->attr('value') // '') eq $v;
+        $t->delete;
+        push @why, 'the row changed' unless eq_hash(sched_row($sc) || {}, $sr);
+        push @bad, "'$v': " . join('; ', @why) if @why;
+    }
+    ok(!@bad, "a bad $field: 400, .error[data-field=$field] naming it, the "
+              . 'field marked, nothing changed') or diag join "\n", @bad;
+}
+$res = mpost([action => 'schedule', cron => $sc, schedule => '',
+              timezone => '', grace => '', min_runtime => '']);
+ok($res->code == 403 && eq_hash(sched_row($sc) || {}, $sr),
+   'schedule without the nonce: 403, nothing changed')
+    or diag $res->status_line;
+
+# -- the cron page: facts, the next five slots (10)
+
+my ($pres) = slots_ok("?cron=$sc", \&paris_0230,
+                      sub { local_text($_[0], paris_offset($_[0])) },
+                      'the next five slots of 30 2 * * * in Europe/Paris, '
+                      . 'its local times and UTC');
+my %facts = map { $_ => fact_of($pres, $_) // '' }
+    ('Schedule', 'Time zone', 'Grace', 'Minimum runtime');
+ok($facts{Schedule} =~ /^30 2 \* \* \*/ && $facts{'Time zone'} eq 'Europe/Paris'
+   && $facts{Grace} =~ /^600 s\b/ && $facts{'Minimum runtime'} =~ /^1200 s\b/,
+   'the cron page shows its schedule, zone, grace and minimum runtime')
+    or diag explain \%facts;
+$res = mpost([nonce => $sn, action => 'schedule', cron => $sc, schedule => '',
+              timezone => '', grace => '', min_runtime => '']);
+$sr = sched_row($sc) || {};
+my ($none) = page_slots(mget("?cron=$sc"));
+ok($res->code == 303 && !defined $sr->{schedule} && !defined $sr->{timezone}
+   && $sr->{grace} == 300 && !defined $sr->{min_runtime} && !@$none,
+   'empty fields: unscheduled, the default zone, 300 s, no minimum runtime; '
+   . 'no slots shown') or diag explain [$res->status_line, $sr, $none];
+
+my $ev = seed_cron('mgr-sched-every', 1);
+set_schedule($ev, schedule => '@every 7m', timezone => 'America/New_York');
+slots_ok("?cron=$ev", sub { (POSIX::floor($_[0] / 420) + 1) * 420 }, undef,
+         '@every 7m: the multiples of 7 minutes since the epoch, whatever '
+         . 'the zone');
+
+my $dz = seed_cron('mgr-sched-default', 1);
+set_schedule($dz, schedule => '0 9 * * *');
+my ($dres, $dzone) = slots_ok(
+    "?cron=$dz",
+    sub { (POSIX::floor(($_[0] - 32400) / 86400) + 1) * 86400 + 32400 },
+    sub { local_text($_[0], 0) },
+    'no zone of its own, the default UTC: 0 9 * * * at 09:00Z');
+ok(($dzone // '') eq 'UTC'
+   && (fact_of($dres, 'Time zone') // '') =~ /^UTC \(the default/,
+   'the zone in force is said to be the default')
+    or diag explain [$dzone, fact_of($dres, 'Time zone')];
+my ($vres, $vzone) = slots_ok(
+    "?cron=$dz", sub { (POSIX::floor($_[0] / 86400) + 1) * 86400 },
+    sub { local_text($_[0], 32400) },
+    'where CharonDefaultTimezone is Asia/Tokyo: 0 9 * * * at 00:00Z',
+    vhost => 'charon_vhost_manager_zone');
+ok(($vzone // '') eq 'Asia/Tokyo'
+   && (fact_of($vres, 'Time zone') // '') =~ /^Asia\/Tokyo \(the default/,
+   "the virtual host's default zone, said to be the default")
+    or diag explain [$vzone, fact_of($vres, 'Time zone')];
+
+my $cp = seed_cron('mgr-sched-counts', 1);
+set_schedule($cp, schedule => '@hourly');
+set_watch($cp, error => 'cannot be read here (a test)');
+dbh()->do('INSERT INTO charon_cron_stats (cron_id, runs_missed, runs_unknown, '
+        . 'runs_unscheduled, last_missed_at) VALUES (?, ?, ?, ?, ?)', undef,
+          $cp, 4, 2, 3, db_ts($now - 7200));
+$res = mget("?cron=$cp");
+(my $last_missed = iso_z($now - 7200)) =~ s/T(.*)Z$/ $1/;
+ok((fact_of($res, 'Slots') // '') eq '4 missed, 2 unknown, 3 unscheduled starts'
+   && (fact_of($res, 'Last missed slot (UTC)') // '') eq $last_missed,
+   'the slots missed, unknown and unscheduled, and the last missed one')
+    or diag explain [fact_of($res, 'Slots'),
+                     fact_of($res, 'Last missed slot (UTC)'), $last_missed];
+my ($no_slots) = page_slots($res);
+ok((fact_of($res, 'Schedule') // '') =~ /invalid: cannot be read here \(a test\)/
+   && !@$no_slots && (fact_of($res, 'Next slots') // '') =~ /cannot be used/,
+   "a schedule the watchdog cannot use: invalid, with its reason, no slots")
+    or diag explain [fact_of($res, 'Schedule'), fact_of($res, 'Next slots')];
+
+# -- the list: a state per scheduled cron, the missed filter (5)
+
+my %ST;
+sub st_cron {
+    my ($slug, $active, %c) = @_;
+    my $id = seed_cron($slug, $active);
+    set_schedule($id, %c) if %c;
+    return $ST{$slug} = $id;
+}
+set_watch(st_cron('mgr-st-a-ontime', 1, schedule => '@daily'),
+          last_state => 'ok', next_slot => $now + 86400);
+set_watch(st_cron('mgr-st-b-due', 1, schedule => '@daily'),
+          last_state => 'ok', next_slot => $now - 600);
+set_watch(st_cron('mgr-st-c-missed', 1, schedule => '@daily'),
+          last_state => 'missed', next_slot => $now + 86400,
+          last_slot => $now - 3600);
+set_watch(st_cron('mgr-st-d-unknown', 1, schedule => '@daily'),
+          last_state => 'unknown', next_slot => $now + 86400);
+set_watch(st_cron('mgr-st-e-invalid', 1, schedule => '@daily'),
+          error => 'no slot in ten years (a test)');
+st_cron('mgr-st-f-unparsable', 1, schedule => '61 * * * *');
+st_cron('mgr-st-g-badzone', 1, schedule => '@daily',
+        timezone => 'Mars/Olympus');
+set_watch(st_cron('mgr-st-h-off', 0, schedule => '@daily'),
+          last_state => 'missed', next_slot => $now - 600);
+st_cron('mgr-st-i-none', 1);
+# Missed under a schedule it has no more (the watchdog starts afresh).
+set_watch(st_cron('mgr-st-j-oldmiss', 1, schedule => '@hourly'),
+          schedule => '@daily', last_state => 'missed');
+
+my $states = sched_states(mget('?slug=mgr-st-'));
+my %want_state = ('mgr-st-a-ontime' => 'on-time', 'mgr-st-b-due' => 'due',
+    'mgr-st-c-missed' => 'missed', 'mgr-st-d-unknown' => 'unknown',
+    'mgr-st-e-invalid' => 'invalid', 'mgr-st-f-unparsable' => 'invalid',
+    'mgr-st-g-badzone' => 'invalid', 'mgr-st-h-off' => 'off',
+    'mgr-st-i-none' => 'unscheduled');
+my %got_state = map { $_ => ($states->{$_} || [])->[0] } keys %want_state;
+is_deeply(\%got_state, \%want_state,
+          'td.schedule [data-sched-state]: on time, due, missed, unknown, '
+          . 'invalid (3 ways), off, unscheduled');
+my %text = map { $_ => ($states->{$_} || [])->[1] // '' } keys %want_state;
+ok($text{'mgr-st-e-invalid'} =~ /no slot in ten years \(a test\)/
+   && $text{'mgr-st-f-unparsable'} =~ /minute field/
+   && $text{'mgr-st-g-badzone'} =~ /Mars\/Olympus/
+   && $text{'mgr-st-b-due'} =~ /^\@daily/
+   && $text{'mgr-st-h-off'} =~ /latest slot judged: missed/,
+   'an invalid schedule says why; a cron off still says its latest slot '
+   . 'was missed') or diag explain \%text;
+
+is(slugs_for('?slug=mgr-st-&state=missed'), 'mgr-st-c-missed mgr-st-h-off',
+   'state=missed: the crons whose latest slot judged, under the schedule '
+   . 'they have, had no start');
+$res = mget('?state=bogus');
+like(error_text($res) // '', qr/\bmissed\b/,
+     'the 400 for an unknown state lists missed among the states');
+
+# "Not watched yet" lasts until the watchdog's next tick (every second
+# here): the page is read at once, and what it says is checked against
+# what charon_cron_watch said just after it was made.
+my $nw = st_cron('mgr-st-k-new', 1);
+# (@yearly: no slot comes while the test looks, so "on time" stays.)
+set_schedule($nw, schedule => '@yearly');
+my $nw_state = sched_states(mget('?slug=mgr-st-k-new'))->{'mgr-st-k-new'};
+my $seen = watched($nw);
+my $nw_ok = wait_until(sub { watched($nw) }, 30);
+my $later = sched_states(mget('?slug=mgr-st-k-new'))->{'mgr-st-k-new'};
+ok(($seen ? ($nw_state->[0] // '') =~ /^(not-watched|on-time)$/
+          : ($nw_state->[0] // '') eq 'not-watched')
+   && $nw_state->[1] =~ /not watched yet|on time/
+   && $nw_ok && ($later->[0] // '') eq 'on-time',
+   'a schedule just set: not watched yet, then on time once the watchdog '
+   . 'took it in') or diag explain [$seen, $nw_state, $nw_ok, $later];
+
+# -- slots in the history (3)
+
+my $hc = seed_cron('mgr-st-l-history', 1);
+my $bound = run_ended($hc, $now - 9000, 30, 1);
+my $short = run_ended($hc, $now - 8000, 2, 1);
+my $loose = run_ended($hc, $now - 7000, 5, 0);
+dbh()->do('UPDATE charon_execution SET slot = ? WHERE id = ?', undef,
+          db_ts($now - 9060), $bound);
+dbh()->do('UPDATE charon_execution SET slot = ?, too_short = ? WHERE id = ?',
+          undef, db_ts($now - 8040), 1, $short);
+dbh()->do('UPDATE charon_execution SET unscheduled = ? WHERE id = ?', undef,
+          1, $loose);
+my $miss = insert_slot_row($hc, $now - 6000, 'missed');
+my $unk = insert_slot_row($hc, $now - 5000, 'unknown');
+my ($hist_rows) = exec_rows(mget("?cron=$hc"));
+my %hrow = map { $_->{id} => $_ } @$hist_rows;
+is_deeply([map { [$_->{id}, $_->{outcome}] } @$hist_rows],
+          [[$unk, 'unknown'], [$miss, 'missed'], [$loose, 'failure'],
+           [$short, 'success'], [$bound, 'success']],
+          'td.outcome: missed and unknown for the slots no start came for');
+my @slot_bad;
+for my $c ([$bound, iso_z($now - 9060), ''], [$short, iso_z($now - 8040), 'too-short'],
+           [$loose, undef, 'unscheduled'], [$miss, iso_z($now - 6000), ''],
+           [$unk, iso_z($now - 5000), '']) {
+    my ($id, $slot, $badges) = @$c;
+    my $r = $hrow{$id} || {};
+    push @slot_bad, "$id: slot " . ($r->{slot} // 'none') . ', badges '
+                    . ($r->{badges} // '')
+        unless ($r->{slot} // '') eq ($slot // '')
+            && ($r->{badges} // '') eq $badges;
+}
+push @slot_bad, "missed row: started '" . ($hrow{$miss}{started} // '') . "'"
+    unless ($hrow{$miss}{started} // 'x') !~ /\d/;
+ok(!@slot_bad, 'td.slot: the slot of each start, "unscheduled" for one that '
+               . 'fits none; "too short" on the run that ended too soon; a '
+               . 'missed slot has no start') or diag join "\n", @slot_bad;
+my ($hl) = cron_rows(mget('?slug=mgr-st-l-history'));
+is_deeply(($hl->{'mgr-st-l-history'} || {})->{bars},
+          [qw(success success failure missed unknown)],
+          'the sparkline: missed and unknown slots have bars of their own');
+
 # ------------------------------------------------------------ escaping (6)
 
 my %H = (slug => '<script>alert(1)</script>',
@@ -637,6 +1086,8 @@ my %H = (slug => '<script>alert(1)</script>',
 purge_cron($H{slug});
 my $h = seed_cron($H{slug}, 0, $H{name});
 set_cron($h, off_reason => $H{reason}, off_until => $now + 3600);
+# A schedule and a zone no one can read, shown as text with why.
+set_schedule($h, schedule => '<script>alert(6)</script>', timezone => '"><i>');
 my $he = insert_execution($h, started_at => $now - 100, api_key => $H{key},
                           remote_addr => $H{addr});
 insert_message($he, 'error', $H{msg});
@@ -671,6 +1122,18 @@ $res = mget('', vhost => 'charon_vhost_manager_nodb');
 ok($res->code == 503 && ($res->header('Retry-After') // '') =~ /^\d+$/
    && ($res->header('Content-Type') // '') =~ m{^text/html},
    'no database: 503 with Retry-After, an HTML page') or diag $res->status_line;
+
+# The crons given a schedule here go, with their watch rows, so that the
+# watchdog does not judge them on while the tests after this one run.
+set_schedule($h, schedule => undef, timezone => undef);
+my $scheduled = dbh()->selectcol_arrayref(
+    "SELECT id FROM charon_cron WHERE slug LIKE 'mgr-sched-%' OR slug LIKE "
+  . "'mgr-st-%' OR id = ?", undef, $h);
+for my $id (@$scheduled) {
+    dbh()->do("DELETE FROM charon_$_ WHERE cron_id = ?", undef, $id)
+        for qw(cron_watch cron_stats);
+}
+purge_like($_) for qw(mgr-sched- mgr-st-);
 
 safe_ok();
 no_leak_ok();

@@ -23,6 +23,7 @@ static const struct {
     {"switch-off", "The cron was switched off."},
     {"switch-on", "The cron was switched on."},
     {"policy", "The cron's policy was changed."},
+    {"schedule", "The cron's schedule was changed."},
 };
 
 static int mgr_get(request_rec *r, apr_table_t *query)

@@ -30,7 +30,14 @@ void mgr_esc(mgr_page_t *pg, const char *s)
 void mgr_messages(mgr_page_t *pg, const mgr_view_t *v)
 {
     if (v->error) {
-        mgr_puts(pg, "<p class=\"error\">");
+        mgr_puts(pg, "<p class=\"error\"");
+        /* Which field, for a reader (and a test) that wants more than the
+         * sentence; the field itself is marked too (mgr_invalid). */
+        if (v->error_field) {
+            mgr_printf(pg, " data-field=\"%s\"",
+                       charon_html(pg->r->pool, v->error_field));
+        }
+        mgr_puts(pg, ">");
         mgr_esc(pg, v->error);
         mgr_puts(pg, "</p>\n");
     }
@@ -50,15 +57,20 @@ static const char page_css[] =
     "display:flex;justify-content:space-between;align-items:baseline}"
     "header.top a{color:#fff;text-decoration:none;font-weight:600}"
     "main{padding:.5em 1.5em 3em}"
-    "h1{font-size:1.45em;margin:.5em 0}h2{font-size:1.15em;margin:1.6em 0 "
-    ".5em}"
+    "h1{font-size:1.45em;margin:.5em 0;overflow-wrap:anywhere}"
+    "h2{font-size:1.15em;margin:1.6em 0 .5em}"
     "table{border-collapse:collapse;width:100%;background:#fff;"
     "border:1px solid #e1e4e8}"
     "th,td{border-bottom:1px solid #e1e4e8;padding:.35em .6em;"
     "text-align:left;vertical-align:top}"
     "th{background:#eef0f3;font-weight:600;white-space:nowrap}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}"
-    "td.slug{white-space:nowrap}td.msgs{min-width:18em}"
+    /* A slug or a name of 255 characters without a space breaks
+     * anywhere rather than push the table past the page ("anywhere",
+     * unlike "break-word", also lets the column be that narrow). */
+    "td.slug,td.name,.error,.notice,dl.facts dd,code.sched-text"
+    "{overflow-wrap:anywhere}td.slug{min-width:12em}td.name{min-width:8em}"
+    "td.msgs{min-width:18em}"
     "a{color:#0b5cad}code,.mono{font-family:ui-monospace,Menlo,Consolas,"
     "monospace}"
     ".muted{color:#6a737d}.nowrap{white-space:nowrap}"
@@ -70,6 +82,15 @@ static const char page_css[] =
     "td.outcome{font-weight:600}"
     ".outcome-success{color:#176d2c}.outcome-failure{color:#b00020}"
     ".outcome-lost{color:#a65e00}.outcome-running{color:#0b5cad}"
+    ".outcome-missed{color:#6a1b9a}.outcome-unknown{color:#586069}"
+    ".badge.note{background:#fff1c2;color:#6b4e00}"
+    ".sched-state{font-weight:700}.sched-on-time{color:#176d2c}"
+    ".sched-due{color:#a65e00}.sched-missed{color:#6a1b9a}"
+    ".sched-unknown,.sched-off,.sched-not-watched,.sched-unscheduled"
+    "{color:#586069;font-weight:400}"
+    ".sched-invalid{color:#b00020}.sched-why{color:#8a0016}"
+    "input.invalid{outline:2px solid #b00020}"
+    "table.slots{width:auto}"
     "ul.messages{list-style:none;margin:0;padding:0}"
     "ul.messages li{margin:.15em 0;padding:.15em .45em;border-left:4px solid "
     "#9aa5b1;white-space:pre-wrap;word-break:break-word}"
@@ -92,7 +113,8 @@ static const char page_css[] =
     "svg.spark{vertical-align:middle;background:#f0f2f4}"
     "svg.spark rect.success{fill:#2e9d4b}svg.spark rect.failure{fill:#d32f2f}"
     "svg.spark rect.lost{fill:#e08a00}svg.spark rect.running{fill:#4a90d9}"
-    "dl.facts{display:grid;grid-template-columns:max-content 1fr;"
+    "svg.spark rect.missed{fill:#8e44ad}svg.spark rect.unknown{fill:#b0b7bf}"
+    "dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);"
     "gap:.25em 1.2em;background:#fff;padding:.7em 1em;"
     "border:1px solid #e1e4e8;margin:0}"
     "dl.facts dt{color:#586069}dl.facts dd{margin:0}";

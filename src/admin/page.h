@@ -27,9 +27,10 @@ typedef struct {
 /* What a page shows besides its data: a message, the status it goes out
  * with, and after a refused POST the fields as they were sent. */
 typedef struct {
-    apr_table_t *query; /* the query string's fields */
-    const char *error;  /* shown in .error, or NULL */
-    const char *notice; /* shown in .notice, or NULL */
+    apr_table_t *query;      /* the query string's fields */
+    const char *error;       /* shown in .error, or NULL */
+    const char *error_field; /* the form field it is about, or NULL */
+    const char *notice;      /* shown in .notice, or NULL */
     int status;
     apr_table_t *form;       /* a refused POST's fields, or NULL */
     const char *form_action; /* which form they belong to */

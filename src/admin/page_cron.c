@@ -90,6 +90,7 @@ static void facts(mgr_page_t *pg, const char *const *c,
         mgr_printf(pg, ", after %s", charon_html(p, dur));
     }
     mgr_puts(pg, "</dd>");
+    mgr_sched_facts(pg, c);
     fact(pg, "Last runs");
     mgr_sparkline(pg, hist);
     mgr_puts(pg, "</dd>");
@@ -135,13 +136,16 @@ static void forms(mgr_page_t *pg, const char *const *c, const mgr_view_t *v)
                charon_html(p, mgr_field(v, "switch-off", "until", "")),
                off ? "Keep off, with this reason" : "Switch off");
 
-    mgr_printf(pg,
-               "<form id=\"switch-on\" class=\"row\" method=\"post\" "
-               "action=\"%s\">",
-               pg->base);
-    mgr_form_hidden(pg, "switch-on", id);
-    mgr_printf(pg, "<button type=\"submit\">Switch on</button>%s</form>\n",
-               off ? "" : " <span class=\"muted\">(it is on)</span>");
+    /* Offered only to a cron that is off: on a cron that is on it would
+     * do nothing, and an operator took it for a sign that it was off. */
+    if (off) {
+        mgr_printf(pg,
+                   "<form id=\"switch-on\" class=\"row\" method=\"post\" "
+                   "action=\"%s\">",
+                   pg->base);
+        mgr_form_hidden(pg, "switch-on", id);
+        mgr_puts(pg, "<button type=\"submit\">Switch on</button></form>\n");
+    }
 
     mgr_printf(pg,
                "<form id=\"policy\" class=\"row\" method=\"post\" "
@@ -155,12 +159,13 @@ static void forms(mgr_page_t *pg, const char *const *c, const mgr_view_t *v)
                "</select></label><label>Max runtime, seconds (empty: none) "
                "<input type=\"text\" inputmode=\"numeric\" "
                "name=\"max_runtime\" value=\"%s\"></label>"
-               "<button type=\"submit\">Save policy</button></form>"
-               "</fieldset>\n",
+               "<button type=\"submit\">Save policy</button></form>\n",
                conc && !strcmp(conc, "forbid") ? "" : " selected",
                conc && !strcmp(conc, "forbid") ? " selected" : "",
                charon_html(p, mgr_field(v, "policy", "max_runtime",
                                         c[MC_MAX_RUNTIME])));
+    mgr_sched_form(pg, c, v);
+    mgr_puts(pg, "</fieldset>\n");
 }
 
 /* The execution's messages (MGR_MESSAGES at most, each cut to
@@ -223,6 +228,80 @@ static mgr_result_e messages(mgr_page_t *pg, charon_db *db, const char *eid)
     return MGR_OK;
 }
 
+/* The slot a start belongs to, or that it belongs to none. */
+static void slot_cell(mgr_page_t *pg, const char *const *row)
+{
+    mgr_puts(pg, "<td class=\"slot nowrap\">");
+    if (mgr_flag(row[ME_UNSCHEDULED])) {
+        mgr_puts(pg, "<span class=\"badge note unscheduled\" title=\"a start "
+                     "that fits no slot of the schedule\">unscheduled</span>");
+    }
+    else {
+        mgr_time(pg, row[ME_SLOT]);
+    }
+    mgr_puts(pg, "</td>");
+}
+
+/* One execution's row.  A slot no start came for (missed, unknown) is a
+ * row the watchdog wrote: no start, no end, no duration, no messages. */
+static mgr_result_e execution(mgr_page_t *pg, charon_db *db,
+                              const char *const *row)
+{
+    apr_pool_t *p = pg->r->pool;
+    const char *outcome = mgr_outcome(row[ME_OUTCOME]);
+    int slot = mgr_slot_row(row);
+    const char *dur = slot ? NULL : charon_human_duration(p, row[ME_DURATION]);
+    const char *lost = row[ME_LOST], *ended = row[ME_ENDED];
+
+    mgr_printf(pg,
+               "<tr data-execution-id=\"%s\"%s><td class=\"num\">%s"
+               "</td><td class=\"nowrap\">",
+               charon_html(p, row[ME_ID]), slot ? " class=\"slot-row\"" : "",
+               charon_html(p, row[ME_ID]));
+    mgr_time(pg, slot ? NULL : row[ME_STARTED]);
+    mgr_puts(pg, "</td><td class=\"nowrap\">");
+    if (lost && *lost) {
+        mgr_puts(pg, "lost at ");
+        mgr_time(pg, lost);
+        if (ended && *ended) {
+            mgr_puts(pg, "<br>ended late at ");
+            mgr_time(pg, ended);
+        }
+    }
+    else {
+        mgr_time(pg, slot ? NULL : ended);
+    }
+    mgr_printf(pg, "</td><td class=\"duration num nowrap\">%s",
+               dur ? charon_html(p, dur) : "");
+    if (mgr_flag(row[ME_TOO_SHORT])) {
+        mgr_puts(pg, " <span class=\"badge note too-short\" title=\"ended "
+                     "sooner than the cron's minimum runtime\">too "
+                     "short</span>");
+    }
+    mgr_printf(pg, "</td><td class=\"outcome outcome-%s\">%s</td>", outcome,
+               outcome);
+    slot_cell(pg, row);
+    mgr_puts(pg, "<td class=\"type\">");
+    mgr_esc(pg, row[ME_TYPE]);
+    mgr_puts(pg, "</td><td class=\"key mono\">");
+    mgr_esc(pg, row[ME_KEY]);
+    mgr_puts(pg, "</td><td class=\"addr mono\">");
+    mgr_esc(pg, row[ME_ADDR]);
+    mgr_puts(pg, "</td><td class=\"msgs\">");
+    if (slot) {
+        mgr_puts(pg, "<span class=\"muted\">none</span>");
+    }
+    else {
+        mgr_result_e st = messages(pg, db, row[ME_ID] ? row[ME_ID] : "0");
+
+        if (st != MGR_OK) {
+            return st;
+        }
+    }
+    mgr_puts(pg, "</td></tr>\n");
+    return MGR_OK;
+}
+
 static mgr_result_e executions(mgr_page_t *pg, charon_db *db,
                                const cron_args_t *a)
 {
@@ -239,54 +318,21 @@ static mgr_result_e executions(mgr_page_t *pg, charon_db *db,
                         args, MGR_EXECS_PER_PAGE + 1, &e)) {
         return MGR_DB_FAILED;
     }
-    mgr_puts(pg,
-             "<h2>Executions</h2>\n<table id=\"executions\"><thead><tr>"
-             "<th>#</th><th>Started (UTC)</th><th>Ended (UTC)</th>"
-             "<th>Duration</th><th>Outcome</th><th>Type</th><th>API key</th>"
-             "<th>From</th><th>Messages</th></tr></thead><tbody>\n");
+    mgr_puts(pg, "<h2>Executions</h2>\n<table id=\"executions\"><thead><tr>"
+                 "<th>#</th><th>Started (UTC)</th><th>Ended (UTC)</th>"
+                 "<th>Duration</th><th>Outcome</th><th>Slot (UTC)</th>"
+                 "<th>Type</th><th>API key</th><th>From</th><th>Messages</th>"
+                 "</tr></thead><tbody>\n");
     n = e.nrows < MGR_EXECS_PER_PAGE ? e.nrows : MGR_EXECS_PER_PAGE;
     for (i = 0; i < n; i++) {
-        const char *const *row = e.rows[i];
-        const char *outcome = mgr_outcome(row[ME_OUTCOME]);
-        const char *dur = charon_human_duration(p, row[ME_DURATION]);
-        const char *lost = row[ME_LOST], *ended = row[ME_ENDED];
-        mgr_result_e st;
+        mgr_result_e st = execution(pg, db, e.rows[i]);
 
-        mgr_printf(pg,
-                   "<tr data-execution-id=\"%s\"><td class=\"num\">%s"
-                   "</td><td class=\"nowrap\">",
-                   charon_html(p, row[ME_ID]), charon_html(p, row[ME_ID]));
-        mgr_time(pg, row[ME_STARTED]);
-        mgr_puts(pg, "</td><td class=\"nowrap\">");
-        if (lost && *lost) {
-            mgr_puts(pg, "lost at ");
-            mgr_time(pg, lost);
-            if (ended && *ended) {
-                mgr_puts(pg, "<br>ended late at ");
-                mgr_time(pg, ended);
-            }
-        }
-        else {
-            mgr_time(pg, ended);
-        }
-        mgr_printf(pg,
-                   "</td><td class=\"num nowrap\">%s</td>"
-                   "<td class=\"outcome outcome-%s\">%s</td>"
-                   "<td class=\"type\">",
-                   dur ? charon_html(p, dur) : "", outcome, outcome);
-        mgr_esc(pg, row[ME_TYPE]);
-        mgr_puts(pg, "</td><td class=\"key mono\">");
-        mgr_esc(pg, row[ME_KEY]);
-        mgr_puts(pg, "</td><td class=\"addr mono\">");
-        mgr_esc(pg, row[ME_ADDR]);
-        mgr_puts(pg, "</td><td class=\"msgs\">");
-        if ((st = messages(pg, db, row[ME_ID] ? row[ME_ID] : "0")) != MGR_OK) {
+        if (st != MGR_OK) {
             return st;
         }
-        mgr_puts(pg, "</td></tr>\n");
     }
     if (n == 0) {
-        mgr_printf(pg, "<tr><td colspan=\"9\" class=\"muted\">%s</td></tr>\n",
+        mgr_printf(pg, "<tr><td colspan=\"10\" class=\"muted\">%s</td></tr>\n",
                    a->before ? "No older executions (those of the previous "
                                "page may have been removed meanwhile)."
                              : "No executions yet.");

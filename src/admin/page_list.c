@@ -24,6 +24,7 @@ static const struct {
     {"running", "running now", ST_MGR_LIST_RUNNING},
     {"off", "switched off", ST_MGR_LIST_OFF},
     {"lost", "lost (last finished run was lost)", ST_MGR_LIST_LOST},
+    {"missed", "missed (latest slot had no start)", ST_MGR_LIST_MISSED},
 };
 #define N_STATES (int)(sizeof(states) / sizeof(states[0]))
 
@@ -135,7 +136,9 @@ static void last_run(mgr_page_t *pg, const charon_rows_t *h)
     }
     row = h->rows[0];
     outcome = mgr_outcome(row[ME_OUTCOME]);
-    dur = charon_human_duration(p, row[ME_DURATION]);
+    /* A slot no start came for: its time, and no duration. */
+    dur =
+        mgr_slot_row(row) ? NULL : charon_human_duration(p, row[ME_DURATION]);
     mgr_time(pg, row[ME_STARTED]);
     mgr_printf(pg, "<br><span class=\"outcome-%s\">%s</span>", outcome,
                outcome);
@@ -166,9 +169,10 @@ static mgr_result_e render_list(mgr_page_t *pg, charon_db *db,
     mgr_messages(pg, v);
     filter_form(pg, a);
     mgr_puts(pg, "<table id=\"crons\"><thead><tr><th>Slug</th><th>Name</th>"
-                 "<th>State</th><th>Policy</th><th>Running</th>"
-                 "<th>Last run (UTC)</th><th>Success rate</th>"
-                 "<th>Last runs</th></tr></thead><tbody>\n");
+                 "<th>State</th><th>Schedule</th><th>Policy</th>"
+                 "<th>Running</th><th>Last run (UTC)</th>"
+                 "<th>Success rate</th><th>Last runs</th></tr></thead>"
+                 "<tbody>\n");
     n = rows.nrows < MGR_CRONS_PER_PAGE ? rows.nrows : MGR_CRONS_PER_PAGE;
     for (i = 0; i < n; i++) {
         const char *const *row = rows.rows[i];
@@ -193,6 +197,8 @@ static mgr_result_e render_list(mgr_page_t *pg, charon_db *db,
                    charon_html(p, row[MC_SLUG]), charon_html(p, row[MC_NAME]),
                    on ? "on" : "off");
         mgr_state_text(pg, row);
+        mgr_puts(pg, "</td><td class=\"schedule\">");
+        mgr_sched_cell(pg, row);
         mgr_puts(pg, "</td><td class=\"policy\">");
         mgr_policy_text(pg, row);
         mgr_printf(pg,
@@ -212,7 +218,7 @@ static mgr_result_e render_list(mgr_page_t *pg, charon_db *db,
         mgr_puts(pg, "</td></tr>\n");
     }
     if (n == 0) {
-        mgr_puts(pg, "<tr><td colspan=\"8\" class=\"muted\">"
+        mgr_puts(pg, "<tr><td colspan=\"9\" class=\"muted\">"
                      "No cron matches.</td></tr>\n");
     }
     mgr_puts(pg, "</tbody></table>\n<nav class=\"pager\">");
@@ -247,9 +253,14 @@ int mgr_list_page(request_rec *r, charon_db *db, const mgr_view_t *v)
         }
     }
     if (a.state == N_STATES) {
+        const char *names = "";
+
+        for (i = 1; i < N_STATES; i++) {
+            names = apr_pstrcat(r->pool, names, states[i].name, ", ", NULL);
+        }
         return mgr_send_message(r, HTTP_BAD_REQUEST, "Bad request",
-                                "state must be one of failing, running, "
-                                "off, lost, or empty.");
+                                apr_pstrcat(r->pool, "state must be one of ",
+                                            names, "or empty.", NULL));
     }
     if (page && *page && (!charon_parse_id(page, &n) || n > MGR_MAX_PAGE)) {
         return mgr_send_message(r, HTTP_BAD_REQUEST, "Bad request",

@@ -176,8 +176,10 @@ static charon_db *post_db(post_t *ps)
     return ps->db;
 }
 
-/* The page the form was on, again, with the message and what was sent. */
-static int reshow(post_t *ps, int status, const char *error)
+/* The page the form was on, again, with the message and what was sent;
+ * field: the one refused, when the message is about one. */
+static int reshow_field(post_t *ps, int status, const char *error,
+                        const char *field)
 {
     request_rec *r = ps->r;
     mgr_view_t v;
@@ -185,6 +187,7 @@ static int reshow(post_t *ps, int status, const char *error)
     memset(&v, 0, sizeof(v));
     v.query = apr_table_make(r->pool, 1);
     v.error = error;
+    v.error_field = field;
     v.status = status;
     v.form = ps->form;
     v.form_action = ps->action;
@@ -193,6 +196,11 @@ static int reshow(post_t *ps, int status, const char *error)
     }
     return ps->cron_id ? mgr_cron_page(r, ps->db, ps->cron_id, &v)
                        : mgr_list_page(r, ps->db, &v);
+}
+
+static int reshow(post_t *ps, int status, const char *error)
+{
+    return reshow_field(ps, status, error, NULL);
 }
 
 #define FIELD(ps, name) \
@@ -337,6 +345,27 @@ static int do_policy(post_t *ps)
     return changed(ps, rv, out, "policy");
 }
 
+static int do_schedule(post_t *ps)
+{
+    charon_sched_form_t f;
+    const char *why, *field;
+    charon_change_e out = CHARON_CHANGED;
+    charon_db_e rv;
+    charon_db *db;
+
+    if ((why = charon_schedule_form(ps->r->pool, FIELD(ps, "schedule"),
+                                    FIELD(ps, "timezone"), FIELD(ps, "grace"),
+                                    FIELD(ps, "min_runtime"), &f, &field))) {
+        return reshow_field(ps, HTTP_BAD_REQUEST, why, field);
+    }
+    if (!(db = post_db(ps))) {
+        return mgr_send_unavailable(ps->r);
+    }
+    rv = charon_op_schedule(db, ps->cron_id, f.schedule, f.timezone, f.grace,
+                            f.min_runtime, &out);
+    return changed(ps, rv, out, "schedule");
+}
+
 static const struct {
     const char *name;
     int needs_cron;
@@ -344,7 +373,7 @@ static const struct {
 } actions[] = {
     {"create", 0, do_create},         {"rename", 1, do_rename},
     {"switch-off", 1, do_switch_off}, {"switch-on", 1, do_switch_on},
-    {"policy", 1, do_policy},
+    {"policy", 1, do_policy},         {"schedule", 1, do_schedule},
 };
 
 int mgr_post(request_rec *r)

@@ -28,6 +28,23 @@ int mgr_flag(const char *v)
     return v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "true"));
 }
 
+int mgr_slot_row(const char *const *row)
+{
+    const char *o = row[ME_OUTCOME];
+
+    return o && (!strcmp(o, "missed") || !strcmp(o, "unknown"));
+}
+
+const char *mgr_invalid(const mgr_view_t *v, const char *action,
+                        const char *name)
+{
+    if (v->error_field && v->form_action && !strcmp(v->form_action, action)
+        && !strcmp(v->error_field, name)) {
+        return " class=\"invalid\" aria-invalid=\"true\"";
+    }
+    return "";
+}
+
 void mgr_form_hidden(mgr_page_t *pg, const char *action, const char *cron)
 {
     if (!pg->nonce) {
@@ -56,11 +73,11 @@ const char *mgr_field(const mgr_view_t *v, const char *action,
     return dflt ? dflt : "";
 }
 
-/* The outcome of a run, as a class name: one of four words. */
+/* The outcome of a run, as a class name: one of six words. */
 const char *mgr_outcome(const char *s)
 {
     static const char *const known[] = {"running", "success", "failure",
-                                        "lost"};
+                                        "lost",    "missed",  "unknown"};
     apr_size_t i;
 
     for (i = 0; s && i < sizeof(known) / sizeof(known[0]); i++) {
@@ -84,7 +101,8 @@ void mgr_sparkline(mgr_page_t *pg, const charon_rows_t *h)
     for (i = 0; i < n; i++) {
         const char *v = h->rows[i][ME_DURATION];
 
-        d[i] = v && *v ? strtod(v, NULL) : 0;
+        /* A slot with no run has no duration (its row's is 0). */
+        d[i] = v && *v && !mgr_slot_row(h->rows[i]) ? strtod(v, NULL) : 0;
         if (d[i] != d[i] || d[i] < 0) {
             d[i] = 0;
         }
@@ -104,15 +122,20 @@ void mgr_sparkline(mgr_page_t *pg, const charon_rows_t *h)
     for (i = n - 1; i >= 0; i--) {
         const char *const *row = h->rows[i];
         const char *outcome = mgr_outcome(row[ME_OUTCOME]);
-        const char *dur = charon_human_duration(p, row[ME_DURATION]);
-        int bar = max > 0 ? 2 + (int)(d[i] / max * 24 + 0.5) : 2;
+        int slot = mgr_slot_row(row);
+        const char *dur =
+            slot ? NULL : charon_human_duration(p, row[ME_DURATION]);
+        /* A slot no run came for is a full bar in its own colour: a gap
+         * in the runs shows at a glance. */
+        int bar = slot ? 28 : max > 0 ? 2 + (int)(d[i] / max * 24 + 0.5) : 2;
 
         mgr_printf(pg,
                    "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"5\" "
                    "height=\"%d\"><title>",
                    outcome, (CHARON_MGR_HISTORY - 1 - i) * 6, 28 - bar, bar);
         mgr_esc(pg,
-                apr_pstrcat(p, "#", row[ME_ID] ? row[ME_ID] : "?", " started ",
+                apr_pstrcat(p, "#", row[ME_ID] ? row[ME_ID] : "?",
+                            slot ? " slot " : " started ",
                             row[ME_STARTED] ? row[ME_STARTED] : "?", ": ",
                             outcome, dur ? ", " : "", dur ? dur : "", NULL));
         mgr_puts(pg, "</title></rect>");

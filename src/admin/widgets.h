@@ -19,9 +19,24 @@ const char *mgr_field(const mgr_view_t *v, const char *action,
 void mgr_state_text(mgr_page_t *pg, const char *const *row);
 void mgr_policy_text(mgr_page_t *pg, const char *const *row);
 const char *mgr_rate(apr_pool_t *p, const char *const *row);
-/* A run's outcome (ME_OUTCOME): running, success, failure or lost. */
+/* A run's outcome (ME_OUTCOME): running, success, failure, lost, or
+ * for a slot no start came for, missed or unknown. */
 const char *mgr_outcome(const char *s);
+/* 1 for such a slot's row (the watchdog's: no run, no messages). */
+int mgr_slot_row(const char *const *row);
+/* Attributes that mark the field a refused form was refused for. */
+const char *mgr_invalid(const mgr_view_t *v, const char *action,
+                        const char *name);
 /* The durations of a cron's latest runs (MGR_HISTORY) as inline SVG. */
 void mgr_sparkline(mgr_page_t *pg, const charon_rows_t *history);
+
+/* schedule.c: a cron's schedule (MC_ columns).  Its state, with the
+ * reason when it is invalid; the cron page's facts of it (zone, grace,
+ * the next slots, the slots missed); the form that changes it. */
+void mgr_sched_state(mgr_page_t *pg, const char *const *row);
+void mgr_sched_cell(mgr_page_t *pg, const char *const *row);
+void mgr_sched_facts(mgr_page_t *pg, const char *const *row);
+void mgr_sched_form(mgr_page_t *pg, const char *const *row,
+                    const mgr_view_t *v);
 
 #endif /* CHARON_ADMIN_WIDGETS_H */

@@ -74,7 +74,7 @@
     "CASE WHEN " FAILING " THEN 1 ELSE 0 END, (SELECT COUNT(*) FROM "        \
     "charon_execution e WHERE e.cron_id = c.id AND " OPEN_RUN "), "          \
     "c.schedule, CASE WHEN " WATCH_SAME " THEN 1 ELSE 0 END, w.error, "      \
-    "w.last_state, " DUE
+    "w.last_state, " DUE ", c.timezone"
 #define STATS_JOIN    " LEFT JOIN charon_cron_stats s ON s.cron_id = c.id"
 #define WATCH_JOIN    " LEFT JOIN charon_cron_watch w ON w.cron_id = c.id"
 /* The page's ids first (a filter may read every cron), then the columns
@@ -301,8 +301,8 @@ static const char *const sql[ST_COUNT] = {
     [ST_MGR_CRON] =
         "SELECT " CRON_COLS ", " ISO("c.created_at") ", "
         ISO("s.last_success_at") ", " ISO("s.last_failure_at") ", "
-        ISO("s.last_ended_at") ", s.last_duration, c.timezone, c.grace, "
-        "c.min_runtime, COALESCE(s.runs_missed, 0), COALESCE(s.runs_unknown, "
+        ISO("s.last_ended_at") ", s.last_duration, c.grace, c.min_runtime, "
+        "COALESCE(s.runs_missed, 0), COALESCE(s.runs_unknown, "
         "0), COALESCE(s.runs_unscheduled, 0), " ISO("s.last_missed_at")
         " FROM charon_cron c" STATS_JOIN WATCH_JOIN " WHERE c.id = %lld",
     [ST_MGR_HISTORY] =

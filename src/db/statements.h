@@ -241,13 +241,13 @@ enum {
     MC_WATCH_ERROR, /* why it cannot (NULL when it can) */
     MC_LAST_STATE,  /* of the latest slot judged: ok, missed, unknown */
     MC_DUE,         /* 1: a slot has passed, no start came yet */
+    MC_TIMEZONE,    /* NULL: the default zone */
     MC_LIST_COLS,
     MC_CREATED = MC_LIST_COLS,
     MC_LAST_SUCCESS,
     MC_LAST_FAILURE,
     MC_LAST_ENDED,
     MC_LAST_DURATION,
-    MC_TIMEZONE,
     MC_GRACE,
     MC_MIN_RUNTIME,
     MC_MISSED,

@@ -235,6 +235,66 @@ const char *charon_urlencode(apr_pool_t *p, const char *s);
 /* Seconds ("12.5") as people read them ("12.5 s", "4 min 05 s"), or NULL. */
 const char *charon_human_duration(apr_pool_t *p, const char *secs);
 
+/* ---- schedule_view.c: a cron's schedule on the manager page ---------- */
+
+/* Where a cron's slots stand, most pressing first. */
+typedef enum {
+    CHARON_SCHED_NONE,        /* no schedule */
+    CHARON_SCHED_INVALID,     /* it cannot be used (and why) */
+    CHARON_SCHED_OFF,         /* switched off: no slot is judged */
+    CHARON_SCHED_NOT_WATCHED, /* the watchdog has not taken it in yet */
+    CHARON_SCHED_DUE,         /* a slot has passed, no start came yet */
+    CHARON_SCHED_MISSED,      /* the latest slot judged had no start */
+    CHARON_SCHED_UNKNOWN,     /* ... fell while the module could not look */
+    CHARON_SCHED_ON_TIME
+} charon_sched_state_e;
+
+/* A cron's columns (statements.h: MC_SCHEDULE .. MC_DUE, MC_ON). */
+typedef struct {
+    const char *schedule;    /* NULL or "": unscheduled */
+    const char *zone;        /* the zone in force (the default's name too) */
+    int on;                  /* switched on now */
+    int watched;             /* the watch row is for this schedule */
+    const char *watch_error; /* the watchdog's reason, or NULL */
+    const char *last_state;  /* ok, missed, unknown, or NULL */
+    int due;
+} charon_sched_in_t;
+
+/* The state; *why (for INVALID) says what is wrong with it. */
+charon_sched_state_e charon_sched_state(apr_pool_t *p,
+                                        const charon_sched_in_t *in,
+                                        const char **why);
+/* "on-time", "not-watched"...: a class name; and the words shown. */
+const char *charon_sched_state_name(charon_sched_state_e s);
+const char *charon_sched_state_label(charon_sched_state_e s);
+
+typedef struct {
+    int64_t at;                 /* Unix seconds */
+    char utc[CHARON_ISO_LEN];   /* "2026-12-07T10:00:00Z" */
+    char local[CHARON_ISO_LEN]; /* "Mon 2026-12-07 11:00:00 +01:00" */
+} charon_slot_view_t;
+
+/* The first n slots strictly after `after` in zone (NULL: UTC) into out:
+ * how many (fewer when the schedule has no more), or -1 and *why. */
+int charon_next_slots(apr_pool_t *p, const char *schedule, const char *zone,
+                      int64_t after, int n, charon_slot_view_t *out,
+                      const char **why);
+
+/* ---- schedule_form.c: the manager's schedule form -------------------- */
+
+typedef struct {
+    const char *schedule;    /* "" for none */
+    const char *timezone;    /* "" for the default zone */
+    apr_int64_t grace;       /* seconds */
+    const char *min_runtime; /* seconds as text, "" for none */
+} charon_sched_form_t;
+
+/* Trimmed fields: NULL and *out, or the sentence and *field (its name). */
+const char *charon_schedule_form(apr_pool_t *p, const char *schedule,
+                                 const char *timezone, const char *grace,
+                                 const char *min_runtime,
+                                 charon_sched_form_t *out, const char **field);
+
 /* ---- form.c: application/x-www-form-urlencoded ------------------------ */
 
 #define CHARON_FORM_MAX_FIELDS 64

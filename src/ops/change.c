@@ -92,6 +92,24 @@ charon_db_e charon_op_policy(charon_db *db, apr_int64_t id,
     return run_update(db, ST_MGR_POLICY, args, args[POLICY_ARG_ID], out);
 }
 
+/* The three that say when the cron runs are written together, as a start
+ * sets them (the watchdog starts judging afresh when any of them changed),
+ * with min_runtime, which the same form carries. */
+charon_db_e charon_op_schedule(charon_db *db, apr_int64_t id,
+                               const char *schedule, const char *timezone,
+                               apr_int64_t grace, const char *min_runtime,
+                               charon_change_e *out)
+{
+    const char *args[MSCHED_NARGS];
+
+    args[MSCHED_ARG_SCHEDULE] = schedule;
+    args[MSCHED_ARG_TIMEZONE] = timezone;
+    args[MSCHED_ARG_GRACE] = charon_db_num(db, grace);
+    args[MSCHED_ARG_MIN_RUNTIME] = min_runtime;
+    args[MSCHED_ARG_ID] = charon_db_num(db, id);
+    return run_update(db, ST_MGR_SCHEDULE, args, args[MSCHED_ARG_ID], out);
+}
+
 typedef struct {
     const char *const *args;
     charon_change_e out;

@@ -97,6 +97,13 @@ charon_db_e charon_op_policy(charon_db *db, apr_int64_t id,
                              const char *concurrency, const char *max_runtime,
                              charon_change_e *out);
 
+/* schedule, timezone, min_runtime: "" for NULL (unscheduled, the default
+ * zone, none); grace in seconds. */
+charon_db_e charon_op_schedule(charon_db *db, apr_int64_t id,
+                               const char *schedule, const char *timezone,
+                               apr_int64_t grace, const char *min_runtime,
+                               charon_change_e *out);
+
 /* ---- housekeeping.c: the watchdog's tasks, a batch each --------------- */
 
 /* *count: the rows changed. */

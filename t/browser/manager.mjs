@@ -30,7 +30,10 @@
 // its page (a.cron-link), switch it off with a reason (form#switch-off), see
 // the API refuse it, switch it on (form#switch-on), run it through the API
 // (start, messages, end), reload and see the run and its messages. No
-// JavaScript dialog, no console error, no page showing an API key.
+// JavaScript dialog, no console error, no page showing an API key. Then set
+// the cron's schedule (form#schedule) and see its next slots, clear it
+// again; and create crons with long slugs and names, which must wrap
+// rather than make the page wider than the window.
 
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -65,7 +68,11 @@ const PLAN = [
     'API start, message (info, warning) and end (success) answer 200',
     'after a reload, the run has its row with outcome success',
     'the run\'s messages show as li.msg-info, li.msg-warning, li.msg-success',
-    'the three screenshots are written',
+    'form#schedule answers 303; the cron page lists its next five slots in table#next-slots',
+    'form#schedule with empty fields leaves the cron unscheduled',
+    'crons with 70- and 150-character slugs and names: the list is no wider than the window',
+    'the page of the 150-character cron is no wider than the window',
+    'the screenshots are written',
     'no JavaScript dialog appeared',
     'no console error and no page error (JavaScript on)',
     'no page showed an API key',
@@ -122,7 +129,16 @@ const SHOT = {
     list: path.join(SHOTS, 'manager-list.png'),
     off: path.join(SHOTS, 'manager-cron-off.png'),
     run: path.join(SHOTS, 'manager-cron-run.png'),
+    long: path.join(SHOTS, 'manager-long-slugs.png'),
 };
+// Slugs and names of 70 and 150 characters with no space to break at:
+// an operator's 70-character slug pushed the list past the window.
+const LONG_PREFIX = `browser-long-${rand}-`;
+const longText = (head, n, fill) => head + fill.repeat(n - head.length);
+const LONG = [70, 150].map((n) => ({
+    slug: longText(LONG_PREFIX, n, 's'),
+    name: longText(`Long-name-${n}-`, n, 'n'),
+}));
 
 const dialogs = [];     // JavaScript dialogs seen (both contexts)
 const jsErrors = [];    // console errors and page errors (JavaScript on)
@@ -182,6 +198,11 @@ const prgOk = (s) => s.method === 'POST' && s.post === 303 && s.final === 200;
 const text = async (loc) => ((await loc.count()) ? (await loc.first().innerText()).trim() : null);
 const stateOf = (page, slug) => text(page.locator(`table#crons tr[data-slug="${slug}"] td.state`));
 const rowsOf = (page, slug) => page.locator(`table#crons tr[data-slug="${slug}"]`).count();
+// How wide the page is against the window, in CSS pixels.
+const widths = (page) => page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    window: window.innerWidth,
+}));
 
 async function api(method, route, body) {
     const res = await fetch(BASE + API + route, {
@@ -332,18 +353,62 @@ try {
     }
     check(15, seen.info >= 1 && seen.warning >= 1 && seen.success >= 1,
           `ul.messages li.msg-TYPE holding our message, counts: ${JSON.stringify(seen)}`);
+
+    await page.fill('form#schedule input[name=schedule]', '30 2 * * *');
+    await page.fill('form#schedule input[name=timezone]', 'Europe/Paris');
+    await page.fill('form#schedule input[name=grace]', '10m');
+    s = await submit(page, 'form#schedule');
+    const slotRows = await page.locator('table#next-slots tr.slot').count();
+    const slotZone = await text(page.locator('table#next-slots th'));
+    check(16, prgOk(s) && slotRows === 5 && slotZone === 'Europe/Paris',
+          `${describe(s)}; table#next-slots: ${slotRows} tr.slot, zone ${JSON.stringify(slotZone)}`);
     await shot(page, SHOT.run);
 
-    // the list last: it then shows the crons with their runs
+    // the list: it then shows the crons with their runs and the schedule
+    // (before the long ones are made, which would fill the README's
+    // picture)
     await go(page);
     await shot(page, SHOT.list);
+    // No schedule is left behind for the watchdog to judge in the tests
+    // that run after this one.
+    await page.goto(cronUrl);
+    for (const f of ['schedule', 'timezone', 'grace']) {
+        await page.fill(`form#schedule input[name=${f}]`, '');
+    }
+    s = await submit(page, 'form#schedule');
+    const unscheduled = await page.locator('[data-sched-state="unscheduled"]').count();
+    check(17, prgOk(s) && unscheduled === 1
+              && (await page.locator('table#next-slots').count()) === 0,
+          `${describe(s)}; [data-sched-state=unscheduled]: ${unscheduled}`);
+
+    let longUrl = null;
+    const made = [];
+    for (const l of LONG) {
+        await go(page);
+        s = await createCron(page, l.slug, l.name);
+        made.push(describe(s));
+        if (!prgOk(s)) throw new Abort(`creating ${l.slug}: ${describe(s)}`);
+        longUrl = page.url();
+    }
+    await go(page, `?slug=${encodeURIComponent(LONG_PREFIX)}`);
+    const listRows = await page.locator('table#crons tr[data-slug]').count();
+    let w = await widths(page);
+    await shot(page, SHOT.long);
+    check(18, listRows === 2 && w.scroll <= w.window,
+          `rows ${listRows} (expected 2); page ${w.scroll} px wide in a window of ${w.window} px`);
+    await page.goto(longUrl);
+    const longH1 = await text(page.locator('h1'));
+    w = await widths(page);
+    check(19, longH1 !== null && longH1.includes(LONG[1].slug) && w.scroll <= w.window,
+          `at ${longUrl}: h1 ${JSON.stringify(longH1)}; page ${w.scroll} px wide in a window of ${w.window} px`);
+
     const bad = [];
     for (const f of Object.values(SHOT)) {
         let size = 0;
         try { size = statSync(f).size; } catch { /* missing */ }
         if (size < 1000) bad.push(`${f}: ${size} bytes`);
     }
-    check(16, bad.length === 0, bad.join('; '));
+    check(20, bad.length === 0, bad.join('; '));
     await ctx.close();
 } catch (e) {
     let where = '';
@@ -356,9 +421,9 @@ try {
     out({ abort: (e instanceof Abort ? e.message : `error: ${e.stack || e}`) + where });
 } finally {
     // these hold whatever happened before
-    check(17, dialogs.length === 0, dialogs.join('; '));
-    check(18, jsErrors.length === 0, jsErrors.join('; '));
-    check(19, leaks.length === 0, `pages with "test-key-": ${leaks.join(', ')}`);
+    check(21, dialogs.length === 0, dialogs.join('; '));
+    check(22, jsErrors.length === 0, jsErrors.join('; '));
+    check(23, leaks.length === 0, `pages with "test-key-": ${leaks.join(', ')}`);
     if (browser) await browser.close().catch(() => {});
 }
 out({ done: true });

@@ -136,14 +136,18 @@ void test_key_names(void);
 void test_key_find(void);
 void test_key_allows(void);
 void test_keyfile(void);
-void test_json(void);     /* test_json.c */
-void test_answer(void);   /* test_answer.c */
-void test_html(void);     /* test_html.c */
-void test_form(void);     /* test_form.c */
-void test_dialects(void); /* test_dialects.c */
-void test_schedule(void); /* test_schedule.c */
-void test_judge(void);
-/* test_start_body.c */
-void test_start_body(void); /* test_judge.c */
+void test_json(void);       /* test_json.c */
+void test_answer(void);     /* test_answer.c */
+void test_html(void);       /* test_html.c */
+void test_form(void);       /* test_form.c */
+void test_dialects(void);   /* test_dialects.c */
+void test_schedule(void);   /* test_schedule.c */
+void test_judge(void);      /* test_judge.c */
+void test_start_body(void); /* test_start_body.c */
+
+/* test_schedule_view.c: what the manager says of a schedule;
+ * test_schedule_form.c: its schedule form. */
+void test_schedule_view(void);
+void test_schedule_form(void);
 
 #endif

@@ -110,6 +110,8 @@ int main(void)
     test_schedule();
     test_judge();
     test_start_body();
+    test_schedule_view();
+    test_schedule_form();
 
     apr_pool_destroy(pool);
     apr_terminate();
