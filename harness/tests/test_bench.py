@@ -157,7 +157,7 @@ class TestOptions(unittest.TestCase):
         self.assertEqual((o.mode, o.dbs, o.secs, o.soak, o.soak_other,
                           o.concs, o.threads, o.rounds),
                          ("full", ["pgsql", "mysql", "sqlite"], 2, 1000000,
-                          50000, (1, 32, 128), 128, (2, 2)))
+                          50000, (1, 32, 128), 192, (2, 2)))
         o = bench.parse_args(["mysql"], {"QUICK": "1"})
         self.assertEqual((o.mode, o.dbs, o.secs, o.concs, o.rounds,
                           o.soak_main), ("quick", ["mysql"], 1, (1, 32),
@@ -171,6 +171,20 @@ class TestOptions(unittest.TestCase):
                     ["--seconds", "0"]):
             with self.assertRaises(Failure, msg=bad):
                 bench.parse_args(bad, {})
+
+    def test_threads_above_every_run(self):
+        # the event MPM closes keep-alive connections of a child without
+        # an idle worker: a run's connections must fit in one child
+        for threads in ("128", "100"):
+            with self.assertRaises(Failure) as e:
+                bench.parse_args(["--smoke"], {"CHARON_BENCH_THREADS":
+                                               threads})
+            self.assertIn("(128)", str(e.exception))
+        self.assertEqual(bench.parse_args([], {"CHARON_BENCH_THREADS": "129"}
+                                          ).threads, 129)
+        with self.assertRaises(Failure):
+            bench.parse_args([], {"CHARON_BENCH_THREADS": "160",
+                                  "CHARON_BENCH_SOAK_CONNS": "200"})
 
 
 if __name__ == "__main__":
