@@ -39,7 +39,7 @@ database share the cores, so only ratios of one run compare.
   database connections
   httpd error_log: lines at       -                                 none
   error level or above
-  big tables (harness.bigtables, else scripts/bench-bigtables.sh)
+  big tables (python3 -m harness.bigtables: its rows)
 
 Each measurement prints
   row|<measurement>|<database>|<figure>|<reference>|<ratio>|<target>|<verdict>

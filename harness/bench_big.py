@@ -1,7 +1,8 @@
 """The big tables, as the benchmark runs them: through the big-table
-benchmark's own entry point (python3 -m harness.bigtables, or
-scripts/bench-bigtables.sh while that is not there), which starts what it
-needs itself and prints its rows as ``row|...`` lines, collected here.
+benchmark's own entry point, python3 -m harness.bigtables, in a process of
+its own (it loads beside the soak, and stops its own servers on SIGTERM),
+which starts what it needs itself and prints its rows as ``row|...``
+lines, collected here.
 
 Big tables take minutes to load, and the soak minutes to run; neither is a
 speed figure (the soak measures growth), so on PostgreSQL they run side by
@@ -23,29 +24,20 @@ NAME = "big tables (10M executions, 50M messages)"
 TARGET = "within 1.2x"
 
 
-def command():
-    """How to run the big-table benchmark: harness.bigtables when it
-    exists, else the bash script; None when neither does."""
-    if os.path.exists(os.path.join(TOP, "harness", "bigtables.py")):
-        return [sys.executable, "-m", "harness.bigtables"]
-    sh = os.path.join(TOP, "scripts", "bench-bigtables.sh")
-    return [sh] if os.access(sh, os.X_OK) else None
-
-
 class BigTables:
     """The big tables of one run of the benchmark b (its options, rows,
     failures, log directory)."""
 
     def __init__(self, b, work):
         self.b, self.o = b, b.o
-        self.cmd = command()
+        self.cmd = [sys.executable, "-m", "harness.bigtables"]
         self.go = os.path.join(work, "bigtables-go")
         self.out = os.path.join(self.o.logdir, "bigtables.txt")
         self.running = None     # (process, cleanup handle)
         o = self.o
         self.beside_soak = (o.mode != "smoke"
                             and o.bigtables not in ("0", "all")
-                            and self.cmd is not None and "pgsql" in o.dbs)
+                            and "pgsql" in o.dbs)
 
     def launch(self, dbs, wait_for=False):
         """Start it on dbs, its output in the log directory; wait_for: it
@@ -81,8 +73,6 @@ class BigTables:
             reason = "--smoke"
         elif o.bigtables == "0":
             reason = "CHARON_BENCH_BIGTABLES=0"
-        elif not self.cmd:
-            reason = "neither harness/bigtables.py nor scripts/bench-bigtables.sh"
         else:
             # CHARON_BENCH_BIGTABLES=all, or no PostgreSQL: every database
             # named, after everything else.
@@ -99,8 +89,7 @@ class BigTables:
     def collect(self, rc):
         """Its rows into the table; a failure or no row fails the run."""
         b = self.b
-        name = ("harness.bigtables" if self.cmd[-1] == "harness.bigtables"
-                else "scripts/bench-bigtables.sh")
+        name = "harness.bigtables"
         with open(self.out, errors="replace") as f:
             text = f.read()
         rows = [r for r in map(bench_report.parse_row, text.splitlines()) if r]
