@@ -107,13 +107,15 @@ def message(b):
 
 def end(b):
     """end, each open execution (made by SQL) once."""
+    # Open executions for each run, so that none runs out: an end is not
+    # faster than the fastest request this database has served so far (a
+    # can-start, a read); half as many again, and 2000 more. (Taking only
+    # can-start's and start's rates at the same concurrency ran out once:
+    # a busy machine slowed those two runs, then not the end's.)
+    rate = max((r for by_conc in b.rates.values() for r in by_conc.values()),
+               default=0)
+    n = int(1.5 * rate * b.o.secs) + 2000
     for c in b.o.concs:
-        # Open executions for this run, so that none runs out: an end is
-        # not faster than can-start (a read) or start at the same
-        # concurrency; half as many again, and 2000 more.
-        rate = max(b.rates["can-start"].get(c, 0),
-                   b.rates["start"].get(c, 0))
-        n = int(1.5 * rate * b.o.secs) + 2000
         try:
             lo, hi = b.bdb.supply("bench-end-c%d" % c, n)
         except Failure as e:
