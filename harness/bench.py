@@ -87,8 +87,10 @@ postgres; everything they read is copied to a private /tmp directory) or
 as a plain user.  Everything started here is stopped when the program
 ends, also on failure or Ctrl-C.
 
-The parts: bench_db.py (databases and their baselines), bench_soak.py,
-bench_report.py (rows, checks, the table), wrk.py, sqldump.py.
+The parts: bench_figures.py (each section's figures), bench_db.py
+(databases and their baselines), bench_soak.py, bench_report.py (rows,
+checks, the table), bench_big.py (the big tables, python3 -m
+harness.bigtables), and the harness's wrk.py, sqldump.py, db.py, httpd.py.
 """
 
 import os
