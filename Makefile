@@ -24,12 +24,12 @@
 #   The harness (tests, benchmarks, fault runs) is the Python package
 #   harness/ (standard library only), run from the top as
 #   python3 -m harness.<module>; scripts/ holds what installs and starts.
-#   make bench      the benchmark (scripts/bench.sh): its own httpd and
-#                   databases on 127.0.0.1, wrk, pgbench, the databases'
-#                   clients; prints a markdown table of figures and ratios
-#                   to their references, big tables (10M executions,
-#                   50M messages) on PostgreSQL; under 10 minutes on
-#                   2 cores (QUICK=1 make bench: about 2)
+#   make bench      the benchmark (python3 -m harness.bench): its own
+#                   httpd and databases on 127.0.0.1, wrk, pgbench, the
+#                   databases' clients; prints a markdown table of figures
+#                   and ratios to their references, big tables (10M
+#                   executions, 50M messages) on PostgreSQL; under 10
+#                   minutes on 2 cores (QUICK=1 make bench: under 2)
 #   make bench-bigtables  big tables on PostgreSQL and SQLite (MYSQL=1:
 #                   and MariaDB), with their plans (python3 -m
 #                   harness.bigtables; QUICK=1: about a minute)
@@ -138,7 +138,7 @@ test: deps
 	$(PYTHON) -m harness.apache_test
 	$(MAKE) test-mysql-plain
 	$(PYTHON) -m harness.reliability --quick
-	./scripts/bench.sh --smoke
+	$(PYTHON) -m harness.bench --smoke
 
 # On MariaDB 10.5+ the module inserts with RETURNING; MySQL 8 (not
 # installable here) takes LAST_INSERT_ID() in a transaction.  This runs the
@@ -164,7 +164,7 @@ run: deps all
 	./scripts/run.sh
 
 bench: deps all
-	./scripts/bench.sh $(if $(filter-out 0,$(QUICK)),--quick)
+	$(PYTHON) -m harness.bench $(if $(filter-out 0,$(QUICK)),--quick)
 
 # The big tables on PostgreSQL and SQLite side by side (make bench does
 # PostgreSQL's); MYSQL=1 adds MariaDB (9 more minutes of loading).

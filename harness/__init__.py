@@ -8,6 +8,7 @@ Run from the top of the tree as ``python3 -m harness.<module>``:
   stats         percentiles, ratios, the markdown table
   reports       the AddressSanitizer and valgrind report scanner
   sqldump       the module's SQL, from build/sql_dump
+  wrk           wrk runs, and the BENCH line of tests/bench/*.lua
   load          the load client of the fault runs (load_client: one
                 connection), also runnable on its own
   ledger        the database against what the load client was told
@@ -15,6 +16,8 @@ Run from the top of the tree as ``python3 -m harness.<module>``:
   apache_test   the Apache::Test suite on each database (make test)
   upgrade_test  the schema upgrade scripts (make upgrade-test)
   reliability   faults under load on each database (make reliability)
+  bench         the benchmark (make bench); its parts: bench_figures,
+                bench_db, bench_soak, bench_report, bench_big
   bigtables     the big-table benchmark (make bench-bigtables); its parts
                 bigt_data (the rows and their loads), bigt_plans,
                 bigt_watchdog, bigt_wrk (latency, big against empty)

@@ -20,9 +20,6 @@ raise proc.Failure saying why.
 
 attach() reaches a database that someone else started (the load client
 run on its own): query() only; it is never stopped from here.
-
-scripts/testdb.sh, the bash original, stays until the bash benchmarks that
-source it move here: a change to one is a change to both.
 """
 
 import csv

@@ -194,8 +194,36 @@ class Httpd:
         pid = self.pid()
         return proc.children(pid) if pid else []
 
+    def open_connections(self):
+        """Client connections this httpd still holds open (ESTABLISHED, or
+        CLOSE_WAIT: the client has gone, httpd has not closed yet)."""
+        n = 0
+        try:
+            with open("/proc/net/tcp") as f:
+                for line in f.readlines()[1:]:
+                    local, state = line.split()[1], line.split()[3]
+                    if (int(local.split(":")[1], 16) == self.port
+                            and state in ("01", "08")):
+                        n += 1
+        except OSError:
+            pass
+        return n
+
+    def settle(self, timeout=5):
+        """Wait (up to timeout s) until httpd has closed every client
+        connection: a load generator that has just ended leaves httpd a
+        moment to close its side, and until then each socket counts among
+        a child's open fds. True when none is left."""
+        end = proc.now() + timeout
+        while self.open_connections():
+            if proc.now() >= end:
+                return False
+            proc.time.sleep(0.01)
+        return True
+
     def sample(self):
-        """(pid, VmRSS in KiB, open fds) of each child, for growth checks."""
+        """(pid, VmRSS in KiB, open fds) of each child, for growth checks
+        (after settle(), so that no client socket is counted)."""
         out = []
         for pid in self.children():
             rss, fds = 0, 0

@@ -1,8 +1,8 @@
 -- end.lua: POST {mount}{id}/end, each id once: the open executions LO..HI
--- (made by scripts/bench.sh with SQL) are cut into one block per thread
+-- (made by harness.bench with SQL) are cut into one block per thread
 -- (args: LO HI THREADS), which each thread walks.  An end of an ended
 -- execution is 409, so a thread that runs out of ids says so (done()
--- prints "exhausted=N"), and scripts/bench.sh refuses the figure.
+-- prints "exhausted=N"), and harness/wrk.py refuses the figure.
 dofile((os.getenv("CHARON_BENCH_LUA") or "tests/bench") .. "/report.lua")
 
 setup = bench_setup

@@ -1,5 +1,5 @@
 -- message.lua: POST {mount}{id}/message with a JSON body, round-robin
--- over the open executions LO..HI (args: LO HI), made by scripts/bench.sh
+-- over the open executions LO..HI (args: LO HI), made by harness.bench
 -- with SQL (so that concurrent messages rarely share an execution's row).
 dofile((os.getenv("CHARON_BENCH_LUA") or "tests/bench") .. "/report.lua")
 

@@ -1,5 +1,5 @@
 -- report.lua: the one machine-readable line every bench run ends with,
--- read by scripts/bench.sh.  Used alone (wrk -s report.lua: a fixed
+-- read by harness/wrk.py.  Used alone (wrk -s report.lua: a fixed
 -- request, wrk's fast path, for can-start and the static file) or loaded
 -- by the other scripts (dofile, from $CHARON_BENCH_LUA).
 --
