@@ -15,7 +15,8 @@
 //   CHARON_PLAYWRIGHT_DIR  the directory whose node_modules holds
 //                          playwright-core (default build/browser)
 //   CHARON_CHROMIUM        the browser (default /usr/bin/chromium)
-//   CHARON_SCREENSHOT_DIR  where the screenshots go (default docs/screenshots)
+//   CHARON_SCREENSHOT_DIR  where the screenshots go (default t/logs/screenshots;
+//                          t/browser.t's: kept with the test's logs)
 //
 // Output, on stdout, one JSON object a line:
 //   {"plan": [name, ...]}                    first: every check there will be
@@ -49,7 +50,7 @@ const API = (env.CHARON_API_PATH || '/api/').replace(/\/?$/, '/');
 const KEY = env.CHARON_API_KEY || '';
 const PW_DIR = path.resolve(env.CHARON_PLAYWRIGHT_DIR || 'build/browser');
 const CHROMIUM = env.CHARON_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.resolve(env.CHARON_SCREENSHOT_DIR || 'docs/screenshots');
+const SHOTS = path.resolve(env.CHARON_SCREENSHOT_DIR || 't/logs/screenshots');
 
 const PLAN = [
     'nojs: the list answers 200 with table#crons and form#create',
@@ -119,7 +120,7 @@ try {
 const rand = randomBytes(4).toString('hex');
 const SLUG = `browser-${rand}`;
 const SLUG_NOJS = `browser-nojs-${rand}`;
-// Plain texts (they show in the README's screenshots): each is looked for
+// Plain texts (they show in the screenshots): each is looked for
 // in this cron's own row or page only.
 const REASON = 'database migration until Monday';
 const MSG_INFO = 'backup of 42 tables started';
@@ -365,8 +366,7 @@ try {
     await shot(page, SHOT.run);
 
     // the list: it then shows the crons with their runs and the schedule
-    // (before the long ones are made, which would fill the README's
-    // picture)
+    // (before the long ones are made, which would fill the picture)
     await go(page);
     await shot(page, SHOT.list);
     // No schedule is left behind for the watchdog to judge in the tests
