@@ -36,10 +36,10 @@
 // again; and create crons with long slugs and names, which must wrap
 // rather than make the page wider than the window.
 
-import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { contextOptions, launch, loadChromium, where } from './common.mjs';
 
 const env = process.env;
 const BASE = (env.CHARON_BASE_URL || '').replace(/\/+$/, '');
@@ -48,8 +48,7 @@ const USER = env.CHARON_MANAGER_USER || 'operator';
 const PASS = env.CHARON_MANAGER_PASS || 'operator-test-pw';
 const API = (env.CHARON_API_PATH || '/api/').replace(/\/?$/, '/');
 const KEY = env.CHARON_API_KEY || '';
-const PW_DIR = path.resolve(env.CHARON_PLAYWRIGHT_DIR || 'build/browser');
-const CHROMIUM = env.CHARON_CHROMIUM || '/usr/bin/chromium';
+const { pwDir: PW_DIR, chromium: CHROMIUM } = where(env);
 const SHOTS = path.resolve(env.CHARON_SCREENSHOT_DIR || 't/logs/screenshots');
 
 const PLAN = [
@@ -110,10 +109,9 @@ if (!BASE || !KEY) {
 
 let chromium;
 try {
-    const require = createRequire(path.join(PW_DIR, 'node_modules', 'x.js'));
-    ({ chromium } = require('playwright-core'));
+    chromium = loadChromium(PW_DIR);
 } catch (e) {
-    out({ abort: `cannot load playwright-core from ${PW_DIR}/node_modules (scripts/deps.sh --browser installs it): ${e.message}` });
+    out({ abort: e.message });
     process.exit(2);
 }
 
@@ -233,13 +231,8 @@ async function shot(page, file) {
 let browser;
 try {
     mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const ctxOpts = {
-        httpCredentials: { username: USER, password: PASS },
-        viewport: { width: 1280, height: 800 },
-        locale: 'en-US',
-        timezoneId: 'UTC',
-    };
+    browser = await launch(chromium, CHROMIUM);
+    const ctxOpts = contextOptions(USER, PASS);
 
     // ---- without JavaScript: the forms work as plain HTML
     const nojs = await browser.newContext({ ...ctxOpts, javaScriptEnabled: false });
