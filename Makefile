@@ -13,6 +13,11 @@
 #                   SQLite (about two minutes)
 #   make lint       the include lines keep to the layers (tests/layers.py)
 #                   and clang-format (.clang-format) would change no C file
+#   make screenshots  the README's pictures of the manager page, of make
+#                   run's demo (python3 -m harness.screenshots: a fresh
+#                   demo database, its own httpd on 127.0.0.1, headless
+#                   Chromium; about 2 minutes). Not part of make test: it
+#                   rewrites docs/screenshots/*.png, which are committed
 #   make            also builds build/charon-run, the cron wrapper (tools/)
 #   make install    also installs charon-run and its man page under PREFIX
 #                   (/usr/local)
@@ -52,7 +57,7 @@ LIBS     = -ljson-c -lcrypto $(ICU_LIBS)
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit harness-unit upgrade-test test check lint test-mysql-plain run bench bench-bigtables deps browser-deps charon-run clean
+.PHONY: all install unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables deps browser-deps charon-run clean
 
 all: .libs/mod_charon.so build/charon-run
 
@@ -162,6 +167,10 @@ browser-deps:
 
 run: deps all
 	./scripts/run.sh
+
+screenshots: deps all
+	./scripts/deps.sh --browser
+	$(PYTHON) -m harness.screenshots
 
 bench: deps all
 	$(PYTHON) -m harness.bench $(if $(filter-out 0,$(QUICK)),--quick)

@@ -535,26 +535,12 @@ class Run:
         for name in ("error_log", "access_log"):
             copy_quietly(os.path.join(self.copy, "t", "logs", name),
                          os.path.join(self.logdir, name))
-        # t/browser.t's screenshots: this run's go with the logs; those it
-        # put in docs/screenshots/ (only when all its checks passed: then
-        # they are newer than the repository's) go back to the repository.
+        # t/browser.t's screenshots (of the test's own crons) go with the
+        # logs only: the README's are the demo's (harness/screenshots.py).
         shots = os.path.join(self.copy, "t", "logs", "screenshots")
-        if not os.path.isdir(shots):
-            return
-        shutil.copytree(shots, os.path.join(self.logdir, "screenshots"),
-                        dirs_exist_ok=True)
-        new = glob.glob(os.path.join(self.copy, "docs", "screenshots",
-                                     "manager-*.png"))
-        dest = os.path.join(TOP, "docs", "screenshots")
-        try:
-            for f in new:
-                os.makedirs(dest, exist_ok=True)
-                target = os.path.join(dest, os.path.basename(f))
-                if (not os.path.exists(target)
-                        or os.path.getmtime(f) > os.path.getmtime(target)):
-                    shutil.copy(f, target)
-        except OSError:
-            say("%s: could not copy the screenshots to %s" % (self.name, dest))
+        if os.path.isdir(shots):
+            shutil.copytree(shots, os.path.join(self.logdir, "screenshots"),
+                            dirs_exist_ok=True)
 
 
 def copy_tree(top, dest):

@@ -22,6 +22,11 @@ zoneinfo (the module's own clock takes over from now on: the watchdog
 judges the slots that come).  An existing demo database of an older
 schema is upgraded step by step with sql/upgrade/ and otherwise left as
 it is.
+
+`make screenshots` (harness/screenshots.py) photographs this database for
+the README, and t/browser/screenshots.mjs checks that each page shows what
+its caption says (these slugs, nightly-backup's too-short run and failure,
+weekly-report's reason): change them together.
 """
 
 import datetime

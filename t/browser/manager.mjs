@@ -15,7 +15,8 @@
 //   CHARON_PLAYWRIGHT_DIR  the directory whose node_modules holds
 //                          playwright-core (default build/browser)
 //   CHARON_CHROMIUM        the browser (default /usr/bin/chromium)
-//   CHARON_SCREENSHOT_DIR  where the screenshots go (default docs/screenshots)
+//   CHARON_SCREENSHOT_DIR  where the screenshots go (default t/logs/screenshots;
+//                          t/browser.t's: kept with the test's logs)
 //
 // Output, on stdout, one JSON object a line:
 //   {"plan": [name, ...]}                    first: every check there will be
@@ -35,10 +36,10 @@
 // again; and create crons with long slugs and names, which must wrap
 // rather than make the page wider than the window.
 
-import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { contextOptions, launch, loadChromium, where } from './common.mjs';
 
 const env = process.env;
 const BASE = (env.CHARON_BASE_URL || '').replace(/\/+$/, '');
@@ -47,9 +48,8 @@ const USER = env.CHARON_MANAGER_USER || 'operator';
 const PASS = env.CHARON_MANAGER_PASS || 'operator-test-pw';
 const API = (env.CHARON_API_PATH || '/api/').replace(/\/?$/, '/');
 const KEY = env.CHARON_API_KEY || '';
-const PW_DIR = path.resolve(env.CHARON_PLAYWRIGHT_DIR || 'build/browser');
-const CHROMIUM = env.CHARON_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.resolve(env.CHARON_SCREENSHOT_DIR || 'docs/screenshots');
+const { pwDir: PW_DIR, chromium: CHROMIUM } = where(env);
+const SHOTS = path.resolve(env.CHARON_SCREENSHOT_DIR || 't/logs/screenshots');
 
 const PLAN = [
     'nojs: the list answers 200 with table#crons and form#create',
@@ -109,17 +109,16 @@ if (!BASE || !KEY) {
 
 let chromium;
 try {
-    const require = createRequire(path.join(PW_DIR, 'node_modules', 'x.js'));
-    ({ chromium } = require('playwright-core'));
+    chromium = loadChromium(PW_DIR);
 } catch (e) {
-    out({ abort: `cannot load playwright-core from ${PW_DIR}/node_modules (scripts/deps.sh --browser installs it): ${e.message}` });
+    out({ abort: e.message });
     process.exit(2);
 }
 
 const rand = randomBytes(4).toString('hex');
 const SLUG = `browser-${rand}`;
 const SLUG_NOJS = `browser-nojs-${rand}`;
-// Plain texts (they show in the README's screenshots): each is looked for
+// Plain texts (they show in the screenshots): each is looked for
 // in this cron's own row or page only.
 const REASON = 'database migration until Monday';
 const MSG_INFO = 'backup of 42 tables started';
@@ -232,13 +231,8 @@ async function shot(page, file) {
 let browser;
 try {
     mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const ctxOpts = {
-        httpCredentials: { username: USER, password: PASS },
-        viewport: { width: 1280, height: 800 },
-        locale: 'en-US',
-        timezoneId: 'UTC',
-    };
+    browser = await launch(chromium, CHROMIUM);
+    const ctxOpts = contextOptions(USER, PASS);
 
     // ---- without JavaScript: the forms work as plain HTML
     const nojs = await browser.newContext({ ...ctxOpts, javaScriptEnabled: false });
@@ -365,8 +359,7 @@ try {
     await shot(page, SHOT.run);
 
     // the list: it then shows the crons with their runs and the schedule
-    // (before the long ones are made, which would fill the README's
-    // picture)
+    // (before the long ones are made, which would fill the picture)
     await go(page);
     await shot(page, SHOT.list);
     // No schedule is left behind for the watchdog to judge in the tests
