@@ -19,7 +19,7 @@ use lib "$FindBin::Bin/lib";
 use CharonTest;
 use POSIX qw(floor);
 
-plan tests => 61;
+plan tests => 62;
 
 my @id = (keys => ['id'], numbers => ['id']);
 
@@ -129,7 +129,12 @@ is(exec_sched($e)->{too_short}, 0,
 my $now = floor(db_now());
 my $m = seed_cron('sched-missed', 1);
 set_schedule($m, '@every 1m', undef, 30);
-ok(wait_watched($m), 'the watchdog watches a cron given a schedule');
+my $given = db_now();
+my $mw0 = wait_watched($m);
+ok($mw0, 'the watchdog watches a cron given a schedule');
+ok(($mw0->{checked_until} // 0) >= floor($given) + 30 - 1,
+   '... from its first slot after that: none of the grace before it')
+    or diag explain [$given, $mw0];
 my $t0 = $now - 600;
 my $w = rewind_watch($m, $t0);
 ok($w, 'moved back 10 minutes, its slots are judged again') or diag 'no';

@@ -45,6 +45,9 @@
     "(SELECT w.cron_id FROM charon_cron_watch w JOIN charon_cron c ON c.id " \
     "= w.cron_id WHERE " where " LIMIT " BATCH ") batch STRAIGHT_JOIN "      \
     "charon_cron_watch ON charon_cron_watch.cron_id = batch.cron_id"
+/* A watch begins with the slots after now: those of its grace before
+ * now came before anyone said when the cron runs. */
+#define FROM_NOW      NOW " + INTERVAL c.grace SECOND"
 #define LOOSE_START   "slot IS NULL AND missed IS NULL AND NOT unscheduled"
 #define DUE           "CASE WHEN w.next_slot <= " NOW " AND w.error IS NULL "\
                       "AND " WATCH_SAME " AND NOT EXISTS (SELECT 1 FROM "    \
@@ -234,7 +237,8 @@ static const char *const sql[ST_COUNT] = {
     [ST_WD_WATCH_NEW] =
         "INSERT IGNORE INTO charon_cron_watch (cron_id, schedule, timezone, "
         "grace, checked_until, starts_until, next_deadline) SELECT c.id, "
-        "c.schedule, c.timezone, c.grace, " NOW ", " NOW ", " NOW " FROM "
+        "c.schedule, c.timezone, c.grace, " FROM_NOW ", " NOW ", " NOW
+        " FROM "
         "charon_cron c WHERE c.schedule IS NOT NULL AND NOT EXISTS (SELECT 1 "
         "FROM charon_cron_watch w WHERE w.cron_id = c.id) LIMIT " BATCH,
     [ST_WD_WATCH_RESET] =
@@ -242,7 +246,7 @@ static const char *const sql[ST_COUNT] = {
         " JOIN charon_cron c ON c.id = charon_cron_watch.cron_id SET "
         "charon_cron_watch.schedule = c.schedule, charon_cron_watch.timezone "
         "= c.timezone, charon_cron_watch.grace = c.grace, "
-        "charon_cron_watch.checked_until = " NOW ", "
+        "charon_cron_watch.checked_until = " FROM_NOW ", "
         "charon_cron_watch.starts_until = " NOW ", "
         "charon_cron_watch.next_deadline = " NOW ", "
         "charon_cron_watch.next_slot = NULL, charon_cron_watch.last_slot = "

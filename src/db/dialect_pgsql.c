@@ -110,6 +110,9 @@
 #define WATCH_BATCH(where)                                                   \
     "cron_id = ANY (ARRAY(SELECT w.cron_id FROM charon_cron_watch w JOIN "   \
     "charon_cron c ON c.id = w.cron_id WHERE " where " LIMIT " BATCH "))"
+/* A watch begins with the slots after now: those of its grace before
+ * now came before anyone said when the cron runs. */
+#define FROM_NOW      "now() + make_interval(secs => c.grace)"
 /* Its starts that are neither bound nor judged. */
 #define LOOSE_START   "slot IS NULL AND missed IS NULL AND NOT unscheduled"
 /* A slot has passed and no start came for it yet. */
@@ -223,16 +226,16 @@ static const char *const sql[ST_COUNT] = {
     [ST_WD_WATCH_NEW] =
         "INSERT INTO charon_cron_watch (cron_id, schedule, timezone, grace, "
         "checked_until, starts_until, next_deadline) SELECT c.id, "
-        "c.schedule, c.timezone, c.grace, now(), now(), now() FROM "
+        "c.schedule, c.timezone, c.grace, " FROM_NOW ", now(), now() FROM "
         "charon_cron c WHERE c.schedule IS NOT NULL AND NOT EXISTS (SELECT 1 "
         "FROM charon_cron_watch w WHERE w.cron_id = c.id) LIMIT " BATCH
         " ON CONFLICT DO NOTHING",
     [ST_WD_WATCH_RESET] =
-        "UPDATE charon_cron_watch SET (schedule, timezone, grace) = (SELECT "
-        "c.schedule, c.timezone, c.grace FROM charon_cron c WHERE c.id = "
-        "charon_cron_watch.cron_id), checked_until = now(), starts_until = "
-        "now(), next_deadline = now(), next_slot = NULL, last_slot = NULL, "
-        "last_state = NULL, error = NULL WHERE "
+        "UPDATE charon_cron_watch SET schedule = c.schedule, timezone = "
+        "c.timezone, grace = c.grace, checked_until = " FROM_NOW ", "
+        "starts_until = now(), next_deadline = now(), next_slot = NULL, "
+        "last_slot = NULL, last_state = NULL, error = NULL FROM charon_cron "
+        "c WHERE c.id = charon_cron_watch.cron_id AND charon_cron_watch."
         WATCH_BATCH("c.schedule IS NOT NULL AND NOT " WATCH_SAME),
     [ST_WD_WATCH_GONE] =
         "DELETE FROM charon_cron_watch WHERE "

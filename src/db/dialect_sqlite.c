@@ -46,6 +46,10 @@
 #define WATCH_BATCH(where)                                                   \
     "cron_id IN (SELECT w.cron_id FROM charon_cron_watch w JOIN "            \
     "charon_cron c ON c.id = w.cron_id WHERE " where " LIMIT " BATCH ")"
+/* A watch begins with the slots after now: those of its grace before
+ * now came before anyone said when the cron runs. */
+#define FROM_NOW      "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '+' || "    \
+                      "c.grace || ' seconds')"
 #define LOOSE_START   "slot IS NULL AND missed IS NULL AND NOT unscheduled"
 #define DUE           "CASE WHEN w.next_slot <= " NOW " AND w.error IS NULL "\
                       "AND " WATCH_SAME " AND NOT EXISTS (SELECT 1 FROM "    \
@@ -209,16 +213,17 @@ static const char *const sql[ST_COUNT] = {
     [ST_WD_WATCH_NEW] =
         "INSERT INTO charon_cron_watch (cron_id, schedule, timezone, grace, "
         "checked_until, starts_until, next_deadline) SELECT c.id, "
-        "c.schedule, c.timezone, c.grace, " NOW ", " NOW ", " NOW " FROM "
+        "c.schedule, c.timezone, c.grace, " FROM_NOW ", " NOW ", " NOW
+        " FROM "
         "charon_cron c WHERE c.schedule IS NOT NULL AND NOT EXISTS (SELECT 1 "
         "FROM charon_cron_watch w WHERE w.cron_id = c.id) LIMIT " BATCH
         " ON CONFLICT DO NOTHING",
     [ST_WD_WATCH_RESET] =
-        "UPDATE charon_cron_watch SET (schedule, timezone, grace) = (SELECT "
-        "c.schedule, c.timezone, c.grace FROM charon_cron c WHERE c.id = "
-        "charon_cron_watch.cron_id), checked_until = " NOW ", starts_until = "
-        NOW ", next_deadline = " NOW ", next_slot = NULL, last_slot = NULL, "
-        "last_state = NULL, error = NULL WHERE "
+        "UPDATE charon_cron_watch SET schedule = c.schedule, timezone = "
+        "c.timezone, grace = c.grace, checked_until = " FROM_NOW ", "
+        "starts_until = " NOW ", next_deadline = " NOW ", next_slot = NULL, "
+        "last_slot = NULL, last_state = NULL, error = NULL FROM charon_cron "
+        "c WHERE c.id = charon_cron_watch.cron_id AND charon_cron_watch."
         WATCH_BATCH("c.schedule IS NOT NULL AND NOT " WATCH_SAME),
     [ST_WD_WATCH_GONE] =
         "DELETE FROM charon_cron_watch WHERE "

@@ -21,6 +21,10 @@
  * looks at per tick: a backlog is worked off over several ticks. */
 #define CHARON_WD_MAX_BATCHES     10
 #define CHARON_WD_RETENTION_CRONS 100
+/* Judging slots goes on while the tick has time (half the interval):
+ * 100,000 crons due at once (all @hourly) are judged in one tick when the
+ * database keeps up, ten ticks with a cap of ten batches. */
+#define CHARON_WD_JUDGE_BATCHES   100
 
 /* The manager's pages, one row more than shown: is there a next page?
  * (MySQL takes no placeholder in LIMIT: these are written into the SQL.) */

@@ -171,7 +171,7 @@ static charon_db_e task_schedules(charon_db *db, job_t *job, int *count)
     }
     memset(&c, 0, sizeof(c));
     sl = charon_slots_make(job->tick, charon_default_zone(job->s), interval);
-    for (b = 0; b < MAX_BATCHES && !OUT_OF_TIME(job, b); b++) {
+    for (b = 0; b < CHARON_WD_JUDGE_BATCHES && !OUT_OF_TIME(job, b); b++) {
         if (charon_op_judge_batch(db, sl, &clock, out_of_time, job, &n, &c)
             != CHARON_DB_OK) {
             return CHARON_DB_FAILED;
