@@ -68,9 +68,9 @@ static const char page_css[] =
     /* A slug or a name of 255 characters without a space breaks
      * anywhere rather than push the table past the page ("anywhere",
      * unlike "break-word", also lets the column be that narrow). */
-    "td.slug,td.name,.error,.notice,dl.facts dd,code.sched-text"
+    "td.slug,td.name,td.msgs,.error,.notice,dl.facts dd,code.sched-text"
     "{overflow-wrap:anywhere}td.slug{min-width:12em}td.name{min-width:8em}"
-    "td.msgs{min-width:18em}"
+    "td.msgs{min-width:14em}"
     "a{color:#0b5cad}code,.mono{font-family:ui-monospace,Menlo,Consolas,"
     "monospace}"
     ".muted{color:#6a737d}.nowrap{white-space:nowrap}"

@@ -36,7 +36,7 @@
 // again; and create crons with long slugs and names, which must wrap
 // rather than make the page wider than the window.
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { contextOptions, launch, loadChromium, where } from './common.mjs';
