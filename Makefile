@@ -57,7 +57,7 @@ LIBS     = -ljson-c -lcrypto $(ICU_LIBS)
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables deps browser-deps charon-run clean
+.PHONY: all install unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots deps browser-deps charon-run clean
 
 all: .libs/mod_charon.so build/charon-run
 
@@ -180,6 +180,12 @@ bench: deps all
 bench-bigtables: deps all build/sql_dump build/bigtables_gen
 	$(PYTHON) -m harness.bigtables $(if $(filter-out 0,$(QUICK)),--quick) \
 	    $(if $(filter-out 0,$(MYSQL)),--mysql)
+
+# 100,000 scheduled crons on each database: the watchdog's idle tick, one
+# pass judging all of them, the API's latency during it (about 20 minutes;
+# QUICK=1: 10,000 crons, 4 minutes).  docs/PERFORMANCE.md, "Schedules".
+bench-slots: deps all
+	$(PYTHON) -m harness.bench_slots $(if $(filter-out 0,$(QUICK)),--quick)
 
 clean:
 	rm -rf .libs build *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
