@@ -25,7 +25,7 @@ plan skip_all => "charon-run is tested on the SQLite pass only (this is "
     . "$kind): it is a client of the API, and its behaviour does not depend "
     . "on the database" unless $kind eq 'sqlite';
 
-my $TESTS = 87;
+my $TESTS = 90;
 plan tests => $TESTS;
 
 my $top = "$FindBin::Bin/..";
@@ -310,7 +310,8 @@ ok(@$ex == 2 && (last_text($m2) // '') =~ /SIGTERM, then SIGKILL; killed by sign
    'final message: SIGTERM, then SIGKILL') or diag explain $m2;
 
 # ---------------------------------------------------------------------
-# 5. A cron switched off: the job does not run (5 tests)
+# 5. A cron switched off: the job does not run, and charon-run's start
+# was the one refused, so the refusal is counted (6 tests)
 
 my $c_off = seed_cron('cr-off', 0);
 set_cron($c_off, off_reason => 'maintenance window');
@@ -325,9 +326,12 @@ set_cron($c_off, off_reason => undef);
 $r = run_cr(args => ['cr-off', '--', 'touch', $mark]);
 ok($r->{code} == 79 && !-e $mark && $r->{err} =~ /switched off; the job was not run/,
    'off without a reason: 79 too') or diag show_run($r);
+is_deeply([refused($c_off)], [2, 0],
+          'both skips counted on the cron: refused_inactive 2, refused_locked 0');
 
 # ---------------------------------------------------------------------
-# 6. A locked cron: the job does not run (4 tests)
+# 6. A locked cron: the job does not run, and the refusal is counted;
+# both crons' skips are in the metrics (6 tests)
 
 my $c_lock = seed_cron('cr-locked', 1);
 set_cron($c_lock, concurrency => 'forbid');
@@ -339,6 +343,20 @@ ok(!-e $mark, 'the job did not run');
 is(count_executions($c_lock), 1, 'only the running execution exists');
 ok($r->{err} =~ /the cron 'cr-locked' is locked: execution $holder is still running; the job was not run/,
    'stderr says which execution holds the lock') or diag $r->{err};
+is_deeply([refused($c_lock)], [0, 1],
+          'the skip counted on the cron: refused_locked 1, refused_inactive 0');
+
+# and the operator sees them as skipped runs
+my $metrics = req(GET => '/charon-metrics')->content // '';
+my %skipped;
+while ($metrics =~ /^charon_cron_executions_total\{([^}]*)\} (\S+)$/mg) {
+    my ($labels, $v) = ($1, $2);
+    my %l = $labels =~ /(\w+)="([^"]*)"/g;
+    $skipped{$l{slug}} = $v if ($l{outcome} // '') eq 'skipped';
+}
+ok(($skipped{'cr-off'} // -1) == 2 && ($skipped{'cr-locked'} // -1) == 1,
+   'metrics: charon_cron_executions_total{outcome="skipped"} 2 and 1')
+    or diag explain \%skipped;
 
 # ---------------------------------------------------------------------
 # 7. No such slug (2 tests)

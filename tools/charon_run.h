@@ -1,13 +1,13 @@
 /*
  * charon_run.h: what the files of charon-run share.
  *
- * charon-run wraps one cron job: it asks Charon whether the job may
- * start, opens an execution, runs the command with its output streamed
+ * charon-run wraps one cron job: it asks Charon to open an execution
+ * (Charon refuses when the cron is off or locked), runs the command with its output streamed
  * to the execution as messages, and ends the execution with the job's
  * outcome.  docs/CHARON-RUN.md has the design, tools/charon-run.1 the
  * user's view.
  *
- *   charon-run.c          main: can-start, start, the event loop, the
+ *   charon-run.c          main: the cron's id, start, the event loop, the
  *                         messages, the end
  *   charon_run_job.c      the job: signals, fork and exec, its pipes,
  *                         the timeout
