@@ -4,7 +4,8 @@
 # whose behaviour on every database the other files test; its own
 # behaviour does not depend on the database.
 #
-# The binary is built here from tools/*.c (cc -Werror, libcurl), like
+# The binary is built here from tools/*.c and the module's schedules
+# (src/lib/schedule.c, slots.c, civil.c; cc -Werror, libcurl, ICU), like
 # t/plans.t builds its helper, so that the suite tests the sources of the
 # tree; CHARON_RUN_BIN=/path/to/charon-run tests another build.  On
 # SQLite a build that fails is a failure of every test, never a skip.
@@ -25,7 +26,7 @@ plan skip_all => "charon-run is tested on the SQLite pass only (this is "
     . "$kind): it is a client of the API, and its behaviour does not depend "
     . "on the database" unless $kind eq 'sqlite';
 
-my $TESTS = 90;
+my $TESTS = 108;
 plan tests => $TESTS;
 
 my $top = "$FindBin::Bin/..";
@@ -34,13 +35,17 @@ my $BIN = $ENV{CHARON_RUN_BIN};
 my $build_log = '';
 unless ($BIN) {
     $BIN = "$tmp/charon-run";
-    my @src = glob "'$top/tools/'*.c";
-    $build_log = @src
-        ? `cc -Wall -Wextra -Werror -O2 -o '$BIN' @src -lcurl 2>&1`
+    my @src = (glob("'$top/tools/'*.c"),
+               map { "'$top/src/lib/$_.c'" } qw(schedule slots civil));
+    my $icu = `pkg-config --libs icu-i18n 2>/dev/null`;
+    chomp $icu;
+    $icu ||= '-licui18n -licuuc -licudata';
+    $build_log = @src > 3
+        ? `cc -Wall -Wextra -Werror -O2 -I'$top/src' -o '$BIN' @src -lcurl $icu 2>&1`
         : "no tools/*.c in $top";
 }
 unless (ok(-x $BIN, "charon-run built from tools/*.c ($BIN)")) {
-    diag "build output:\n$build_log\n(needs cc and libcurl4-openssl-dev: scripts/deps.sh)";
+    diag "build output:\n$build_log\n(needs cc, libcurl4-openssl-dev and libicu-dev: scripts/deps.sh)";
     fail("charon-run is missing: not tested") for 2 .. $TESTS;
     exit 0;
 }
@@ -359,6 +364,156 @@ ok(($skipped{'cr-off'} // -1) == 2 && ($skipped{'cr-locked'} // -1) == 1,
     or diag explain \%skipped;
 
 # ---------------------------------------------------------------------
+# 6b. --schedule, --timezone, --grace: sent with the start and stored on
+# the cron; checked before anything runs (13 tests)
+
+# The schedule columns of a cron, grace as a number.
+sub sched_row {
+    my ($cron) = @_;
+    my $row = dbh()->selectrow_hashref(
+        'SELECT schedule, timezone, grace FROM charon_cron WHERE id = ?',
+        undef, $cron) || {};
+    $row->{grace} += 0 if defined $row->{grace};
+    return $row;
+}
+
+my $c_sch = seed_cron('cr-sched', 1);
+$mark = "$tmp/sched.marker";
+$r = run_cr(args => ['--schedule', '30 2 * * *', '--timezone', 'Europe/Paris',
+                     '--grace', '10m', 'cr-sched', '--', 'touch', $mark]);
+ok($r->{code} == 0 && -e $mark, '--schedule --timezone --grace: the job ran')
+    or diag show_run($r);
+is_deeply(sched_row($c_sch), { schedule => '30 2 * * *',
+                               timezone => 'Europe/Paris', grace => 600 },
+          'schedule, zone and grace (10m: 600 s) stored on the cron');
+($e) = the_run($c_sch);
+ok(ended_ok($e, 1, 'success'), 'and the run recorded as usual')
+    or diag explain $e;
+
+# without --timezone and --grace: the module's defaults (the three go
+# together)
+$r = run_cr(args => ['--schedule', '@every 15m', 'cr-sched', '--', 'true']);
+is($r->{code}, 0, '--schedule alone: exit 0') or diag show_run($r);
+is_deeply(sched_row($c_sch), { schedule => '@every 15m', timezone => undef,
+                               grace => 300 },
+          'the new schedule stored, zone and grace back to the defaults');
+
+# mistakes stop charon-run before anything runs: 64, no request
+my $n_before = count_executions($c_sch);
+unlink $mark;
+my @bad = (
+    [['--schedule', '61 * * * *'],
+     qr/--schedule '61 \* \* \* \*' is not a schedule: the minute field: 61 is not within 0-59/],
+    [['--schedule', '@every 15m', '--timezone', 'Mars/Olympus'],
+     qr/--timezone 'Mars\/Olympus' is not a time zone/],
+    [['--schedule', '@every 15m', '--grace', '0'],
+     qr/--grace '0' is not a grace: whole seconds or a number with s, m, h, d or w/],
+    [['--timezone', 'Europe/Paris'],
+     qr/--timezone goes with --schedule/],
+    [['--grace', '10m'], qr/--grace goes with --schedule/],
+);
+for my $b (@bad) {
+    my ($args, $want) = @$b;
+    $r = run_cr(args => [@$args, 'cr-sched', '--', 'touch', $mark]);
+    ok($r->{code} == 64 && !-e $mark && $r->{err} =~ $want,
+       "@$args: exit 64, the job not run, stderr names the option")
+        or diag show_run($r);
+}
+ok(count_executions($c_sch) == $n_before
+   && sched_row($c_sch)->{schedule} eq '@every 15m',
+   'no execution created and the schedule left alone by those five')
+    or diag explain sched_row($c_sch);
+
+# a cron switched off still gets the schedule (stored before start is
+# decided): the job says when it runs, whether or not it may
+my $c_sch_off = seed_cron('cr-sched-off', 0);
+$r = run_cr(args => ['--schedule', '0 3 * * *', 'cr-sched-off', '--', 'true']);
+ok($r->{code} == 79 && count_executions($c_sch_off) == 0
+   && (sched_row($c_sch_off)->{schedule} // '') eq '0 3 * * *'
+   && (refused($c_sch_off))[0] == 1,
+   'a cron switched off: 79, no execution, the refusal counted, the schedule stored')
+    or diag show_run($r) . "\n" . explain(sched_row($c_sch_off));
+
+# not a setting of a configuration file (a file serves every job)
+my $sched_conf = "$tmp/sched.conf";
+spew($sched_conf, "schedule = \@daily\n", 0600);
+$r = run_cr(args => ['--config', $sched_conf, 'cr-sched', '--', 'true']);
+ok($r->{code} == 78 && $r->{err} =~ /sched\.conf:1: schedule is not a setting of a file/,
+   'schedule in a configuration file: 78, saying why') or diag show_run($r);
+
+# ---------------------------------------------------------------------
+# 6c. What goes on the wire, and a schedule the module refuses (422):
+# a fake Charon that records each request (5 tests)
+
+my $fake = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                 LocalPort => 0, Proto => 'tcp', ReuseAddr => 1)
+    or die "listen: $!";
+my $fake_log = "$tmp/fake.log";
+my $fake_port = $fake->sockport;
+my $fake_pid = fork // die "fork: $!";
+if (!$fake_pid) {
+    # one request per connection; the answers of a module whose ICU does
+    # not know the zone
+    while (my $c = $fake->accept) {
+        my $head = '';
+        while ($head !~ /\r\n\r\n/) {
+            my $n = sysread $c, $head, 4096, length $head;
+            last unless $n;
+        }
+        my ($h, $body) = split /\r\n\r\n/, $head, 2;
+        $body //= '';
+        my ($len) = $h =~ /^Content-Length:\s*(\d+)/mi;
+        while (length $body < ($len // 0)) {
+            sysread($c, $body, $len - length $body, length $body) or last;
+        }
+        my ($method, $path) = $h =~ /^(\S+) (\S+)/;
+        my ($ctype) = $h =~ /^Content-Type:\s*(.*?)\r?$/mi;
+        my ($idem) = $h =~ /^Idempotency-Key:\s*(.*?)\r?$/mi;
+        open my $log, '>>', $fake_log;
+        print {$log} join("\t", $method, $path, $ctype // '-', $idem // '-',
+                          $body), "\n";
+        close $log;
+        my ($st, $ans) = (200, '{"id":99}');
+        if ($path =~ m{/can-start$}) {
+            $ans = '{"slug":"cr-fake","canStart":true,"cronId":7}';
+        }
+        elsif ($path =~ m{/7/start$} && length $body) {
+            ($st, $ans) = (422, '{"type":"about:blank","title":"Unprocessable '
+                . 'Content","status":422,"detail":"field \'timezone\' is not a '
+                . 'time zone ICU knows","field":"timezone"}');
+        }
+        print {$c} "HTTP/1.1 $st X\r\nContent-Type: application/json\r\n"
+            . "Content-Length: " . length($ans) . "\r\nConnection: close\r\n\r\n$ans";
+        close $c;
+    }
+    POSIX::_exit(0);
+}
+close $fake;
+$mark = "$tmp/fake.marker";
+$r = run_cr(args => ['--schedule', '30 2 * * *', '--timezone', 'Europe/Paris',
+                     '--grace', '600', 'cr-fake', '--', 'touch', $mark],
+            env => { CHARON_URL => "http://127.0.0.1:$fake_port/api/" });
+kill KILL => $fake_pid;
+waitpid $fake_pid, 0;
+my @reqs = map { [split /\t/, $_, 5] } split /\n/, slurp($fake_log);
+my @starts = grep { $_->[1] =~ m{/start$} } @reqs;
+ok(@starts >= 1 && $starts[0][0] eq 'POST' && $starts[0][1] eq '/api/7/start'
+   && $starts[0][2] eq 'application/json'
+   && $starts[0][4] eq '{"schedule":"30 2 * * *","timezone":"Europe/Paris","grace":600}',
+   'POST {url}7/start, Content-Type application/json, the body with the three')
+    or diag explain \@reqs;
+ok($r->{code} == 0 && -e $mark, 'the module refused the zone (422): the job ran all the same')
+    or diag show_run($r);
+ok($r->{err} =~ /Charon refused --timezone sent with start \(422: field 'timezone' is not a time zone ICU knows\); the cron's schedule is left as it was, and start goes again without it/,
+   'stderr says what was refused, naming the option, with the module\'s reason')
+    or diag $r->{err};
+ok(@starts == 2 && $starts[1][4] eq '' && $starts[1][3] ne $starts[0][3],
+   'start sent again without a body, with another Idempotency-Key')
+    or diag explain \@starts;
+ok(grep({ $_->[1] eq '/api/99/end' } @reqs),
+   'and the run recorded: its end sent to execution 99') or diag explain \@reqs;
+
+# ---------------------------------------------------------------------
 # 7. No such slug (2 tests)
 
 purge_cron('cr-nosuch');
@@ -550,7 +705,8 @@ $r = run_cr(args => ['--help']);
 my @opts = qw(--url --key-file --config --no-config --cacert --timeout
               --kill-after --net-timeout --flush-interval --max-output
               --max-message --batch-lines --stdout-type --stderr-type
-              --refuse-when-down --run-when-down --verbose --help --version);
+              --refuse-when-down --run-when-down --schedule --timezone
+              --grace --verbose --help --version);
 my @missing = grep { index($r->{out}, $_) < 0 } @opts;
 ok($r->{code} == 0 && !@missing, '--help lists every option')
     or diag "missing: @missing";

@@ -290,6 +290,42 @@ static int look_up(cr_run_t *R, double deadline)
     return rc;
 }
 
+/* POST start, with the schedule when there is one. */
+static cr_req_state_e start(cr_run_t *R, cr_req_t *r, double deadline,
+                            int with_schedule)
+{
+    char id[32];
+
+    snprintf(id, sizeof(id), "%lld", R->cron_id);
+    cr_req_init(r, "start", 1, cr_api_url(R->api, R->c->url, id, "start"),
+                deadline);
+    /* Another key for another body: the module would refuse the same
+     * key with a different request (422). */
+    snprintf(r->idem, sizeof(r->idem), "%s%s", R->uuid,
+             R->c->schedule && !with_schedule ? "-unscheduled" : "");
+    if (with_schedule)
+        cr_start_body(&r->body, R->c->schedule, R->c->timezone, R->c->grace);
+    return cr_api_call(R->api, r, &cr_stop_sig, -1);
+}
+
+/* Charon refused the schedule sent with start (422), although charon-run
+ * found it good (another version of the module, another ICU): said
+ * once, with the member the module named and why. */
+static void schedule_refused(cr_req_t *r)
+{
+    char *field = member(r, "field"), *detail = member(r, "detail");
+    const char *opt = !field                       ? NULL
+                      : !strcmp(field, "schedule") ? "--schedule"
+                      : !strcmp(field, "timezone") ? "--timezone"
+                      : !strcmp(field, "grace")    ? "--grace"
+                                                   : NULL;
+    cr_say("Charon refused %s sent with start (422: %s); the cron's "
+           "schedule is left as it was, and start goes again without it",
+           opt ? opt : "the schedule", detail ? detail : "no detail");
+    free(field);
+    free(detail);
+}
+
 /* can-start for the cron's id, then start, which decides.  Returns -1 to
  * run the job (R->exec_id set when it is recorded), or the exit status. */
 static int begin(cr_run_t *R)
@@ -303,12 +339,14 @@ static int begin(cr_run_t *R)
     if (rc != -1)
         return rc ? rc : -1;
 
-    char id[32];
-    snprintf(id, sizeof(id), "%lld", R->cron_id);
-    cr_req_init(&r, "start", 1, cr_api_url(R->api, R->c->url, id, "start"),
-                deadline);
-    snprintf(r.idem, sizeof(r.idem), "%s", R->uuid);
-    st = cr_api_call(R->api, &r, &cr_stop_sig, -1);
+    st = start(R, &r, deadline, R->c->schedule != NULL);
+    if (st == CR_REQ_DONE && r.status == 422 && R->c->schedule) {
+        /* As with a message or an end that Charon refuses, the run is
+         * what matters: it is still recorded, without what was refused. */
+        schedule_refused(&r);
+        cr_req_free(&r);
+        st = start(R, &r, deadline, 0);
+    }
     if (st == CR_REQ_DONE && r.status == 200) {
         R->exec_id = member_id(&r, "id");
         rc =

@@ -507,6 +507,10 @@ int main(void)
     test_split();
     test_shrink();
     test_marker();
+    test_schedule_checks();
+    test_zone_checks();
+    test_grace_checks();
+    test_start_body();
     printf("charon-run unit: %d passed, %d failed\n", passed, failed);
     return failed || !passed;
 }
