@@ -73,7 +73,8 @@ PREFIX     ?= /usr/local
 CR_SOURCES  = tools/charon-run.c tools/charon_run_job.c tools/charon_run_api.c \
               tools/charon_run_config.c tools/charon_run_files.c \
               tools/charon_run_text.c \
-              tools/charon_run_output.c tools/charon_run_schedule.c
+              tools/charon_run_output.c tools/charon_run_schedule.c \
+              tools/charon_run_next.c
 CR_HEADERS  = tools/charon_run.h
 # The module's schedules (no APR, no httpd; ICU for the zones): charon-run
 # checks --schedule, --timezone and --grace with the module's own parser.
@@ -88,7 +89,7 @@ build/charon-run: $(CR_SOURCES) $(CR_HEADERS) $(CR_LIB) $(CR_LIB_H)
 # charon-run's parts with no libcurl and no I/O.
 CR_TESTS = $(wildcard tests/charon-run/*.c)
 CR_PURE  = tools/charon_run_text.c tools/charon_run_output.c \
-           tools/charon_run_schedule.c
+           tools/charon_run_schedule.c tools/charon_run_next.c
 build/test_charon_run: $(CR_TESTS) tests/charon-run/test_cr.h $(CR_PURE) \
                        $(CR_HEADERS) $(CR_LIB) $(CR_LIB_H)
 	@mkdir -p build

@@ -26,7 +26,7 @@ plan skip_all => "charon-run is tested on the SQLite pass only (this is "
     . "$kind): it is a client of the API, and its behaviour does not depend "
     . "on the database" unless $kind eq 'sqlite';
 
-my $TESTS = 108;
+my $TESTS = 117;
 plan tests => $TESTS;
 
 my $top = "$FindBin::Bin/..";
@@ -514,6 +514,49 @@ ok(grep({ $_->[1] eq '/api/99/end' } @reqs),
    'and the run recorded: its end sent to execution 99') or diag explain \@reqs;
 
 # ---------------------------------------------------------------------
+# 6d. charon-run next: a schedule's slots, with no URL, no key and no
+# configuration file read (an unsafe one is there, and ignored).  The
+# expected lines were worked out with Python's zoneinfo, by brute force
+# over every minute (7 tests)
+
+spew("$tmp/xdg/charon-run.conf", "url = $URL\napi_key = $KEY\n", 0666);
+my %no_env = (CHARON_URL => undef, CHARON_API_KEY => undef);
+$r = run_cr(args => ['next', '--timezone', 'Europe/Paris', '--from',
+                     '2026-03-28T00:00:00Z', '30 2 * * *'], env => \%no_env);
+is($r->{out}, <<'END', 'next: a fixed time in the spring gap runs at its end (03:00 local)')
+2026-03-28T01:30:00Z 2026-03-28T02:30:00+01:00
+2026-03-29T01:00:00Z 2026-03-29T03:00:00+02:00
+2026-03-30T00:30:00Z 2026-03-30T02:30:00+02:00
+2026-03-31T00:30:00Z 2026-03-31T02:30:00+02:00
+2026-04-01T00:30:00Z 2026-04-01T02:30:00+02:00
+END
+    or diag show_run($r);
+ok($r->{code} == 0 && $r->{err} eq '',
+   'exit 0, nothing on stderr: no URL, no key, the unsafe file not read')
+    or diag show_run($r);
+$r = run_cr(args => ['next', '--timezone', 'Europe/Paris', '--from',
+                     '2026-03-29T00:00:00Z', '--count', '4', '30 * * * *'],
+            env => \%no_env);
+is($r->{out}, <<'END', 'next: a wildcard schedule follows absolute time (no 02:30 that night)')
+2026-03-29T00:30:00Z 2026-03-29T01:30:00+01:00
+2026-03-29T01:30:00Z 2026-03-29T03:30:00+02:00
+2026-03-29T02:30:00Z 2026-03-29T04:30:00+02:00
+2026-03-29T03:30:00Z 2026-03-29T05:30:00+02:00
+END
+    or diag show_run($r);
+unlink "$tmp/xdg/charon-run.conf";
+
+for my $b ([['61 * * * *'], qr/'61 \* \* \* \*' is not a schedule: the minute field/],
+           [['--timezone', 'Mars/Olympus', '@daily'], qr/--timezone 'Mars\/Olympus' is not a time zone/],
+           [['--from', '2026-02-30T00:00:00Z', '@daily'], qr/--from '2026-02-30T00:00:00Z' must be a time as YYYY-MM-DDTHH:MM\[:SS\]Z/],
+           [['--count', '1001', '@daily'], qr/--count '1001' must be a number of slots, 1 to 1000/]) {
+    my ($args, $want) = @$b;
+    $r = run_cr(args => ['next', @$args], env => \%no_env);
+    ok($r->{code} == 64 && $r->{out} eq '' && $r->{err} =~ $want,
+       "next @$args: exit 64, saying why") or diag show_run($r);
+}
+
+# ---------------------------------------------------------------------
 # 7. No such slug (2 tests)
 
 purge_cron('cr-nosuch');
@@ -699,7 +742,7 @@ ok(ended_ok($e, 0, 'error')
    'recorded as a failed run, with why') or diag explain [$e, $m];
 
 # ---------------------------------------------------------------------
-# 13. --help documents every option and exit status (2 tests)
+# 13. --help documents every option and exit status, and next (3 tests)
 
 $r = run_cr(args => ['--help']);
 my @opts = qw(--url --key-file --config --no-config --cacert --timeout
@@ -712,13 +755,17 @@ ok($r->{code} == 0 && !@missing, '--help lists every option')
     or diag "missing: @missing";
 my @codes = grep { $r->{out} !~ /\b$_\b/ } qw(64 67 69 71 75 78 79 124 126 127);
 ok(!@codes, '--help lists every exit status') or diag "missing: @codes";
+ok($r->{out} =~ /charon-run next \[--timezone ZONE\] \[--from TIME\] \[--count N\] SCHEDULE/,
+   '--help shows charon-run next') or diag $r->{out};
 
 # ---------------------------------------------------------------------
-# 14. The man page documents every option (1 test)
+# 14. The man page documents every option, and next (2 tests)
 
 my $man = slurp("$top/tools/charon-run.1");
 @missing = grep { (my $troff = $_) =~ s/-/\\-/g; index($man, $troff) < 0 } @opts;
 ok($man ne '' && !@missing, 'tools/charon-run.1 documents every option')
     or diag "missing: @missing";
+ok(index($man, 'charon\-run next') >= 0 && index($man, '\-\-from') >= 0
+   && index($man, '\-\-count') >= 0, 'and charon-run next, with its options');
 
 no_leak_ok();

@@ -2,6 +2,8 @@
  * charon-run: runs one cron job as one execution recorded by Charon.
  *
  *   charon-run [OPTIONS] SLUG [--] COMMAND [ARGUMENT...]
+ *   charon-run next [--timezone ZONE] [--from TIME] [--count N] SCHEDULE
+ *                                    (charon_run_next.c)
  *
  * 1. GET  {url}{slug}/can-start      the cron's id; 404: exit 67
  * 2. POST {url}{cronId}/start        with an Idempotency-Key; it decides:
@@ -597,6 +599,16 @@ static int run(cr_run_t *R)
 
 int main(int argc, char **argv)
 {
+    /* `charon-run next ...`: the subcommand only as the first argument
+     * (a cron whose slug is "next": charon-run -- next -- COMMAND). */
+    if (argc > 1 && !strcmp(argv[1], "next")) {
+        int rc = cr_next_main(argc - 1, argv + 1, stdout);
+        if (fflush(stdout) != 0 && rc == 0) {
+            cr_say("next: could not write the slots");
+            rc = 1;
+        }
+        return rc == -1 ? 0 : rc;
+    }
     cr_fd_snapshot();
     cr_conf_t c;
     int rc = cr_conf_load(&c, argc, argv);

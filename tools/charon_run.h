@@ -14,6 +14,8 @@
  *   charon_run_config.c   configuration: flags, environment, files
  *   charon_run_schedule.c no libcurl: --schedule, --timezone, --grace
  *                         checked with src/lib's parser; the start body
+ *   charon_run_next.c     no libcurl: `charon-run next`, a schedule's
+ *                         next slots
  *   charon_run_api.c      libcurl: requests, timeouts, retries
  *   charon_run_text.c     no libcurl: buffers, UTF-8 repair, JSON
  *   charon_run_output.c   no libcurl: line batching, the head + tail cap
@@ -238,6 +240,15 @@ const char *cr_grace_check(const char *text, long long *secs, char *why,
  * left out (the module's defaults). */
 void cr_start_body(cr_buf_t *out, const char *schedule, const char *zone,
                    long long grace);
+/* "YYYY-MM-DDTHH:MM[:SS]Z", or +HH:MM / -HH:MM instead of Z ('t' and
+ * 'z' too), years 1900 to 9999: 1 and *t (Unix seconds), or 0. */
+int cr_parse_instant(const char *s, int64_t *t);
+
+/* ---- charon-run next (charon_run_next.c) ------------------------------ */
+
+/* argv[0] is "next".  Prints the slots on out; returns the exit status
+ * (0, or 64 after saying why on stderr; -1 after --help). */
+int cr_next_main(int argc, char **argv, FILE *out);
 
 /* ---- the API (charon_run_api.c) --------------------------------------- */
 

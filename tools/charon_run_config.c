@@ -81,6 +81,8 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
     "Usage: charon-run [OPTIONS] SLUG [--] COMMAND [ARGUMENT...]\n"
+    "       charon-run next [--timezone ZONE] [--from TIME] [--count N] "
+    "SCHEDULE\n"
     "\n"
     "Runs COMMAND (no shell: use sh -c '...' for pipelines) as one execution\n"
     "of the Charon cron SLUG: starts an execution (unless Charon refuses:\n"
@@ -143,6 +145,11 @@ static const char usage_text[] =
     "   69  Charon unusable and         79  the cron is switched off (418)\n"
     "       --refuse-when-down         124  killed by --timeout\n"
     "   71  could not create the job   126/127  COMMAND not executable/found\n"
+    "\n"
+    "charon-run next prints the next N slots (default 5, at most 1000) of\n"
+    "SCHEDULE after TIME (default now), in UTC and in ZONE (default UTC),\n"
+    "with no URL, no key and no configuration file: 'charon-run next "
+    "--help'.\n"
     "\n"
     "Configuration files: /etc/charon-run.conf, then\n"
     "$XDG_CONFIG_HOME/charon-run.conf (or ~/.config/charon-run.conf), lines "

@@ -33,4 +33,9 @@ void test_zone_checks(void);
 void test_grace_checks(void);
 void test_start_body(void);
 
+/* test_next.c */
+void test_next_golden(void);
+void test_next_usage(void);
+void test_parse_instant(void);
+
 #endif

@@ -511,6 +511,9 @@ int main(void)
     test_zone_checks();
     test_grace_checks();
     test_start_body();
+    test_next_golden();
+    test_next_usage();
+    test_parse_instant();
     printf("charon-run unit: %d passed, %d failed\n", passed, failed);
     return failed || !passed;
 }
