@@ -70,6 +70,10 @@ static void test_parse(void)
     CHECK(s.dom_star && !s.dow_star, "*/2 starts with *");
     OK("*/60 * * * *");
     CHECK(s.minutes == 1, "a step as long as the range");
+    OK("0059 0023 0031 0012 0007");
+    CHECK(s.minutes == (uint64_t)1 << 59 && s.hours == 1u << 23
+              && s.days == 1u << 31 && s.months == 1u << 12 && s.weekdays == 1,
+          "numbers of four digits, leading zeros (five are refused)");
 
     OK("@hourly");
     CHECK(s.minutes == 1 && s.hours == (1u << 24) - 1 && !s.fixed,
