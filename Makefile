@@ -78,20 +78,28 @@ PREFIX     ?= /usr/local
 CR_SOURCES  = tools/charon-run.c tools/charon_run_job.c tools/charon_run_api.c \
               tools/charon_run_config.c tools/charon_run_files.c \
               tools/charon_run_text.c \
-              tools/charon_run_output.c
+              tools/charon_run_output.c tools/charon_run_schedule.c \
+              tools/charon_run_next.c
 CR_HEADERS  = tools/charon_run.h
+# The module's schedules (no APR, no httpd; ICU for the zones): charon-run
+# checks --schedule, --timezone and --grace with the module's own parser.
+CR_LIB      = src/lib/schedule.c src/lib/slots.c src/lib/civil.c
+CR_LIB_H    = src/lib/schedule.h src/lib/civil.h
 
-build/charon-run: $(CR_SOURCES) $(CR_HEADERS)
+build/charon-run: $(CR_SOURCES) $(CR_HEADERS) $(CR_LIB) $(CR_LIB_H)
 	@mkdir -p build
-	$(CC) $(WARN) -O2 -Itools $(CR_SOURCES) -lcurl -o $@
+	$(CC) $(WARN) -O2 -Itools -Isrc $(CR_SOURCES) $(CR_LIB) -lcurl \
+		$(ICU_LIBS) -o $@
 
+# charon-run's parts with no libcurl and no I/O.
 CR_TESTS = $(wildcard tests/charon-run/*.c)
-build/test_charon_run: $(CR_TESTS) tests/charon-run/test_cr.h \
-                       tools/charon_run_text.c tools/charon_run_output.c \
-                       $(CR_HEADERS)
+CR_PURE  = tools/charon_run_text.c tools/charon_run_output.c \
+           tools/charon_run_schedule.c tools/charon_run_next.c
+build/test_charon_run: $(CR_TESTS) tests/charon-run/test_cr.h $(CR_PURE) \
+                       $(CR_HEADERS) $(CR_LIB) $(CR_LIB_H)
 	@mkdir -p build
-	$(CC) $(WARN) -g -Itools $(CR_TESTS) tools/charon_run_text.c \
-		tools/charon_run_output.c -o $@
+	$(CC) $(WARN) -g -Itools -Isrc $(CR_TESTS) $(CR_PURE) $(CR_LIB) \
+		$(ICU_LIBS) -o $@
 
 charon-run: build/charon-run
 
@@ -207,7 +215,7 @@ clean:
 # ("-fork=1 -ignore_crashes=1" goes on past a known crash; then executions
 # are libFuzzer's last "#N:" count).  Crashes land in build/fuzz/crashes/.
 
-FUZZ_TARGETS  ?= body route keys utf8_json html_form
+FUZZ_TARGETS  ?= body route keys utf8_json html_form schedule
 FUZZ_SECONDS  ?= 60
 FUZZ_OPTS     ?=
 FUZZ_CC       ?= clang

@@ -4,7 +4,8 @@
 # whose behaviour on every database the other files test; its own
 # behaviour does not depend on the database.
 #
-# The binary is built here from tools/*.c (cc -Werror, libcurl), like
+# The binary is built here from tools/*.c and the module's schedules
+# (src/lib/schedule.c, slots.c, civil.c; cc -Werror, libcurl, ICU), like
 # t/plans.t builds its helper, so that the suite tests the sources of the
 # tree; CHARON_RUN_BIN=/path/to/charon-run tests another build.  On
 # SQLite a build that fails is a failure of every test, never a skip.
@@ -25,7 +26,7 @@ plan skip_all => "charon-run is tested on the SQLite pass only (this is "
     . "$kind): it is a client of the API, and its behaviour does not depend "
     . "on the database" unless $kind eq 'sqlite';
 
-my $TESTS = 87;
+my $TESTS = 117;
 plan tests => $TESTS;
 
 my $top = "$FindBin::Bin/..";
@@ -34,13 +35,17 @@ my $BIN = $ENV{CHARON_RUN_BIN};
 my $build_log = '';
 unless ($BIN) {
     $BIN = "$tmp/charon-run";
-    my @src = glob "'$top/tools/'*.c";
-    $build_log = @src
-        ? `cc -Wall -Wextra -Werror -O2 -o '$BIN' @src -lcurl 2>&1`
+    my @src = (glob("'$top/tools/'*.c"),
+               map { "'$top/src/lib/$_.c'" } qw(schedule slots civil));
+    my $icu = `pkg-config --libs icu-i18n 2>/dev/null`;
+    chomp $icu;
+    $icu ||= '-licui18n -licuuc -licudata';
+    $build_log = @src > 3
+        ? `cc -Wall -Wextra -Werror -O2 -I'$top/src' -o '$BIN' @src -lcurl $icu 2>&1`
         : "no tools/*.c in $top";
 }
 unless (ok(-x $BIN, "charon-run built from tools/*.c ($BIN)")) {
-    diag "build output:\n$build_log\n(needs cc and libcurl4-openssl-dev: scripts/deps.sh)";
+    diag "build output:\n$build_log\n(needs cc, libcurl4-openssl-dev and libicu-dev: scripts/deps.sh)";
     fail("charon-run is missing: not tested") for 2 .. $TESTS;
     exit 0;
 }
@@ -310,7 +315,8 @@ ok(@$ex == 2 && (last_text($m2) // '') =~ /SIGTERM, then SIGKILL; killed by sign
    'final message: SIGTERM, then SIGKILL') or diag explain $m2;
 
 # ---------------------------------------------------------------------
-# 5. A cron switched off: the job does not run (5 tests)
+# 5. A cron switched off: the job does not run, and charon-run's start
+# was the one refused, so the refusal is counted (6 tests)
 
 my $c_off = seed_cron('cr-off', 0);
 set_cron($c_off, off_reason => 'maintenance window');
@@ -325,9 +331,12 @@ set_cron($c_off, off_reason => undef);
 $r = run_cr(args => ['cr-off', '--', 'touch', $mark]);
 ok($r->{code} == 79 && !-e $mark && $r->{err} =~ /switched off; the job was not run/,
    'off without a reason: 79 too') or diag show_run($r);
+is_deeply([refused($c_off)], [2, 0],
+          'both skips counted on the cron: refused_inactive 2, refused_locked 0');
 
 # ---------------------------------------------------------------------
-# 6. A locked cron: the job does not run (4 tests)
+# 6. A locked cron: the job does not run, and the refusal is counted;
+# both crons' skips are in the metrics (6 tests)
 
 my $c_lock = seed_cron('cr-locked', 1);
 set_cron($c_lock, concurrency => 'forbid');
@@ -339,6 +348,213 @@ ok(!-e $mark, 'the job did not run');
 is(count_executions($c_lock), 1, 'only the running execution exists');
 ok($r->{err} =~ /the cron 'cr-locked' is locked: execution $holder is still running; the job was not run/,
    'stderr says which execution holds the lock') or diag $r->{err};
+is_deeply([refused($c_lock)], [0, 1],
+          'the skip counted on the cron: refused_locked 1, refused_inactive 0');
+
+# and the operator sees them as skipped runs
+my $metrics = req(GET => '/charon-metrics')->content // '';
+my %skipped;
+while ($metrics =~ /^charon_cron_executions_total\{([^}]*)\} (\S+)$/mg) {
+    my ($labels, $v) = ($1, $2);
+    my %l = $labels =~ /(\w+)="([^"]*)"/g;
+    $skipped{$l{slug}} = $v if ($l{outcome} // '') eq 'skipped';
+}
+ok(($skipped{'cr-off'} // -1) == 2 && ($skipped{'cr-locked'} // -1) == 1,
+   'metrics: charon_cron_executions_total{outcome="skipped"} 2 and 1')
+    or diag explain \%skipped;
+
+# ---------------------------------------------------------------------
+# 6b. --schedule, --timezone, --grace: sent with the start and stored on
+# the cron; checked before anything runs (13 tests)
+
+# The schedule columns of a cron, grace as a number.
+sub sched_row {
+    my ($cron) = @_;
+    my $row = dbh()->selectrow_hashref(
+        'SELECT schedule, timezone, grace FROM charon_cron WHERE id = ?',
+        undef, $cron) || {};
+    $row->{grace} += 0 if defined $row->{grace};
+    return $row;
+}
+
+my $c_sch = seed_cron('cr-sched', 1);
+$mark = "$tmp/sched.marker";
+$r = run_cr(args => ['--schedule', '30 2 * * *', '--timezone', 'Europe/Paris',
+                     '--grace', '10m', 'cr-sched', '--', 'touch', $mark]);
+ok($r->{code} == 0 && -e $mark, '--schedule --timezone --grace: the job ran')
+    or diag show_run($r);
+is_deeply(sched_row($c_sch), { schedule => '30 2 * * *',
+                               timezone => 'Europe/Paris', grace => 600 },
+          'schedule, zone and grace (10m: 600 s) stored on the cron');
+($e) = the_run($c_sch);
+ok(ended_ok($e, 1, 'success'), 'and the run recorded as usual')
+    or diag explain $e;
+
+# without --timezone and --grace: the module's defaults (the three go
+# together)
+$r = run_cr(args => ['--schedule', '@every 15m', 'cr-sched', '--', 'true']);
+is($r->{code}, 0, '--schedule alone: exit 0') or diag show_run($r);
+is_deeply(sched_row($c_sch), { schedule => '@every 15m', timezone => undef,
+                               grace => 300 },
+          'the new schedule stored, zone and grace back to the defaults');
+
+# mistakes stop charon-run before anything runs: 64, no request
+my $n_before = count_executions($c_sch);
+unlink $mark;
+my @bad = (
+    [['--schedule', '61 * * * *'],
+     qr/--schedule '61 \* \* \* \*' is not a schedule: the minute field: 61 is not within 0-59/],
+    [['--schedule', '@every 15m', '--timezone', 'Mars/Olympus'],
+     qr/--timezone 'Mars\/Olympus' is not a time zone/],
+    [['--schedule', '@every 15m', '--grace', '0'],
+     qr/--grace '0' is not a grace: whole seconds or a number with s, m, h, d or w/],
+    [['--timezone', 'Europe/Paris'],
+     qr/--timezone goes with --schedule/],
+    [['--grace', '10m'], qr/--grace goes with --schedule/],
+);
+for my $b (@bad) {
+    my ($args, $want) = @$b;
+    $r = run_cr(args => [@$args, 'cr-sched', '--', 'touch', $mark]);
+    ok($r->{code} == 64 && !-e $mark && $r->{err} =~ $want,
+       "@$args: exit 64, the job not run, stderr names the option")
+        or diag show_run($r);
+}
+ok(count_executions($c_sch) == $n_before
+   && sched_row($c_sch)->{schedule} eq '@every 15m',
+   'no execution created and the schedule left alone by those five')
+    or diag explain sched_row($c_sch);
+
+# a cron switched off still gets the schedule (stored before start is
+# decided): the job says when it runs, whether or not it may
+my $c_sch_off = seed_cron('cr-sched-off', 0);
+$r = run_cr(args => ['--schedule', '0 3 * * *', 'cr-sched-off', '--', 'true']);
+ok($r->{code} == 79 && count_executions($c_sch_off) == 0
+   && (sched_row($c_sch_off)->{schedule} // '') eq '0 3 * * *'
+   && (refused($c_sch_off))[0] == 1,
+   'a cron switched off: 79, no execution, the refusal counted, the schedule stored')
+    or diag show_run($r) . "\n" . explain(sched_row($c_sch_off));
+
+# not a setting of a configuration file (a file serves every job)
+my $sched_conf = "$tmp/sched.conf";
+spew($sched_conf, "schedule = \@daily\n", 0600);
+$r = run_cr(args => ['--config', $sched_conf, 'cr-sched', '--', 'true']);
+ok($r->{code} == 78 && $r->{err} =~ /sched\.conf:1: schedule is not a setting of a file/,
+   'schedule in a configuration file: 78, saying why') or diag show_run($r);
+
+# ---------------------------------------------------------------------
+# 6c. What goes on the wire, and a schedule the module refuses (422):
+# a fake Charon that records each request (5 tests)
+
+my $fake = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                 LocalPort => 0, Proto => 'tcp', ReuseAddr => 1)
+    or die "listen: $!";
+my $fake_log = "$tmp/fake.log";
+my $fake_port = $fake->sockport;
+my $fake_pid = fork // die "fork: $!";
+if (!$fake_pid) {
+    # one request per connection; the answers of a module whose ICU does
+    # not know the zone
+    while (my $c = $fake->accept) {
+        my $head = '';
+        while ($head !~ /\r\n\r\n/) {
+            my $n = sysread $c, $head, 4096, length $head;
+            last unless $n;
+        }
+        my ($h, $body) = split /\r\n\r\n/, $head, 2;
+        $body //= '';
+        my ($len) = $h =~ /^Content-Length:\s*(\d+)/mi;
+        while (length $body < ($len // 0)) {
+            sysread($c, $body, $len - length $body, length $body) or last;
+        }
+        my ($method, $path) = $h =~ /^(\S+) (\S+)/;
+        my ($ctype) = $h =~ /^Content-Type:\s*(.*?)\r?$/mi;
+        my ($idem) = $h =~ /^Idempotency-Key:\s*(.*?)\r?$/mi;
+        open my $log, '>>', $fake_log;
+        print {$log} join("\t", $method, $path, $ctype // '-', $idem // '-',
+                          $body), "\n";
+        close $log;
+        my ($st, $ans) = (200, '{"id":99}');
+        if ($path =~ m{/can-start$}) {
+            $ans = '{"slug":"cr-fake","canStart":true,"cronId":7}';
+        }
+        elsif ($path =~ m{/7/start$} && length $body) {
+            ($st, $ans) = (422, '{"type":"about:blank","title":"Unprocessable '
+                . 'Content","status":422,"detail":"field \'timezone\' is not a '
+                . 'time zone ICU knows","field":"timezone"}');
+        }
+        print {$c} "HTTP/1.1 $st X\r\nContent-Type: application/json\r\n"
+            . "Content-Length: " . length($ans) . "\r\nConnection: close\r\n\r\n$ans";
+        close $c;
+    }
+    POSIX::_exit(0);
+}
+close $fake;
+$mark = "$tmp/fake.marker";
+$r = run_cr(args => ['--schedule', '30 2 * * *', '--timezone', 'Europe/Paris',
+                     '--grace', '600', 'cr-fake', '--', 'touch', $mark],
+            env => { CHARON_URL => "http://127.0.0.1:$fake_port/api/" });
+kill KILL => $fake_pid;
+waitpid $fake_pid, 0;
+my @reqs = map { [split /\t/, $_, 5] } split /\n/, slurp($fake_log);
+my @starts = grep { $_->[1] =~ m{/start$} } @reqs;
+ok(@starts >= 1 && $starts[0][0] eq 'POST' && $starts[0][1] eq '/api/7/start'
+   && $starts[0][2] eq 'application/json'
+   && $starts[0][4] eq '{"schedule":"30 2 * * *","timezone":"Europe/Paris","grace":600}',
+   'POST {url}7/start, Content-Type application/json, the body with the three')
+    or diag explain \@reqs;
+ok($r->{code} == 0 && -e $mark, 'the module refused the zone (422): the job ran all the same')
+    or diag show_run($r);
+ok($r->{err} =~ /Charon refused --timezone sent with start \(422: field 'timezone' is not a time zone ICU knows\); the cron's schedule is left as it was, and start goes again without it/,
+   'stderr says what was refused, naming the option, with the module\'s reason')
+    or diag $r->{err};
+ok(@starts == 2 && $starts[1][4] eq '' && $starts[1][3] ne $starts[0][3],
+   'start sent again without a body, with another Idempotency-Key')
+    or diag explain \@starts;
+ok(grep({ $_->[1] eq '/api/99/end' } @reqs),
+   'and the run recorded: its end sent to execution 99') or diag explain \@reqs;
+
+# ---------------------------------------------------------------------
+# 6d. charon-run next: a schedule's slots, with no URL, no key and no
+# configuration file read (an unsafe one is there, and ignored).  The
+# expected lines were worked out with Python's zoneinfo, by brute force
+# over every minute (7 tests)
+
+spew("$tmp/xdg/charon-run.conf", "url = $URL\napi_key = $KEY\n", 0666);
+my %no_env = (CHARON_URL => undef, CHARON_API_KEY => undef);
+$r = run_cr(args => ['next', '--timezone', 'Europe/Paris', '--from',
+                     '2026-03-28T00:00:00Z', '30 2 * * *'], env => \%no_env);
+is($r->{out}, <<'END', 'next: a fixed time in the spring gap runs at its end (03:00 local)')
+2026-03-28T01:30:00Z 2026-03-28T02:30:00+01:00
+2026-03-29T01:00:00Z 2026-03-29T03:00:00+02:00
+2026-03-30T00:30:00Z 2026-03-30T02:30:00+02:00
+2026-03-31T00:30:00Z 2026-03-31T02:30:00+02:00
+2026-04-01T00:30:00Z 2026-04-01T02:30:00+02:00
+END
+    or diag show_run($r);
+ok($r->{code} == 0 && $r->{err} eq '',
+   'exit 0, nothing on stderr: no URL, no key, the unsafe file not read')
+    or diag show_run($r);
+$r = run_cr(args => ['next', '--timezone', 'Europe/Paris', '--from',
+                     '2026-03-29T00:00:00Z', '--count', '4', '30 * * * *'],
+            env => \%no_env);
+is($r->{out}, <<'END', 'next: a wildcard schedule follows absolute time (no 02:30 that night)')
+2026-03-29T00:30:00Z 2026-03-29T01:30:00+01:00
+2026-03-29T01:30:00Z 2026-03-29T03:30:00+02:00
+2026-03-29T02:30:00Z 2026-03-29T04:30:00+02:00
+2026-03-29T03:30:00Z 2026-03-29T05:30:00+02:00
+END
+    or diag show_run($r);
+unlink "$tmp/xdg/charon-run.conf";
+
+for my $b ([['61 * * * *'], qr/'61 \* \* \* \*' is not a schedule: the minute field/],
+           [['--timezone', 'Mars/Olympus', '@daily'], qr/--timezone 'Mars\/Olympus' is not a time zone/],
+           [['--from', '2026-02-30T00:00:00Z', '@daily'], qr/--from '2026-02-30T00:00:00Z' must be a time as YYYY-MM-DDTHH:MM\[:SS\]Z/],
+           [['--count', '1001', '@daily'], qr/--count '1001' must be a number of slots, 1 to 1000/]) {
+    my ($args, $want) = @$b;
+    $r = run_cr(args => ['next', @$args], env => \%no_env);
+    ok($r->{code} == 64 && $r->{out} eq '' && $r->{err} =~ $want,
+       "next @$args: exit 64, saying why") or diag show_run($r);
+}
 
 # ---------------------------------------------------------------------
 # 7. No such slug (2 tests)
@@ -526,25 +742,30 @@ ok(ended_ok($e, 0, 'error')
    'recorded as a failed run, with why') or diag explain [$e, $m];
 
 # ---------------------------------------------------------------------
-# 13. --help documents every option and exit status (2 tests)
+# 13. --help documents every option and exit status, and next (3 tests)
 
 $r = run_cr(args => ['--help']);
 my @opts = qw(--url --key-file --config --no-config --cacert --timeout
               --kill-after --net-timeout --flush-interval --max-output
               --max-message --batch-lines --stdout-type --stderr-type
-              --refuse-when-down --run-when-down --verbose --help --version);
+              --refuse-when-down --run-when-down --schedule --timezone
+              --grace --verbose --help --version);
 my @missing = grep { index($r->{out}, $_) < 0 } @opts;
 ok($r->{code} == 0 && !@missing, '--help lists every option')
     or diag "missing: @missing";
 my @codes = grep { $r->{out} !~ /\b$_\b/ } qw(64 67 69 71 75 78 79 124 126 127);
 ok(!@codes, '--help lists every exit status') or diag "missing: @codes";
+ok($r->{out} =~ /charon-run next \[--timezone ZONE\] \[--from TIME\] \[--count N\] SCHEDULE/,
+   '--help shows charon-run next') or diag $r->{out};
 
 # ---------------------------------------------------------------------
-# 14. The man page documents every option (1 test)
+# 14. The man page documents every option, and next (2 tests)
 
 my $man = slurp("$top/tools/charon-run.1");
 @missing = grep { (my $troff = $_) =~ s/-/\\-/g; index($man, $troff) < 0 } @opts;
 ok($man ne '' && !@missing, 'tools/charon-run.1 documents every option')
     or diag "missing: @missing";
+ok(index($man, 'charon\-run next') >= 0 && index($man, '\-\-from') >= 0
+   && index($man, '\-\-count') >= 0, 'and charon-run next, with its options');
 
 no_leak_ok();

@@ -2,9 +2,13 @@
  * charon-run: runs one cron job as one execution recorded by Charon.
  *
  *   charon-run [OPTIONS] SLUG [--] COMMAND [ARGUMENT...]
+ *   charon-run next [--timezone ZONE] [--from TIME] [--count N] SCHEDULE
+ *                                    (charon_run_next.c)
  *
- * 1. GET  {url}{slug}/can-start      off: exit 79, locked: 75, 404: 67
- * 2. POST {url}{cronId}/start        with an Idempotency-Key
+ * 1. GET  {url}{slug}/can-start      the cron's id; 404: exit 67
+ * 2. POST {url}{cronId}/start        with an Idempotency-Key; it decides:
+ *                                    418 (off): exit 79, 409 (locked): 75,
+ *                                    the refusal counted by Charon
  * 3. runs COMMAND in its own process group (charon_run_job.c), its
  *    stdout and stderr read through pipes in one poll loop with libcurl's
  *    transfers, passed through to charon-run's own stdout and stderr, and
@@ -211,7 +215,8 @@ static long long member_id(cr_req_t *r, const char *name)
     return id;
 }
 
-/* Why the cron may not run, from a can-start body or a 418/409 problem. */
+/* Why the cron may not run, from start's 418 or 409 problem document
+ * (refusal, reason, until, runningExecutionId: can-start's members). */
 static int refused(cr_run_t *R, cr_req_t *r, int locked)
 {
     char *reason = member(r, "reason"), *until = member(r, "until");
@@ -259,8 +264,72 @@ static int common_answer(cr_run_t *R, cr_req_t *r, cr_req_state_e st)
     return unusable(R, why, 0);
 }
 
-/* can-start, then start. Returns -1 to run the job (R->exec_id set when
- * it is recorded), or the exit status. */
+/* The cron's id, from can-start (its slug's lookup).  Returns -1 with
+ * R->cron_id set, or an exit status (0: run unrecorded). */
+static int look_up(cr_run_t *R, double deadline)
+{
+    cr_req_t r;
+    cr_req_state_e st;
+    int rc = -1;
+
+    cr_req_init(&r, "can-start", 0,
+                cr_api_url(R->api, R->c->url, R->c->slug, "can-start"),
+                deadline);
+    st = cr_api_call(R->api, &r, &cr_stop_sig, -1);
+    if (st == CR_REQ_DONE && r.status == 200) {
+        /* canStart is not looked at: start decides, atomically, and
+         * counts a refusal (refused_inactive, refused_locked) that a
+         * client stopping at can-start would hide. */
+        R->cron_id = member_id(&r, "cronId");
+        if (!R->cron_id)
+            rc = unusable(R, "Charon's answer to can-start is not understood",
+                          0);
+    }
+    else {
+        rc = common_answer(R, &r, st);
+    }
+    cr_req_free(&r);
+    return rc;
+}
+
+/* POST start, with the schedule when there is one. */
+static cr_req_state_e start(cr_run_t *R, cr_req_t *r, double deadline,
+                            int with_schedule)
+{
+    char id[32];
+
+    snprintf(id, sizeof(id), "%lld", R->cron_id);
+    cr_req_init(r, "start", 1, cr_api_url(R->api, R->c->url, id, "start"),
+                deadline);
+    /* Another key for another body: the module would refuse the same
+     * key with a different request (422). */
+    snprintf(r->idem, sizeof(r->idem), "%s%s", R->uuid,
+             R->c->schedule && !with_schedule ? "-unscheduled" : "");
+    if (with_schedule)
+        cr_start_body(&r->body, R->c->schedule, R->c->timezone, R->c->grace);
+    return cr_api_call(R->api, r, &cr_stop_sig, -1);
+}
+
+/* Charon refused the schedule sent with start (422), although charon-run
+ * found it good (another version of the module, another ICU): said
+ * once, with the member the module named and why. */
+static void schedule_refused(cr_req_t *r)
+{
+    char *field = member(r, "field"), *detail = member(r, "detail");
+    const char *opt = !field                       ? NULL
+                      : !strcmp(field, "schedule") ? "--schedule"
+                      : !strcmp(field, "timezone") ? "--timezone"
+                      : !strcmp(field, "grace")    ? "--grace"
+                                                   : NULL;
+    cr_say("Charon refused %s sent with start (422: %s); the cron's "
+           "schedule is left as it was, and start goes again without it",
+           opt ? opt : "the schedule", detail ? detail : "no detail");
+    free(field);
+    free(detail);
+}
+
+/* can-start for the cron's id, then start, which decides.  Returns -1 to
+ * run the job (R->exec_id set when it is recorded), or the exit status. */
 static int begin(cr_run_t *R)
 {
     double deadline = cr_now() + R->c->net_timeout;
@@ -268,43 +337,18 @@ static int begin(cr_run_t *R)
     cr_req_state_e st;
     int rc;
 
-    cr_req_init(&r, "can-start", 0,
-                cr_api_url(R->api, R->c->url, R->c->slug, "can-start"),
-                deadline);
-    st = cr_api_call(R->api, &r, &cr_stop_sig, -1);
-    if (st == CR_REQ_DONE && r.status == 200) {
-        char *v = NULL;
-        cr_jtype_e can =
-            cr_json_member(r.resp.data, r.resp.len, "canStart", &v);
-        free(v);
-        R->cron_id = member_id(&r, "cronId");
-        if ((can != CR_JSON_TRUE && can != CR_JSON_FALSE) || !R->cron_id) {
-            rc = unusable(R, "Charon's answer to can-start is not understood",
-                          0);
-            cr_req_free(&r);
-            return rc ? rc : -1;
-        }
-        if (can == CR_JSON_FALSE) {
-            char *ref = member(&r, "refusal");
-            rc = refused(R, &r, ref && !strcmp(ref, "locked"));
-            free(ref);
-            cr_req_free(&r);
-            return rc;
-        }
-    }
-    else {
-        rc = common_answer(R, &r, st);
-        cr_req_free(&r);
+    rc = look_up(R, deadline);
+    if (rc != -1)
         return rc ? rc : -1;
-    }
-    cr_req_free(&r);
 
-    char id[32];
-    snprintf(id, sizeof(id), "%lld", R->cron_id);
-    cr_req_init(&r, "start", 1, cr_api_url(R->api, R->c->url, id, "start"),
-                deadline);
-    snprintf(r.idem, sizeof(r.idem), "%s", R->uuid);
-    st = cr_api_call(R->api, &r, &cr_stop_sig, -1);
+    st = start(R, &r, deadline, R->c->schedule != NULL);
+    if (st == CR_REQ_DONE && r.status == 422 && R->c->schedule) {
+        /* As with a message or an end that Charon refuses, the run is
+         * what matters: it is still recorded, without what was refused. */
+        schedule_refused(&r);
+        cr_req_free(&r);
+        st = start(R, &r, deadline, 0);
+    }
     if (st == CR_REQ_DONE && r.status == 200) {
         R->exec_id = member_id(&r, "id");
         rc =
@@ -313,6 +357,8 @@ static int begin(cr_run_t *R)
                 : unusable(R, "Charon's answer to start is not understood", 0);
     }
     else if (st == CR_REQ_DONE && (r.status == 418 || r.status == 409)) {
+        /* 418: the cron is off; 409: another run holds its lock.  Nothing
+         * was created, and Charon counted the refusal. */
         rc = refused(R, &r, r.status == 409);
     }
     else {
@@ -553,6 +599,16 @@ static int run(cr_run_t *R)
 
 int main(int argc, char **argv)
 {
+    /* `charon-run next ...`: the subcommand only as the first argument
+     * (a cron whose slug is "next": charon-run -- next -- COMMAND). */
+    if (argc > 1 && !strcmp(argv[1], "next")) {
+        int rc = cr_next_main(argc - 1, argv + 1, stdout);
+        if (fflush(stdout) != 0 && rc == 0) {
+            cr_say("next: could not write the slots");
+            rc = 1;
+        }
+        return rc == -1 ? 0 : rc;
+    }
     cr_fd_snapshot();
     cr_conf_t c;
     int rc = cr_conf_load(&c, argc, argv);

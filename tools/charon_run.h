@@ -1,17 +1,21 @@
 /*
  * charon_run.h: what the files of charon-run share.
  *
- * charon-run wraps one cron job: it asks Charon whether the job may
- * start, opens an execution, runs the command with its output streamed
+ * charon-run wraps one cron job: it asks Charon to open an execution
+ * (Charon refuses when the cron is off or locked), runs the command with its output streamed
  * to the execution as messages, and ends the execution with the job's
  * outcome.  docs/CHARON-RUN.md has the design, tools/charon-run.1 the
  * user's view.
  *
- *   charon-run.c          main: can-start, start, the event loop, the
+ *   charon-run.c          main: the cron's id, start, the event loop, the
  *                         messages, the end
  *   charon_run_job.c      the job: signals, fork and exec, its pipes,
  *                         the timeout
  *   charon_run_config.c   configuration: flags, environment, files
+ *   charon_run_schedule.c no libcurl: --schedule, --timezone, --grace
+ *                         checked with src/lib's parser; the start body
+ *   charon_run_next.c     no libcurl: `charon-run next`, a schedule's
+ *                         next slots
  *   charon_run_api.c      libcurl: requests, timeouts, retries
  *   charon_run_text.c     no libcurl: buffers, UTF-8 repair, JSON
  *   charon_run_output.c   no libcurl: line batching, the head + tail cap
@@ -198,6 +202,9 @@ typedef struct {
     int stderr_type;
     int refuse_when_down;
     int verbose;
+    char *schedule;  /* --schedule, sent with start; NULL: none */
+    char *timezone;  /* --timezone; NULL: the module's default */
+    long long grace; /* --grace, seconds; 0: the module's default */
     const char *slug;
     char **command;
 } cr_conf_t;
@@ -220,6 +227,28 @@ int cr_read_key_file(cr_conf_t *c, const char *path);
 int cr_key_ok(const char *k);
 /* s without the blanks around it (in place). */
 char *cr_trim(char *s);
+
+/* ---- schedules (charon_run_schedule.c) -------------------------------- */
+
+/* NULL, or a sentence (in why[len]) that starts with the value quoted:
+ * "'61 * * * *' is not a schedule: the minute field: ...". */
+const char *cr_schedule_check(const char *text, char *why, size_t len);
+const char *cr_zone_check(const char *name, char *why, size_t len);
+const char *cr_grace_check(const char *text, long long *secs, char *why,
+                           size_t len);
+/* {"schedule":...,"timezone":...,"grace":N}: zone NULL and grace 0 are
+ * left out (the module's defaults). */
+void cr_start_body(cr_buf_t *out, const char *schedule, const char *zone,
+                   long long grace);
+/* "YYYY-MM-DDTHH:MM[:SS]Z", or +HH:MM / -HH:MM instead of Z ('t' and
+ * 'z' too), years 1900 to 9999: 1 and *t (Unix seconds), or 0. */
+int cr_parse_instant(const char *s, int64_t *t);
+
+/* ---- charon-run next (charon_run_next.c) ------------------------------ */
+
+/* argv[0] is "next".  Prints the slots on out; returns the exit status
+ * (0, or 64 after saying why on stderr; -1 after --help). */
+int cr_next_main(int argc, char **argv, FILE *out);
 
 /* ---- the API (charon_run_api.c) --------------------------------------- */
 

@@ -48,7 +48,10 @@ enum {
     O_STDOUT_TYPE,
     O_STDERR_TYPE,
     O_REFUSE,
-    O_RUN_WHEN_DOWN
+    O_RUN_WHEN_DOWN,
+    O_SCHEDULE,
+    O_TIMEZONE,
+    O_GRACE
 };
 
 static const struct option longopts[] = {
@@ -68,6 +71,9 @@ static const struct option longopts[] = {
     {"stderr-type", required_argument, NULL, O_STDERR_TYPE},
     {"refuse-when-down", no_argument, NULL, O_REFUSE},
     {"run-when-down", no_argument, NULL, O_RUN_WHEN_DOWN},
+    {"schedule", required_argument, NULL, O_SCHEDULE},
+    {"timezone", required_argument, NULL, O_TIMEZONE},
+    {"grace", required_argument, NULL, O_GRACE},
     {"verbose", no_argument, NULL, O_VERBOSE},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
@@ -75,14 +81,16 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
     "Usage: charon-run [OPTIONS] SLUG [--] COMMAND [ARGUMENT...]\n"
+    "       charon-run next [--timezone ZONE] [--from TIME] [--count N] "
+    "SCHEDULE\n"
     "\n"
     "Runs COMMAND (no shell: use sh -c '...' for pipelines) as one execution\n"
-    "of the Charon cron SLUG: asks can-start, starts an execution, sends the\n"
-    "output as messages while it runs, ends it with the outcome, and exits\n"
-    "with the command's own status.\n"
+    "of the Charon cron SLUG: starts an execution (unless Charon refuses:\n"
+    "the cron is off or locked), sends the output as messages while it runs,\n"
+    "ends it with the outcome, and exits with the command's own status.\n"
     "\n"
-    "Options (but -c, --no-config, -h, -V, also configuration file keys,\n"
-    "with '_' or '-'):\n"
+    "Options (all but -c, --no-config, -h, -V, --schedule, --timezone and\n"
+    "--grace are also configuration file keys, with '_' or '-'):\n"
     "  -u, --url URL           the API's mount, e.g. "
     "https://charon.example/api/\n"
     "                          (default: $CHARON_URL)\n"
@@ -111,6 +119,17 @@ static const char usage_text[] =
     "warning)\n"
     "      --refuse-when-down  do not run the job when Charon cannot be used\n"
     "      --run-when-down     run it anyway (the default)\n"
+    "      --schedule SCHEDULE  when the cron should run, sent with the "
+    "start\n"
+    "                          and stored on the cron: five fields, "
+    "@daily...,\n"
+    "                          or @every DURATION\n"
+    "      --timezone ZONE     the schedule's zone, e.g. Europe/Paris "
+    "(default:\n"
+    "                          the module's CharonDefaultTimezone)\n"
+    "      --grace DURATION    how late a start may come: seconds or 90s, "
+    "10m,\n"
+    "                          2h, 1d (default: the module's, 5 minutes)\n"
     "  -v, --verbose           say what charon-run does, on stderr\n"
     "  -h, --help              this help\n"
     "  -V, --version           the version\n"
@@ -126,6 +145,11 @@ static const char usage_text[] =
     "   69  Charon unusable and         79  the cron is switched off (418)\n"
     "       --refuse-when-down         124  killed by --timeout\n"
     "   71  could not create the job   126/127  COMMAND not executable/found\n"
+    "\n"
+    "charon-run next prints the next N slots (default 5, at most 1000) of\n"
+    "SCHEDULE after TIME (default now), in UTC and in ZONE (default UTC),\n"
+    "with no URL, no key and no configuration file: 'charon-run next "
+    "--help'.\n"
     "\n"
     "Configuration files: /etc/charon-run.conf, then\n"
     "$XDG_CONFIG_HOME/charon-run.conf (or ~/.config/charon-run.conf), lines "
@@ -205,6 +229,9 @@ static int parse_bool(const char *s, int *out)
  * Returns NULL, or what is wrong with the value. */
 static const char *set_value(cr_conf_t *c, int opt, const char *v)
 {
+    static char why[600]; /* for sentences that quote the value */
+    const char *err;
+
     switch (opt) {
     case O_URL:
         free(c->url);
@@ -266,6 +293,19 @@ static const char *set_value(cr_conf_t *c, int opt, const char *v)
     }
     case O_VERBOSE:
         return parse_bool(v, &c->verbose) ? NULL : "must be yes or no";
+    case O_SCHEDULE:
+        if ((err = cr_schedule_check(v, why, sizeof(why))) != NULL)
+            return err;
+        free(c->schedule);
+        c->schedule = cr_xstrdup(v);
+        return NULL;
+    case O_TIMEZONE:
+        if ((err = cr_zone_check(v, why, sizeof(why))) != NULL)
+            return err;
+        free(c->timezone);
+        c->timezone = cr_xstrdup(v);
+        return NULL;
+    case O_GRACE: return cr_grace_check(v, &c->grace, why, sizeof(why));
     }
     return "is not a setting";
 }
@@ -284,6 +324,14 @@ static int key_from_name(const char *name)
             && o->val != O_HELP && o->val != O_VERSION)
             return o->val;
     return 0;
+}
+
+/* The schedule, its zone and its grace describe one cron, and the module
+ * sets the three together: they are given on that cron's command line,
+ * never in a file that every job of the user reads. */
+static int schedule_option(int opt)
+{
+    return opt == O_SCHEDULE || opt == O_TIMEZONE || opt == O_GRACE;
 }
 
 /* Reads one configuration file.  Returns 0, or 78 after saying why. */
@@ -340,7 +388,13 @@ static int read_config(cr_conf_t *c, const char *path, int must_exist)
             continue;
         }
         int opt = key_from_name(k);
-        const char *err = opt ? set_value(c, opt, v) : "is not a setting";
+        const char *err = !opt ? "is not a setting"
+                          : schedule_option(opt)
+                              ? "is not a setting of a file: the "
+                                "schedule, its zone and its grace belong "
+                                "to one cron, on its command line "
+                                "(--schedule, --timezone, --grace)"
+                              : set_value(c, opt, v);
         if (err) {
             cr_say("%s:%d: %s %s", path, lineno, k, err);
             rc = CR_EX_CONFIG;
@@ -363,6 +417,16 @@ static int read_config(cr_conf_t *c, const char *path, int must_exist)
 }
 
 /* ---- everything ------------------------------------------------------- */
+
+/* What set_value allocated in a copy of the settings. */
+static void probe_free(cr_conf_t *p)
+{
+    free(p->url);
+    free(p->key_file);
+    free(p->cacert);
+    free(p->schedule);
+    free(p->timezone);
+}
 
 int cr_conf_load(cr_conf_t *c, int argc, char **argv)
 {
@@ -439,6 +503,8 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
     {
         cr_conf_t probe = *c;
         probe.url = probe.key_file = probe.cacert = NULL;
+        probe.schedule = probe.timezone = NULL;
+        const char *without = NULL;
         for (int i = 0; i < ncli; i++) {
             const char *err =
                 set_value(&probe, cli[i].opt, cli[i].val ? cli[i].val : "yes");
@@ -449,16 +515,25 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
                         name = o->name;
                 cr_say("--%s %s", name, err);
                 usage_hint();
-                free(probe.url);
-                free(probe.key_file);
-                free(probe.cacert);
+                probe_free(&probe);
                 free(cli);
                 return CR_EX_USAGE;
             }
+            if (cli[i].opt == O_TIMEZONE)
+                without = "--timezone";
+            else if (cli[i].opt == O_GRACE && !without)
+                without = "--grace";
         }
-        free(probe.url);
-        free(probe.key_file);
-        free(probe.cacert);
+        if (without && !probe.schedule) {
+            cr_say("%s goes with --schedule: the module sets the schedule, "
+                   "its zone and its grace together",
+                   without);
+            usage_hint();
+            probe_free(&probe);
+            free(cli);
+            return CR_EX_USAGE;
+        }
+        probe_free(&probe);
     }
 
     int rc = 0;
@@ -562,5 +637,7 @@ void cr_conf_free(cr_conf_t *c)
     free(c->cacert);
     free(c->config);
     free(c->key_file);
+    free(c->schedule);
+    free(c->timezone);
     memset(c, 0, sizeof(*c));
 }

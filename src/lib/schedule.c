@@ -174,8 +174,9 @@ static int blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* "15m", "1h", "90": seconds, or -1. */
-static int64_t duration(const char *s)
+/* "15m", "1h", "90": seconds, or -1.  Digits past max are refused before
+ * they can overflow (the largest unit times max fits 64 bits). */
+static int64_t duration(const char *s, int64_t max)
 {
     static const struct {
         char unit;
@@ -189,7 +190,7 @@ static int64_t duration(const char *s)
         return -1;
     }
     for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > CHARON_EVERY_MAX) {
+        if (v > max) {
             return -1;
         }
         v = v * 10 + (*s - '0');
@@ -221,7 +222,7 @@ static const char *every(const char *s, charon_schedule_t *out, char *buf,
     while (blank(*s)) {
         s++;
     }
-    out->every = *s ? -1 : duration(d);
+    out->every = *s ? -1 : duration(d, CHARON_EVERY_MAX);
     if (out->every < CHARON_EVERY_MIN || out->every > CHARON_EVERY_MAX) {
         snprintf(buf, len,
                  "@every takes one duration from 1m to 366d, "
@@ -229,6 +230,17 @@ static const char *every(const char *s, charon_schedule_t *out, char *buf,
         return buf;
     }
     return NULL;
+}
+
+int charon_grace_parse(const char *text, int64_t *secs)
+{
+    int64_t v = text ? duration(text, CHARON_GRACE_MAX) : -1;
+
+    if (v < CHARON_GRACE_MIN || v > CHARON_GRACE_MAX) {
+        return 0;
+    }
+    *secs = v;
+    return 1;
 }
 
 const char *charon_schedule_parse(const char *text, charon_schedule_t *out,

@@ -36,6 +36,12 @@ typedef struct {
 #define CHARON_SCHEDULE_MAX  255 /* bytes */
 #define CHARON_ZONE_MAX      64
 
+/* A grace as the API takes it: whole seconds ("600") or a number and one
+ * unit of s, m, h, d, w ("10m"), CHARON_GRACE_MIN to CHARON_GRACE_MAX.
+ * 1 and *secs, or 0.  (The module's charon_parse_duration reads the same
+ * syntax with APR; this one is for charon-run, which has none.) */
+int charon_grace_parse(const char *text, int64_t *secs);
+
 /* Parses a schedule (five fields, a nickname, or @every DURATION).
  * Returns NULL with *out filled, or a sentence saying why not; why may
  * point into buf (len bytes) for a sentence naming the field. */
@@ -84,5 +90,9 @@ int charon_schedule_next(const charon_schedule_t *s, charon_zone_t *z,
 const char *charon_iso_utc(int64_t t, char *buf);
 /* "2026-12-07 11:00 +01:00", a local time with its offset (the same). */
 const char *charon_iso_local(const charon_local_t *l, char *buf);
+/* "2026-12-07T11:00:00+01:00": ISO 8601 with the offset (the same); the
+ * offset's seconds follow when it has some ("+00:09:21", Paris before
+ * 1911), as Python's isoformat writes them. */
+const char *charon_iso_offset(const charon_local_t *l, char *buf);
 
 #endif /* CHARON_SCHEDULE_H */

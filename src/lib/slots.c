@@ -239,3 +239,17 @@ const char *charon_iso_local(const charon_local_t *l, char *buf)
              l->offset < 0 ? '-' : '+', off / 3600, off / 60 % 60);
     return buf;
 }
+
+const char *charon_iso_offset(const charon_local_t *l, char *buf)
+{
+    int off = l->offset < 0 ? -l->offset : l->offset;
+    int n = snprintf(buf, CHARON_ISO_LEN,
+                     "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", l->year,
+                     l->month, l->day, l->hour, l->minute, l->second,
+                     l->offset < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+
+    if (off % 60 && n > 0 && n < CHARON_ISO_LEN) {
+        snprintf(buf + n, CHARON_ISO_LEN - (size_t)n, ":%02d", off % 60);
+    }
+    return buf;
+}

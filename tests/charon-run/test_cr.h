@@ -27,4 +27,15 @@ void test_boundary(void);
 void test_json_out(void);
 void test_json_in(void);
 
+/* test_schedule.c */
+void test_schedule_checks(void);
+void test_zone_checks(void);
+void test_grace_checks(void);
+void test_start_body(void);
+
+/* test_next.c */
+void test_next_golden(void);
+void test_next_usage(void);
+void test_parse_instant(void);
+
 #endif

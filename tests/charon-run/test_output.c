@@ -507,6 +507,13 @@ int main(void)
     test_split();
     test_shrink();
     test_marker();
+    test_schedule_checks();
+    test_zone_checks();
+    test_grace_checks();
+    test_start_body();
+    test_next_golden();
+    test_next_usage();
+    test_parse_instant();
     printf("charon-run unit: %d passed, %d failed\n", passed, failed);
     return failed || !passed;
 }

@@ -70,6 +70,10 @@ static void test_parse(void)
     CHECK(s.dom_star && !s.dow_star, "*/2 starts with *");
     OK("*/60 * * * *");
     CHECK(s.minutes == 1, "a step as long as the range");
+    OK("0059 0023 0031 0012 0007");
+    CHECK(s.minutes == (uint64_t)1 << 59 && s.hours == 1u << 23
+              && s.days == 1u << 31 && s.months == 1u << 12 && s.weekdays == 1,
+          "numbers of four digits, leading zeros (five are refused)");
 
     OK("@hourly");
     CHECK(s.minutes == 1 && s.hours == (1u << 24) - 1 && !s.fixed,
@@ -244,10 +248,100 @@ static void test_zones(void)
           "before the epoch, ISO: %s", iso);
 }
 
+/* charon_iso_offset, against Python's isoformat() of the same instants
+ * (zoneinfo, the system's tz database): whole offsets, negative ones, and
+ * the local mean times whose offsets have seconds. */
+static void test_iso_offset(void)
+{
+    static const struct {
+        const char *zone;
+        int64_t t;
+        const char *want;
+    } cases[] = {
+        {"Europe/Paris", 1774746000, "2026-03-29T03:00:00+02:00"},
+        {"Europe/Paris", -2208988800, "1900-01-01T00:09:21+00:09:21"},
+        {"America/New_York", -2808604800, "1880-12-30T19:03:58-04:56:02"},
+        {"America/New_York", 1767225600, "2025-12-31T19:00:00-05:00"},
+        {"Asia/Kolkata", 0, "1970-01-01T05:30:00+05:30"},
+        {"UTC", 0, "1970-01-01T00:00:00+00:00"},
+    };
+    size_t i;
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        const char *why;
+        charon_zone_t *z = charon_zone_open(cases[i].zone, &why);
+        charon_local_t l;
+        char iso[CHARON_ISO_LEN] = "";
+
+        CHECK(z && charon_zone_local(z, cases[i].t, &l)
+                  && streq(charon_iso_offset(&l, iso), cases[i].want),
+              "%s at %lld: %s, not %s", cases[i].zone, (long long)cases[i].t,
+              iso, cases[i].want);
+        charon_zone_close(z);
+    }
+}
+
+static void test_grace(void)
+{
+    static const struct {
+        const char *text;
+        int64_t want; /* 0: refused */
+    } cases[] = {
+        {"1", 1},
+        {"600", 600},
+        {"90s", 90},
+        {"10m", 600},
+        {"2h", 7200},
+        {"1d", 86400},
+        {"2w", 1209600},
+        {"366d", 31622400},
+        {"31622400", 31622400},
+        {"0000600", 600},
+        {"0", 0},
+        {"0s", 0},
+        {"31622401", 0},
+        {"367d", 0},
+        {"53w", 0},
+        {"99999999999999999999", 0},
+        {"9999999999w", 0},
+        {"", 0},
+        {"m", 0},
+        {"10M", 0},
+        {"10 m", 0},
+        {" 10m", 0},
+        {"10m ", 0},
+        {"10mm", 0},
+        {"1h30m", 0},
+        {"-5", 0},
+        {"+5", 0},
+        {"1.5h", 0},
+        {"0x10", 0},
+    };
+    size_t i;
+    int64_t v;
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        v = -7;
+        if (cases[i].want) {
+            CHECK(charon_grace_parse(cases[i].text, &v) && v == cases[i].want,
+                  "grace '%s': %lld, not %lld", cases[i].text, (long long)v,
+                  (long long)cases[i].want);
+        }
+        else {
+            CHECK(!charon_grace_parse(cases[i].text, &v) && v == -7,
+                  "grace '%s' accepted (%lld) or written", cases[i].text,
+                  (long long)v);
+        }
+    }
+    CHECK(!charon_grace_parse(NULL, &v), "no grace");
+}
+
 void test_schedule(void)
 {
     test_parse();
     test_civil();
     test_golden();
     test_zones();
+    test_iso_offset();
+    test_grace();
 }
