@@ -19,6 +19,10 @@
  * counted. */
 #define SETTLE 10
 
+/* A schedule with no slot in the next ten years is looked at again
+ * after this long (seconds). */
+#define LOOK_AGAIN (366 * 86400)
+
 /* ---- the tick's clock -------------------------------------------------- */
 
 typedef struct {
@@ -184,8 +188,10 @@ static int claim(charon_db *db, judge_t *t)
 
     args[CLAIM_ARG_CHECKED] = num(db, t->j->checked_until);
     args[CLAIM_ARG_STARTS] = num(db, t->j->starts_until);
+    /* No slot in the ten years ahead (0 0 29 2 mon comes every 28
+     * years or so): looked at again in a year, not never. */
     args[CLAIM_ARG_DEADLINE] =
-        num(db, never ? CHARON_NEVER : t->j->next_deadline);
+        num(db, never ? t->in->now + LOOK_AGAIN : t->j->next_deadline);
     args[CLAIM_ARG_NEXT_SLOT] = never ? "" : num(db, t->j->next_slot);
     args[CLAIM_ARG_CRON] = t->cron;
     args[CLAIM_ARG_OLD_CHECKED] = num(db, t->in->checked_until);
