@@ -75,7 +75,8 @@ install: all
 
 # ---- charon-run: the cron wrapper (tools/, docs/CHARON-RUN.md) ---------
 PREFIX     ?= /usr/local
-CR_SOURCES  = tools/charon-run.c tools/charon_run_job.c tools/charon_run_api.c \
+CR_SOURCES  = tools/charon-run.c tools/charon_run_loop.c \
+              tools/charon_run_job.c tools/charon_run_api.c \
               tools/charon_run_config.c tools/charon_run_files.c \
               tools/charon_run_text.c \
               tools/charon_run_output.c tools/charon_run_schedule.c \

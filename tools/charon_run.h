@@ -7,8 +7,10 @@
  * outcome.  docs/CHARON-RUN.md has the design, tools/charon-run.1 the
  * user's view.
  *
- *   charon-run.c          main: the cron's id, start, the event loop, the
- *                         messages, the end
+ *   charon-run.c          main: the cron's id, start, the end, the final
+ *                         message
+ *   charon_run_loop.c     the event loop while the job runs; its output
+ *                         sent as messages
  *   charon_run_job.c      the job: signals, fork and exec, its pipes,
  *                         the timeout
  *   charon_run_config.c   configuration: flags, environment, files
@@ -318,7 +320,7 @@ void cr_api_abort(cr_api_t *a);
 cr_req_state_e cr_api_call(cr_api_t *a, cr_req_t *r, volatile int *stop,
                            int wake_fd);
 
-/* ---- the run (charon-run.c) and its job (charon_run_job.c) ------------ */
+/* ---- the run (charon-run.c), its job (charon_run_job.c), its loop ----- */
 
 #include <signal.h>
 #include <sys/types.h>
@@ -367,6 +369,10 @@ void cr_handle_signals(cr_run_t *R, double now); /* pass on, reap */
 void cr_check_timeout(cr_run_t *R, double now);  /* SIGTERM, SIGKILL */
 void cr_read_output(cr_run_t *R);                /* pass through, to R->out */
 void cr_wait_events(cr_run_t *R, int ms, double now);
+/* charon_run_loop.c: until the job is reaped and its pipes closed. */
+void cr_run_loop(cr_run_t *R);
+/* The messages still queued, within --net-timeout; the rest dropped. */
+void cr_send_remaining(cr_run_t *R);
 
 /* ---- small things shared (charon_run_text.c) ------------------------- */
 
