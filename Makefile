@@ -77,8 +77,8 @@ install: all
 PREFIX     ?= /usr/local
 CR_SOURCES  = tools/charon-run.c tools/charon_run_loop.c \
               tools/charon_run_job.c tools/charon_run_api.c \
-              tools/charon_run_config.c tools/charon_run_files.c \
-              tools/charon_run_text.c \
+              tools/charon_run_config.c tools/charon_run_options.c \
+              tools/charon_run_files.c tools/charon_run_text.c \
               tools/charon_run_output.c tools/charon_run_schedule.c \
               tools/charon_run_next.c
 CR_HEADERS  = tools/charon_run.h

@@ -13,7 +13,10 @@
  *                         sent as messages
  *   charon_run_job.c      the job: signals, fork and exec, its pipes,
  *                         the timeout
- *   charon_run_config.c   configuration: flags, environment, files
+ *   charon_run_config.c   configuration: defaults, files, environment,
+ *                         command line, in that order
+ *   charon_run_options.c  the options, --help, each value checked and set
+ *   charon_run_files.c    files that may hold the key: owner and mode
  *   charon_run_schedule.c no libcurl: --schedule, --timezone, --grace
  *                         checked with src/lib's parser; the start body
  *   charon_run_next.c     no libcurl: `charon-run next`, a schedule's
@@ -211,13 +214,34 @@ typedef struct {
     char **command;
 } cr_conf_t;
 
-extern const char *const cr_type_names[4]; /* info warning error success */
-
 /* Reads the command line, the environment and the configuration files
  * into c.  Returns 0, or an exit status (64, 78) after saying why on
  * stderr; -1 for --help/--version (printed; exit 0). */
 int cr_conf_load(cr_conf_t *c, int argc, char **argv);
 void cr_conf_free(cr_conf_t *c); /* wipes the key */
+
+/* charon_run_options.c: the settings by name, for cr_conf_load. */
+extern const char *const cr_type_names[4]; /* info warning error success */
+/* One option of the command line; val (in argv) NULL for a flag. */
+typedef struct {
+    int opt;
+    char *val;
+} cr_arg_t;
+/* The command line's options, in its order. */
+typedef struct {
+    cr_arg_t *v;
+    int n;
+} cr_args_t;
+/* Reads argv into c (SLUG, COMMAND, --config, --no-config) and cli,
+ * every value checked: 0; -1 after --help or --version (printed); or 64
+ * after saying why.  On anything but 0, cli is already freed. */
+int cr_args_read(cr_conf_t *c, int argc, char **argv, cr_args_t *cli);
+/* Sets the settings of cli in c (after the files and the environment). */
+void cr_args_apply(cr_conf_t *c, const cr_args_t *cli);
+void cr_args_free(cr_args_t *cli);
+/* Sets what a configuration file's key names: NULL, or what is wrong. */
+const char *cr_conf_set_key(cr_conf_t *c, const char *name, const char *v);
+
 /* charon_run_files.c: files that may hold the key.  The open file, or
  * NULL with why (*missing: absent or not ours to read, which a default
  * file may be). */
