@@ -75,9 +75,10 @@ install: all
 
 # ---- charon-run: the cron wrapper (tools/, docs/CHARON-RUN.md) ---------
 PREFIX     ?= /usr/local
-CR_SOURCES  = tools/charon-run.c tools/charon_run_job.c tools/charon_run_api.c \
-              tools/charon_run_config.c tools/charon_run_files.c \
-              tools/charon_run_text.c \
+CR_SOURCES  = tools/charon-run.c tools/charon_run_loop.c \
+              tools/charon_run_job.c tools/charon_run_api.c \
+              tools/charon_run_config.c tools/charon_run_options.c \
+              tools/charon_run_files.c tools/charon_run_text.c \
               tools/charon_run_output.c tools/charon_run_schedule.c \
               tools/charon_run_next.c
 CR_HEADERS  = tools/charon_run.h
@@ -224,7 +225,8 @@ LLVM_COV      ?= llvm-cov-14
 FUZZ_PKGS      = clang libclang-rt-14-dev llvm-14
 FUZZ_DIR       = build/fuzz
 FUZZ_CORPUS    = tests/fuzz/corpus
-FUZZ_DEPS      = tests/fuzz/fuzz.h tests/fuzz/json_ref.h $(LIB_SOURCES) src/lib/charon_lib.h
+FUZZ_DEPS      = tests/fuzz/fuzz.h tests/fuzz/json_ref.h tests/fuzz/schedule_ref.h \
+                 $(LIB_SOURCES) src/lib/charon_lib.h
 FUZZ_INC       = $(APR_CFLAGS) -Isrc -Itests/fuzz
 FUZZ_SAN       = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # No jump or lookup tables: each case of a switch stays an edge of its own.

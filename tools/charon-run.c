@@ -11,9 +11,9 @@
  *                                    the refusal counted by Charon
  * 3. runs COMMAND in its own process group (charon_run_job.c), its
  *    stdout and stderr read through pipes in one poll loop with libcurl's
- *    transfers, passed through to charon-run's own stdout and stderr, and
- *    sent as messages (POST {url}{id}/message) in batches, capped
- *    (charon_run_output.c)
+ *    transfers (charon_run_loop.c), passed through to charon-run's own
+ *    stdout and stderr, and sent as messages (POST {url}{id}/message) in
+ *    batches, capped (charon_run_output.c)
  * 4. POST {url}{id}/end             success = exit status 0
  *
  * Charon being unreachable never stops the job (unless
@@ -29,148 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-static double min_d(double a, double b)
-{
-    return a < b ? a : b;
-}
-
-/* ---- messages --------------------------------------------------------- */
-
-static const char *stream_type(cr_run_t *R, int stream)
-{
-    if (stream == CR_STDOUT)
-        return cr_type_names[R->c->stdout_type];
-    if (stream == CR_STDERR)
-        return cr_type_names[R->c->stderr_type];
-    return "info";
-}
-
-static void drop(cr_run_t *R, cr_batch_t *b)
-{
-    R->dropped_msgs++;
-    R->dropped_raw += b->raw;
-    cr_batch_free(b);
-}
-
-static void send_next(cr_run_t *R, double now)
-{
-    cr_batch_t *b;
-    if (!R->api || !R->exec_id || !R->out || cr_api_busy(R->api))
-        return;
-    while ((b = cr_out_pop(R->out)) != NULL) {
-        if (now < R->down_until) {
-            drop(R, b);
-            continue;
-        }
-        char id[32];
-        snprintf(id, sizeof(id), "%lld", R->exec_id);
-        double deadline = now + R->c->net_timeout;
-        if (R->send_deadline > 0)
-            deadline = min_d(deadline, R->send_deadline);
-        cr_req_init(&R->mreq, "message", 1,
-                    cr_api_url(R->api, R->c->url, id, "message"), deadline);
-        cr_buf_adds(&R->mreq.body, "{\"type\":\"");
-        cr_buf_adds(&R->mreq.body, stream_type(R, b->stream));
-        cr_buf_adds(&R->mreq.body, "\",\"message\":");
-        cr_json_string(&R->mreq.body, b->text, b->len);
-        cr_buf_addc(&R->mreq.body, '}');
-        snprintf(R->mreq.idem, sizeof(R->mreq.idem), "%s-m%llu", R->uuid,
-                 ++R->batch_no);
-        R->inflight = b;
-        cr_api_submit(R->api, &R->mreq, now);
-        return;
-    }
-}
-
-static void sender_done(cr_run_t *R, double now)
-{
-    cr_req_t *r = &R->mreq;
-    cr_batch_t *b = R->inflight, *b1, *b2;
-    R->inflight = NULL;
-    if (r->state == CR_REQ_DONE && r->status == 200) {
-        cr_batch_free(b);
-    }
-    else if (r->state == CR_REQ_DONE && (r->status == 413 || r->status == 422)
-             && cr_batch_split(b, &b1, &b2)) {
-        /* Charon takes smaller messages than --max-message: halves,
-         * and smaller batches from now on */
-        cr_out_push_front(R->out, b2);
-        cr_out_push_front(R->out, b1);
-        cr_out_shrink(R->out, r->body.len / 2);
-    }
-    else {
-        if (r->state == CR_REQ_DOWN) {
-            R->down_until = now + 30;
-            if (!R->said_down && !R->reaped)
-                cr_say("could not send output to Charon (%s): output is "
-                       "dropped for 30 s; the job goes on",
-                       r->error);
-            else if (!R->said_down)
-                cr_say("could not send output to Charon (%s): the rest is "
-                       "dropped",
-                       r->error);
-        }
-        else if (!R->said_down) {
-            cr_say("Charon answered %ld to a message of execution %lld: that "
-                   "output is dropped; the job goes on",
-                   r->status, R->exec_id);
-        }
-        R->said_down = 1;
-        drop(R, b);
-    }
-    cr_req_free(r);
-}
-
-/* Moves the message transfer on; starts the next one. */
-static void pump(cr_run_t *R, double now)
-{
-    if (!R->api || !R->exec_id)
-        return;
-    if (R->inflight && cr_api_step(R->api, now))
-        sender_done(R, now);
-    if (!R->inflight) {
-        send_next(R, now);
-        if (R->inflight && cr_api_step(R->api, now))
-            sender_done(R, now);
-    }
-}
-
-/* ---- the job's output ------------------------------------------------- */
-
-/* While the job runs, and until its pipes are closed. */
-static void run_loop(cr_run_t *R)
-{
-    for (;;) {
-        double now = cr_now();
-        cr_handle_signals(R, now);
-        cr_check_timeout(R, now);
-        cr_read_output(R);
-        if (R->reaped && now >= R->drain_until)
-            for (int s = 0; s < 2; s++)
-                if (R->fd[s] >= 0) {
-                    close(R->fd[s]);
-                    R->fd[s] = -1;
-                }
-        if (R->out)
-            cr_out_tick(R->out, now);
-        pump(R, now);
-        if (R->reaped && R->fd[0] < 0 && R->fd[1] < 0)
-            return;
-
-        double next = now + 1;
-        if (!R->reaped && R->c->timeout > 0 && !R->timed_out)
-            next = min_d(next, R->t_start + R->c->timeout);
-        if (R->timed_out && !R->killed)
-            next = min_d(next, R->kill_at);
-        if (R->reaped)
-            next = min_d(next, R->drain_until);
-        if (R->out && cr_out_due(R->out) > 0)
-            next = min_d(next, cr_out_due(R->out));
-        cr_wait_events(R, (int)((next - now) * 1000) + 1, now);
-    }
-}
 
 /* ---- start and end ---------------------------------------------------- */
 
@@ -372,39 +230,12 @@ static int begin(cr_run_t *R)
     return rc;
 }
 
-/* The end: remaining messages (bounded), then end. */
+/* The end: remaining messages (bounded, charon_run_loop.c), then end. */
 static void finish(cr_run_t *R, int success, const char *text)
 {
     if (!R->api || !R->exec_id)
         return;
-    R->send_deadline = cr_now() + R->c->net_timeout;
-    for (;;) {
-        double now = cr_now();
-        int stop = 0;
-        for (size_t i = 0; i < CR_N_FORWARDED; i++)
-            if (cr_pending[cr_forwarded[i]] && cr_forwarded[i] != SIGUSR1
-                && cr_forwarded[i] != SIGUSR2)
-                stop = 1;
-        if (stop || now >= R->send_deadline) {
-            if (R->inflight) {
-                cr_api_abort(R->api);
-                drop(R, R->inflight);
-                R->inflight = NULL;
-                cr_req_free(&R->mreq);
-            }
-            cr_batch_t *b;
-            while ((b = cr_out_pop(R->out)) != NULL)
-                drop(R, b);
-            break;
-        }
-        pump(R, now);
-        if (!R->inflight && !cr_out_queued(R->out))
-            break;
-        cr_wait_events(R, 200, now);
-        char junk[64];
-        while (read(cr_wake[0], junk, sizeof(junk)) > 0)
-            ;
-    }
+    cr_send_remaining(R);
 
     if (R->dropped_msgs && !R->said_down)
         cr_say("%llu messages (%llu bytes of output) could not be sent to "
@@ -585,7 +416,7 @@ static int run(cr_run_t *R)
     if (c->verbose)
         cr_say("job started, pid %ld", (long)R->pid);
 
-    run_loop(R);
+    cr_run_loop(R);
 
     if (R->out)
         cr_out_finish(R->out);

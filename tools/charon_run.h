@@ -7,11 +7,16 @@
  * outcome.  docs/CHARON-RUN.md has the design, tools/charon-run.1 the
  * user's view.
  *
- *   charon-run.c          main: the cron's id, start, the event loop, the
- *                         messages, the end
+ *   charon-run.c          main: the cron's id, start, the end, the final
+ *                         message
+ *   charon_run_loop.c     the event loop while the job runs; its output
+ *                         sent as messages
  *   charon_run_job.c      the job: signals, fork and exec, its pipes,
  *                         the timeout
- *   charon_run_config.c   configuration: flags, environment, files
+ *   charon_run_config.c   configuration: defaults, files, environment,
+ *                         command line, in that order
+ *   charon_run_options.c  the options, --help, each value checked and set
+ *   charon_run_files.c    files that may hold the key: owner and mode
  *   charon_run_schedule.c no libcurl: --schedule, --timezone, --grace
  *                         checked with src/lib's parser; the start body
  *   charon_run_next.c     no libcurl: `charon-run next`, a schedule's
@@ -209,13 +214,34 @@ typedef struct {
     char **command;
 } cr_conf_t;
 
-extern const char *const cr_type_names[4]; /* info warning error success */
-
 /* Reads the command line, the environment and the configuration files
  * into c.  Returns 0, or an exit status (64, 78) after saying why on
  * stderr; -1 for --help/--version (printed; exit 0). */
 int cr_conf_load(cr_conf_t *c, int argc, char **argv);
 void cr_conf_free(cr_conf_t *c); /* wipes the key */
+
+/* charon_run_options.c: the settings by name, for cr_conf_load. */
+extern const char *const cr_type_names[4]; /* info warning error success */
+/* One option of the command line; val (in argv) NULL for a flag. */
+typedef struct {
+    int opt;
+    char *val;
+} cr_arg_t;
+/* The command line's options, in its order. */
+typedef struct {
+    cr_arg_t *v;
+    int n;
+} cr_args_t;
+/* Reads argv into c (SLUG, COMMAND, --config, --no-config) and cli,
+ * every value checked: 0; -1 after --help or --version (printed); or 64
+ * after saying why.  On anything but 0, cli is already freed. */
+int cr_args_read(cr_conf_t *c, int argc, char **argv, cr_args_t *cli);
+/* Sets the settings of cli in c (after the files and the environment). */
+void cr_args_apply(cr_conf_t *c, const cr_args_t *cli);
+void cr_args_free(cr_args_t *cli);
+/* Sets what a configuration file's key names: NULL, or what is wrong. */
+const char *cr_conf_set_key(cr_conf_t *c, const char *name, const char *v);
+
 /* charon_run_files.c: files that may hold the key.  The open file, or
  * NULL with why (*missing: absent or not ours to read, which a default
  * file may be). */
@@ -318,7 +344,7 @@ void cr_api_abort(cr_api_t *a);
 cr_req_state_e cr_api_call(cr_api_t *a, cr_req_t *r, volatile int *stop,
                            int wake_fd);
 
-/* ---- the run (charon-run.c) and its job (charon_run_job.c) ------------ */
+/* ---- the run (charon-run.c), its job (charon_run_job.c), its loop ----- */
 
 #include <signal.h>
 #include <sys/types.h>
@@ -367,6 +393,10 @@ void cr_handle_signals(cr_run_t *R, double now); /* pass on, reap */
 void cr_check_timeout(cr_run_t *R, double now);  /* SIGTERM, SIGKILL */
 void cr_read_output(cr_run_t *R);                /* pass through, to R->out */
 void cr_wait_events(cr_run_t *R, int ms, double now);
+/* charon_run_loop.c: until the job is reaped and its pipes closed. */
+void cr_run_loop(cr_run_t *R);
+/* The messages still queued, within --net-timeout; the rest dropped. */
+void cr_send_remaining(cr_run_t *R);
 
 /* ---- small things shared (charon_run_text.c) ------------------------- */
 

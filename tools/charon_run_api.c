@@ -1,7 +1,7 @@
 /*
  * charon_run_api.c: charon-run's requests to Charon, through libcurl's
  * multi interface, so that a request in flight never stops the event
- * loop that reads the job's output (charon-run.c).
+ * loop that reads the job's output (charon_run_loop.c).
  *
  * One request at a time (messages keep their order; one connection,
  * kept alive).  Every attempt has a connect timeout and a total timeout;

@@ -3,7 +3,8 @@
  * only records them and wakes the loop), the fork and exec of the command
  * in a process group of its own, its output read from pipes and passed
  * through, the timeout, and the wait of the event loop.  The loop itself
- * and everything said to Charon are in charon-run.c.
+ * and the messages are in charon_run_loop.c, the rest said to Charon in
+ * charon-run.c.
  */
 #define _GNU_SOURCE
 #include "charon_run.h"
