@@ -16,6 +16,7 @@
 /* AP_DECLARE_MODULE declares the log index itself. */
 #define CHARON_NO_LOG_DECL
 #include "admin/charon_admin.h"
+#include "lib/schedule.h"
 #include "server/charon_server.h"
 
 static void charon_register_hooks(apr_pool_t *p)
@@ -24,6 +25,8 @@ static void charon_register_hooks(apr_pool_t *p)
     static const char *const watchdog[] = {"mod_watchdog.c", NULL};
 
     (void)p;
+    /* Before the directives, the first to use ICU (CharonDefaultTimezone). */
+    charon_zone_pin();
     /* mod_dbd must be loaded and a database configured: refuse to start
      * (and fail `apachectl configtest`) rather than 503 every request. */
     ap_hook_check_config(charon_check_config, NULL, NULL, APR_HOOK_MIDDLE);

@@ -60,6 +60,9 @@ typedef struct charon_zone charon_zone_t;
 /* NULL name is UTC.  NULL when ICU does not know it (*why says so). */
 charon_zone_t *charon_zone_open(const char *name, const char **why);
 void charon_zone_close(charon_zone_t *z);
+/* Keeps ICU loaded across httpd's restarts (its caches live as long as
+ * it does); called once a load of the module. */
+void charon_zone_pin(void);
 /* The zone's canonical name ("Europe/Paris"). */
 const char *charon_zone_name(const charon_zone_t *z);
 

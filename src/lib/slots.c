@@ -12,8 +12,12 @@
  * gives the instant after a gap, UCAL_REPEATED_WALL_TIME FIRST and LAST
  * the two occurrences.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr(), RTLD_NODELETE */
+#endif
 #include "lib/schedule.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +63,9 @@ charon_zone_t *charon_zone_open(const char *name, const char **why)
             return NULL;
         }
     }
-    u_uastrcpy(id, name);
+    /* Invariant characters only (checked above): no converter, whose
+     * default would depend on the process's locale. */
+    u_charsToUChars(name, id, (int32_t)len + 1);
     n = ucal_getCanonicalTimeZoneID(id, -1, canon, 64, &system, &st);
     if (U_FAILURE(st) || !system || n <= 0 || n >= 64) {
         return NULL;
@@ -76,8 +82,34 @@ charon_zone_t *charon_zone_open(const char *name, const char **why)
     }
     /* Proleptic Gregorian: no Julian dates before 1582. */
     ucal_setGregorianChange(z->cal, -8.64e15, &st);
-    u_austrncpy(z->name, canon, sizeof(z->name) - 1);
+    u_UCharsToChars(canon, z->name, n); /* n < 64: it fits, with its NUL */
+    z->name[n] = '\0';
     return z;
+}
+
+/* ICU keeps caches for the life of the process (zone data, week data,
+ * the default locale) that only u_cleanup() frees, and a module may not
+ * call that: another module in the same httpd (PHP's intl) may be using
+ * ICU. httpd unloads the module at every restart, and ICU with it, which
+ * would leak those caches each time; pinned, ICU stays loaded and its
+ * caches are reused. Best effort: without dladdr() nothing changes. */
+void charon_zone_pin(void)
+{
+#if defined(RTLD_NODELETE) && defined(RTLD_NOLOAD)
+    /* One function of each library: libicui18n, libicuuc. */
+    void *const in[] = {(void *)ucal_open, (void *)u_charsToUChars};
+    size_t i;
+
+    for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+        Dl_info info;
+
+        if (dladdr(in[i], &info) && info.dli_fname) {
+            /* The handle is dropped on purpose: it is the pin. */
+            (void)dlopen(info.dli_fname,
+                         RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+        }
+    }
+#endif
 }
 
 void charon_zone_close(charon_zone_t *z)
