@@ -16,7 +16,7 @@
 /* AP_DECLARE_MODULE declares the log index itself. */
 #define CHARON_NO_LOG_DECL
 #include "admin/charon_admin.h"
-#include "lib/schedule.h"
+#include "lib/charon_lib.h"
 #include "server/charon_server.h"
 
 static void charon_register_hooks(apr_pool_t *p)
