@@ -51,7 +51,7 @@ from .proc import Failure
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DBS = ("sqlite", "pgsql", "mysql")
 # The upgrades, in order: schema 1 is upgraded through each.
-STEPS = ("1-to-2", "2-to-3", "3-to-4")
+STEPS = ("1-to-2", "2-to-3", "3-to-4", "4-to-5")
 
 say = proc.say_as("upgrade-test")
 

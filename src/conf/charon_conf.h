@@ -49,7 +49,9 @@ typedef struct {
     apr_int64_t idem_window; /* seconds */
     int retention_set;
     charon_retention_t retention;
-    const char *default_zone; /* NULL: not set here */
+    const char *default_zone;     /* NULL: not set here */
+    apr_array_header_t *channels; /* charon_channel_t *: CharonAlert */
+    const char *manager_url;      /* CharonManagerURL; NULL: not set */
 } charon_server_conf;
 
 void *charon_create_dir_conf(apr_pool_t *p, char *dir);
@@ -65,6 +67,12 @@ apr_interval_time_t charon_watchdog_interval(server_rec *s);
 apr_int64_t charon_idempotency_window(server_rec *s);
 /* CharonDefaultTimezone: the zone of crons that name none. */
 const char *charon_default_zone(server_rec *s);
+/* The alert channels (charon_channel_t *), never NULL; a virtual host
+ * with none of its own has the main server's. */
+const apr_array_header_t *charon_alert_channels(server_rec *s);
+const charon_channel_t *charon_alert_channel(server_rec *s, const char *name);
+/* CharonManagerURL, no trailing slash; NULL when not set. */
+const char *charon_manager_url(server_rec *s);
 /* NULL when nothing is to be purged. */
 const charon_retention_t *charon_retention(server_rec *s);
 

@@ -85,6 +85,7 @@ void *charon_create_server_conf(apr_pool_t *p, server_rec *s)
     (void)s;
     conf->interval = -1;
     conf->idem_window = -1;
+    conf->channels = apr_array_make(p, 2, sizeof(charon_channel_t *));
     return conf;
 }
 
@@ -101,6 +102,10 @@ void *charon_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     conf->retention = add->retention_set ? add->retention : base->retention;
     conf->default_zone =
         add->default_zone ? add->default_zone : base->default_zone;
+    conf->channels =
+        add->channels && add->channels->nelts ? add->channels : base->channels;
+    conf->manager_url =
+        add->manager_url ? add->manager_url : base->manager_url;
     return conf;
 }
 
@@ -142,4 +147,29 @@ const charon_retention_t *charon_retention(server_rec *s)
 const charon_dir_conf *charon_dir_config(const request_rec *r)
 {
     return ap_get_module_config(r->per_dir_config, &charon_module);
+}
+
+const apr_array_header_t *charon_alert_channels(server_rec *s)
+{
+    return charon_server_config(s)->channels;
+}
+
+const charon_channel_t *charon_alert_channel(server_rec *s, const char *name)
+{
+    const apr_array_header_t *a = charon_alert_channels(s);
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        const charon_channel_t *c = APR_ARRAY_IDX(a, i, charon_channel_t *);
+
+        if (!strcmp(c->name, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+const char *charon_manager_url(server_rec *s)
+{
+    return charon_server_config(s)->manager_url;
 }

@@ -200,6 +200,119 @@ static const char *set_default_zone(cmd_parms *cmd, void *mconfig,
     return NULL;
 }
 
+static const char *add_channel(cmd_parms *cmd, charon_channel_t *c)
+{
+    charon_server_conf *conf = charon_server_config(cmd->server);
+    int i;
+
+    for (i = 0; i < conf->channels->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(conf->channels, i, charon_channel_t *)->name,
+                    c->name)) {
+            return apr_psprintf(cmd->pool, "two alert channels named '%s'",
+                                c->name);
+        }
+    }
+    APR_ARRAY_PUSH(conf->channels, charon_channel_t *) = c;
+    return NULL;
+}
+
+/* The URL may hold a token: errors name the channel, never the URL. */
+static const char *set_alert(cmd_parms *cmd, void *mconfig, int argc,
+                             char *const argv[])
+{
+    charon_channel_t *c;
+    const char *err;
+
+    (void)mconfig;
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    if (charon_channel_parse(cmd->pool, argc, (const char *const *)argv, &c,
+                             &err)
+            != 0
+        || (err = add_channel(cmd, c))) {
+        return apr_psprintf(cmd->pool, "CharonAlert: %s", err);
+    }
+    return NULL;
+}
+
+/* A file of CharonAlert lines, for the secrets in URLs: readable by its
+ * owner only, as an SSH key must be. */
+static const char *set_alert_file(cmd_parms *cmd, void *mconfig,
+                                  const char *arg)
+{
+    const char *path, *err;
+    ap_configfile_t *f;
+    apr_finfo_t fi;
+    char line[MAX_STRING_LEN];
+    apr_status_t rv;
+    char buf[120];
+
+    (void)mconfig;
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!path) {
+        return apr_pstrcat(cmd->pool, "CharonAlertFile: invalid path ", arg,
+                           NULL);
+    }
+    if ((rv = apr_stat(&fi, path, APR_FINFO_PROT, cmd->temp_pool))
+        != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "CharonAlertFile: cannot read %s: %s",
+                            path, apr_strerror(rv, buf, sizeof(buf)));
+    }
+    if (fi.protection & (APR_GREAD | APR_GWRITE | APR_WREAD | APR_WWRITE)) {
+        return apr_psprintf(cmd->pool,
+                            "CharonAlertFile: %s may be read by others than "
+                            "its owner (it holds secrets): chmod 0600 it",
+                            path);
+    }
+    rv = ap_pcfg_openfile(&f, cmd->temp_pool, path);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "CharonAlertFile: cannot open %s: %s",
+                            path, apr_strerror(rv, buf, sizeof(buf)));
+    }
+    while (ap_cfg_getline(line, sizeof(line), f) == APR_SUCCESS) {
+        charon_channel_t *c;
+        int got = charon_channel_parse_line(cmd->pool, line, &c, &err);
+
+        if (got > 0) {
+            err = add_channel(cmd, c);
+        }
+        if (got < 0 || err) {
+            err = apr_psprintf(cmd->pool, "CharonAlertFile %s line %d: %s",
+                               path, f->line_number, err);
+            ap_cfg_closefile(f);
+            return err;
+        }
+    }
+    ap_cfg_closefile(f);
+    return NULL;
+}
+
+static const char *set_manager_url(cmd_parms *cmd, void *mconfig,
+                                   const char *arg)
+{
+    charon_server_conf *conf = charon_server_config(cmd->server);
+    const char *err;
+    apr_size_t n = strlen(arg);
+
+    (void)mconfig;
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    if (strncmp(arg, "https://", 8) && strncmp(arg, "http://", 7)) {
+        return "CharonManagerURL: an absolute http:// or https:// URL, "
+               "e.g. https://ops.example.com/charon/manager";
+    }
+    while (n > 0 && arg[n - 1] == '/') {
+        n--;
+    }
+    conf->manager_url = apr_pstrndup(cmd->pool, arg, n);
+    return NULL;
+}
+
 const command_rec charon_cmds[] = {
     AP_INIT_TAKE_ARGV(
         "CharonApiKey", set_api_key, NULL, RSRC_CONF | ACCESS_CONF,
@@ -230,4 +343,13 @@ const command_rec charon_cmds[] = {
     AP_INIT_TAKE1("CharonDefaultTimezone", set_default_zone, NULL, RSRC_CONF,
                   "the time zone of the schedules of crons that name none, "
                   "an IANA name such as Europe/Paris (default UTC)"),
+    AP_INIT_TAKE_ARGV("CharonAlert", set_alert, NULL, RSRC_CONF,
+                      "NAME URL [OPTION=VALUE ...]: an alert channel; the "
+                      "URL's scheme (https, http, mailto, exec, file) picks "
+                      "the transport"),
+    AP_INIT_TAKE1("CharonAlertFile", set_alert_file, NULL, RSRC_CONF,
+                  "a file of alert channels, one 'NAME URL [OPTION=VALUE "
+                  "...]' per line, mode 0600"),
+    AP_INIT_TAKE1("CharonManagerURL", set_manager_url, NULL, RSRC_CONF,
+                  "the manager page's address, for links in alerts"),
     {NULL}};

@@ -38,6 +38,10 @@
 #define AT(x)         "TIMESTAMPADD(SECOND, CAST(" x " AS SIGNED), "         \
                       EPOCH_0 ")"
 #define AT_OR_NULL(x) AT("NULLIF(" x ", '')")
+#define AL_EVENT_INSERT                                                      \
+    "INSERT INTO charon_alert_event (uid, cron_id, event, muted, document, " \
+    "created_at) VALUES (%s, CAST(NULLIF(%s, '') AS SIGNED), %s, " ID " <> " \
+    "0, %s, " NOW ")"
 #define WATCH_SAME    "(w.schedule = c.schedule AND w.timezone <=> "         \
                       "c.timezone AND w.grace = c.grace)"
 /* A batch of watched crons, joined as the watchdog's other writes do. */
@@ -299,6 +303,71 @@ static const char *const sql[ST_COUNT] = {
         "UPDATE charon_cron_watch SET last_slot = " AT("%s") ", last_state = "
         "%s WHERE cron_id = " ID,
 
+    [ST_AL_OUTCOME_CRONS] =
+        "SELECT DISTINCT cron_id FROM charon_alert_outcome ORDER BY cron_id "
+        "LIMIT " BATCH,
+    [ST_AL_REALERT_CRONS] =
+        "SELECT a.cron_id FROM charon_cron_alert a JOIN charon_cron c ON c.id "
+        "= a.cron_id WHERE a.state = 'down' AND c.realert_every IS NOT NULL "
+        "AND (a.alerted_at IS NULL OR " OVERDUE("a.alerted_at",
+        "c.realert_every") ") ORDER BY a.cron_id LIMIT " BATCH,
+    [ST_AL_STATE_ENSURE] =
+        "INSERT INTO charon_cron_alert (cron_id) SELECT id FROM charon_cron "
+        "WHERE id = " ID " ON DUPLICATE KEY UPDATE cron_id = cron_id",
+    [ST_AL_STATE_LOCK] =
+        "UPDATE charon_cron_alert SET bad_streak = bad_streak WHERE cron_id = "
+        ID,
+    [ST_AL_STATE] =
+        "SELECT a.state = 'down', a.bad_streak, a.good_streak, "
+        SECS("a.changed_at") ", " SECS("a.alerted_at") ", "
+        "c.failure_threshold, c.recovery_threshold, c.realert_every, "
+        SECS("c.mute_until") ", c.slug, c.name, " SECS(NOW) " FROM "
+        "charon_cron_alert a JOIN charon_cron c ON c.id = a.cron_id WHERE "
+        "a.cron_id = " ID,
+    [ST_AL_OUTCOMES] =
+        "SELECT o.id, o.outcome, o.execution_id, " SECS("o.at") ", "
+        SECS("e.started_at") ", " SECS("e.ended_at") ", "
+        "ROUND(TIMESTAMPDIFF(MICROSECOND, e.started_at, e.ended_at) / "
+        "1000000, 3), " SECS("e.slot") " FROM charon_alert_outcome o LEFT "
+        "JOIN charon_execution e ON e.id = o.execution_id WHERE o.cron_id = "
+        ID " ORDER BY o.id LIMIT " CHARON_STR(CHARON_AL_OUTCOMES),
+    [ST_AL_MESSAGES] =
+        "SELECT type, message, " SECS("created_at") " FROM charon_message "
+        "WHERE execution_id = " ID " ORDER BY id DESC LIMIT "
+        CHARON_STR(CHARON_ALERT_MSGS),
+    [ST_AL_OUTCOMES_DONE] =
+        "DELETE FROM charon_alert_outcome WHERE cron_id = " ID " AND id <= "
+        ID,
+    [ST_AL_STATE_SET] =
+        "UPDATE charon_cron_alert SET state = %s, bad_streak = " ID ", "
+        "good_streak = " ID ", changed_at = " AT_OR_NULL("%s") ", alerted_at "
+        "= " AT_OR_NULL("%s") " WHERE cron_id = " ID,
+    [ST_AL_EVENT] = AL_EVENT_INSERT,
+    [ST_AL_DELIVERY] =
+        "INSERT INTO charon_alert_delivery (event_id, channel, due_at, "
+        "created_at) VALUES (" ID ", %s, " NOW ", " NOW ")",
+    [ST_AL_CLAIM] =
+        "UPDATE charon_alert_delivery SET lease_owner = %s, lease_until = "
+        NOW " + INTERVAL " ID " SECOND, attempts = attempts + 1 WHERE "
+        "channel = %s AND state = 'pending' AND due_at <= " NOW " AND "
+        "(lease_until IS NULL OR lease_until <= " NOW ") ORDER BY due_at "
+        "LIMIT " CHARON_STR(CHARON_AL_CLAIM),
+    [ST_AL_CLAIMED] =
+        "SELECT d.id, d.attempts, TIMESTAMPDIFF(SECOND, e.created_at, " NOW
+        "), e.uid, e.document FROM charon_alert_delivery d JOIN "
+        "charon_alert_event e ON e.id = d.event_id WHERE d.lease_owner = %s "
+        "AND d.state = 'pending' ORDER BY d.id",
+    [ST_AL_DONE] =
+        "UPDATE charon_alert_delivery SET state = %s, due_at = " NOW " + "
+        "INTERVAL " ID " SECOND, last_error = NULLIF(%s, ''), delivered_at = "
+        "CASE WHEN %s = 'delivered' THEN " NOW " END, lease_until = NULL, "
+        "lease_owner = NULL WHERE id = " ID " AND state = 'pending' AND "
+        "(lease_owner = %s OR %s = 'delivered')",
+    [ST_AL_ATTEMPT] =
+        "INSERT INTO charon_alert_attempt (delivery_id, result, status, "
+        "error, ms, at) VALUES (" ID ", %s, CAST(NULLIF(%s, '') AS SIGNED), "
+        "NULLIF(%s, ''), " ID ", " NOW ")",
+
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),
     [ST_MGR_LIST_RUNNING] =
@@ -391,6 +460,7 @@ static const char *const sql[ST_COUNT] = {
 
 /* MariaDB 10.5+: the new row's id comes back with the INSERT. */
 static const char *const mariadb[ST_COUNT] = {
+    [ST_AL_EVENT] = AL_EVENT_INSERT " RETURNING id",
     [ST_START] = START_INSERT " RETURNING id",
     [ST_MESSAGE] = MESSAGE_INSERT " RETURNING id",
     [ST_LAST_ID] = CHARON_SQL_NONE,

@@ -285,6 +285,75 @@ static const char *const sql[ST_COUNT] = {
         "UPDATE charon_cron_watch SET last_slot = " AT("%lld") ", last_state "
         "= %s WHERE cron_id = %lld",
 
+    [ST_AL_OUTCOME_CRONS] =
+        "SELECT DISTINCT cron_id FROM charon_alert_outcome ORDER BY cron_id "
+        "LIMIT " BATCH,
+    [ST_AL_REALERT_CRONS] =
+        "SELECT a.cron_id FROM charon_cron_alert a JOIN charon_cron c ON c.id "
+        "= a.cron_id WHERE a.state = 'down' AND c.realert_every IS NOT NULL "
+        "AND (a.alerted_at IS NULL OR " OVERDUE("a.alerted_at",
+        "c.realert_every") ") ORDER BY a.cron_id LIMIT " BATCH,
+    [ST_AL_STATE_ENSURE] =
+        "INSERT INTO charon_cron_alert (cron_id) SELECT id FROM charon_cron "
+        "WHERE id = %lld ON CONFLICT DO NOTHING",
+    [ST_AL_STATE_LOCK] =
+        "UPDATE charon_cron_alert SET bad_streak = bad_streak WHERE cron_id = "
+        "%lld",
+    [ST_AL_STATE] =
+        "SELECT CASE WHEN a.state = 'down' THEN 1 ELSE 0 END, a.bad_streak, "
+        "a.good_streak, " SECS("a.changed_at") ", " SECS("a.alerted_at") ", "
+        "c.failure_threshold, c.recovery_threshold, c.realert_every, "
+        SECS("c.mute_until") ", c.slug, c.name, " SECS("now()") " FROM "
+        "charon_cron_alert a JOIN charon_cron c ON c.id = a.cron_id WHERE "
+        "a.cron_id = %lld",
+    [ST_AL_OUTCOMES] =
+        "SELECT o.id, o.outcome, o.execution_id, " SECS("o.at") ", "
+        SECS("e.started_at") ", " SECS("e.ended_at") ", "
+        "round(CAST(EXTRACT(EPOCH FROM e.ended_at - e.started_at) AS "
+        "NUMERIC), 3), " SECS("e.slot") " FROM charon_alert_outcome o LEFT "
+        "JOIN charon_execution e ON e.id = o.execution_id WHERE o.cron_id = "
+        "%lld ORDER BY o.id LIMIT " CHARON_STR(CHARON_AL_OUTCOMES),
+    [ST_AL_MESSAGES] =
+        "SELECT type, message, " SECS("created_at") " FROM charon_message "
+        "WHERE execution_id = %lld ORDER BY id DESC LIMIT "
+        CHARON_STR(CHARON_ALERT_MSGS),
+    [ST_AL_OUTCOMES_DONE] =
+        "DELETE FROM charon_alert_outcome WHERE cron_id = %lld AND id <= "
+        "%lld",
+    [ST_AL_STATE_SET] =
+        "UPDATE charon_cron_alert SET state = %s, bad_streak = %d, "
+        "good_streak = %d, changed_at = " AT_OR_NULL("%s") ", alerted_at = "
+        AT_OR_NULL("%s") " WHERE cron_id = %lld",
+    [ST_AL_EVENT] =
+        "INSERT INTO charon_alert_event (uid, cron_id, event, muted, "
+        "document) VALUES (%s, CAST(NULLIF(%s, '') AS BIGINT), %s, %d <> 0, "
+        "%s) RETURNING id",
+    [ST_AL_DELIVERY] =
+        "INSERT INTO charon_alert_delivery (event_id, channel, due_at) VALUES "
+        "(%lld, %s, now())",
+    [ST_AL_CLAIM] =
+        "UPDATE charon_alert_delivery SET lease_owner = %s, lease_until = "
+        "now() + make_interval(secs => %d), attempts = attempts + 1 WHERE id "
+        "= ANY (ARRAY(SELECT id FROM charon_alert_delivery WHERE channel = %s "
+        "AND state = 'pending' AND due_at <= now() AND (lease_until IS NULL "
+        "OR lease_until <= now()) ORDER BY due_at LIMIT "
+        CHARON_STR(CHARON_AL_CLAIM) " FOR UPDATE SKIP LOCKED))",
+    [ST_AL_CLAIMED] =
+        "SELECT d.id, d.attempts, " SECS("now() - e.created_at") ", e.uid, "
+        "e.document FROM charon_alert_delivery d JOIN charon_alert_event e "
+        "ON e.id = d.event_id WHERE d.lease_owner = %s AND d.state = "
+        "'pending' ORDER BY d.id",
+    [ST_AL_DONE] =
+        "UPDATE charon_alert_delivery SET state = %s, due_at = now() + "
+        "make_interval(secs => %d), last_error = NULLIF(%s, ''), "
+        "delivered_at = CASE WHEN %s = 'delivered' THEN now() END, "
+        "lease_until = NULL, lease_owner = NULL WHERE id = %lld AND state = "
+        "'pending' AND (lease_owner = %s OR %s = 'delivered')",
+    [ST_AL_ATTEMPT] =
+        "INSERT INTO charon_alert_attempt (delivery_id, result, status, "
+        "error, ms) VALUES (%lld, %s, CAST(NULLIF(%s, '') AS INTEGER), "
+        "NULLIF(%s, ''), %d)",
+
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),
     [ST_MGR_LIST_RUNNING] =

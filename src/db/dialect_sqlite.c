@@ -41,6 +41,9 @@
 #define AT(x)         "strftime('%%Y-%%m-%%d %%H:%%M:%%f', " INT(x) ", "      \
                       "'unixepoch')"
 #define AT_OR_NULL(x) AT("NULLIF(" x ", '')")
+/* Seconds from now, in the module's form. */
+#define LATER(s)      "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '+' || " s \
+                      " || ' seconds')"
 #define WATCH_SAME    "(w.schedule = c.schedule AND w.timezone IS "          \
                       "c.timezone AND w.grace = c.grace)"
 #define WATCH_BATCH(where)                                                   \
@@ -275,6 +278,75 @@ static const char *const sql[ST_COUNT] = {
     [ST_WD_WATCH_STATE] =
         "UPDATE charon_cron_watch SET last_slot = " AT("%lld") ", last_state "
         "= %s WHERE cron_id = %lld",
+
+    [ST_AL_OUTCOME_CRONS] =
+        "SELECT DISTINCT cron_id FROM charon_alert_outcome ORDER BY cron_id "
+        "LIMIT " BATCH,
+    [ST_AL_REALERT_CRONS] =
+        "SELECT a.cron_id FROM charon_cron_alert a JOIN charon_cron c ON c.id "
+        "= a.cron_id WHERE a.state = 'down' AND c.realert_every IS NOT NULL "
+        "AND (a.alerted_at IS NULL OR " OVERDUE("a.alerted_at",
+        "c.realert_every") ") ORDER BY a.cron_id LIMIT " BATCH,
+    [ST_AL_STATE_ENSURE] =
+        "INSERT INTO charon_cron_alert (cron_id) SELECT id FROM charon_cron "
+        "WHERE id = " INT("%lld") " ON CONFLICT DO NOTHING",
+    [ST_AL_STATE_LOCK] =
+        "UPDATE charon_cron_alert SET bad_streak = bad_streak WHERE cron_id = "
+        INT("%lld"),
+    [ST_AL_STATE] =
+        "SELECT a.state = 'down', a.bad_streak, a.good_streak, "
+        SECS("a.changed_at") ", " SECS("a.alerted_at") ", "
+        "c.failure_threshold, c.recovery_threshold, c.realert_every, "
+        SECS("c.mute_until") ", c.slug, c.name, " SECS("'now'") " FROM "
+        "charon_cron_alert a JOIN charon_cron c ON c.id = a.cron_id WHERE "
+        "a.cron_id = " INT("%lld"),
+    [ST_AL_OUTCOMES] =
+        "SELECT o.id, o.outcome, o.execution_id, " SECS("o.at") ", "
+        SECS("e.started_at") ", " SECS("e.ended_at") ", "
+        "round((julianday(e.ended_at) - julianday(e.started_at)) * 86400.0, "
+        "3), " SECS("e.slot") " FROM charon_alert_outcome o LEFT JOIN "
+        "charon_execution e ON e.id = o.execution_id WHERE o.cron_id = "
+        INT("%lld") " ORDER BY o.id LIMIT " CHARON_STR(CHARON_AL_OUTCOMES),
+    [ST_AL_MESSAGES] =
+        "SELECT type, message, " SECS("created_at") " FROM charon_message "
+        "WHERE execution_id = " INT("%lld") " ORDER BY id DESC LIMIT "
+        CHARON_STR(CHARON_ALERT_MSGS),
+    [ST_AL_OUTCOMES_DONE] =
+        "DELETE FROM charon_alert_outcome WHERE cron_id = " INT("%lld")
+        " AND id <= " INT("%lld"),
+    [ST_AL_STATE_SET] =
+        "UPDATE charon_cron_alert SET state = %s, bad_streak = " INT("%d")
+        ", good_streak = " INT("%d") ", changed_at = " AT_OR_NULL("%s") ", "
+        "alerted_at = " AT_OR_NULL("%s") " WHERE cron_id = " INT("%lld"),
+    [ST_AL_EVENT] =
+        "INSERT INTO charon_alert_event (uid, cron_id, event, muted, "
+        "document) VALUES (%s, " INT("NULLIF(%s, '')") ", %s, " INT("%d")
+        ", %s) RETURNING id",
+    [ST_AL_DELIVERY] =
+        "INSERT INTO charon_alert_delivery (event_id, channel, due_at) VALUES "
+        "(" INT("%lld") ", %s, " NOW ")",
+    [ST_AL_CLAIM] =
+        "UPDATE charon_alert_delivery SET lease_owner = %s, lease_until = "
+        LATER("%d") ", attempts = attempts + 1 WHERE id IN (SELECT id FROM "
+        "charon_alert_delivery WHERE channel = %s AND state = 'pending' AND "
+        "due_at <= " NOW " AND (lease_until IS NULL OR lease_until <= " NOW
+        ") ORDER BY due_at LIMIT " CHARON_STR(CHARON_AL_CLAIM) ")",
+    [ST_AL_CLAIMED] =
+        "SELECT d.id, d.attempts, CAST((julianday('now') - "
+        "julianday(e.created_at)) * 86400 AS INTEGER), e.uid, e.document "
+        "FROM charon_alert_delivery d JOIN charon_alert_event e ON e.id = "
+        "d.event_id WHERE d.lease_owner = %s AND d.state = 'pending' ORDER "
+        "BY d.id",
+    [ST_AL_DONE] =
+        "UPDATE charon_alert_delivery SET state = %s, due_at = " LATER("%d")
+        ", last_error = NULLIF(%s, ''), delivered_at = CASE WHEN %s = "
+        "'delivered' THEN " NOW " END, lease_until = NULL, lease_owner = "
+        "NULL WHERE id = " INT("%lld") " AND state = 'pending' AND "
+        "(lease_owner = %s OR %s = 'delivered')",
+    [ST_AL_ATTEMPT] =
+        "INSERT INTO charon_alert_attempt (delivery_id, result, status, "
+        "error, ms) VALUES (" INT("%lld") ", %s, " INT("NULLIF(%s, '')")
+        ", NULLIF(%s, ''), " INT("%d") ")",
 
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),

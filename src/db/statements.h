@@ -218,6 +218,113 @@ enum {
 /* WD_WATCH_STATE: what the latest slot judged came to. */
 enum { WSTATE_ARG_SLOT, WSTATE_ARG_STATE, WSTATE_ARG_CRON, WSTATE_NARGS };
 
+/* ---- the watchdog: alerts ------------------------------------------- */
+
+/* Deliveries one claim takes at most (one channel, one child). */
+#define CHARON_AL_CLAIM    8
+/* Outcomes one cron's transaction moves its state through at most. */
+#define CHARON_AL_OUTCOMES 100
+/* Messages of a run an event carries (lib's CHARON_ALERT_MAX_MSGS). */
+#define CHARON_ALERT_MSGS  5
+
+/* AL_OUTCOME_CRONS: crons with outcomes waiting (a batch).
+ * AL_REALERT_CRONS: crons down whose realert_every has passed since
+ * their last down event (a batch).  One column: the cron. */
+/* One cron's alert transaction.  AL_STATE_ENSURE (arg: cron): its state
+ * row, up, unless there is one.  AL_STATE_LOCK (arg: cron): takes the
+ * row's lock (changes nothing), so that one server at a time moves a
+ * cron's state.  AL_STATE (arg: cron): */
+enum {
+    AS_COL_DOWN,        /* 1: down */
+    AS_COL_BAD,
+    AS_COL_GOOD,
+    AS_COL_CHANGED,     /* Unix seconds; NULL: never */
+    AS_COL_ALERTED,     /* Unix seconds; NULL: never */
+    AS_COL_FAILURE_THRESHOLD,
+    AS_COL_RECOVERY_THRESHOLD,
+    AS_COL_REALERT,     /* seconds; NULL: off */
+    AS_COL_MUTE_UNTIL,  /* Unix seconds; NULL: not muted */
+    AS_COL_SLUG,
+    AS_COL_NAME,
+    AS_COL_NOW,         /* the database's clock, Unix seconds */
+    AS_NCOLS
+};
+/* AL_OUTCOMES (arg: cron): its waiting outcomes, oldest first, with their
+ * runs (at most CHARON_AL_OUTCOMES). */
+enum {
+    AO_COL_ID,
+    AO_COL_OUTCOME,
+    AO_COL_EXECUTION,
+    AO_COL_AT,          /* Unix seconds */
+    AO_COL_STARTED,     /* Unix seconds; NULL: the run was purged */
+    AO_COL_ENDED,
+    AO_COL_DURATION,    /* seconds, a decimal */
+    AO_COL_SLOT,
+    AO_NCOLS
+};
+/* AL_MESSAGES (arg: execution): its last CHARON_ALERT_MAX_MSGS messages,
+ * newest first. */
+enum { AM_COL_TYPE, AM_COL_MESSAGE, AM_COL_AT, AM_NCOLS };
+/* AL_OUTCOMES_DONE: deletes the cron's outcomes up to an id. */
+enum { AOD_ARG_CRON, AOD_ARG_LAST, AOD_NARGS };
+/* AL_STATE_SET: times are Unix seconds, '' for NULL. */
+enum {
+    ASET_ARG_STATE,     /* 'up' or 'down' */
+    ASET_ARG_BAD,
+    ASET_ARG_GOOD,
+    ASET_ARG_CHANGED,
+    ASET_ARG_ALERTED,
+    ASET_ARG_CRON,
+    ASET_NARGS
+};
+/* AL_EVENT: an event; returns its id (absent LAST_ID).  cron '' for a
+ * test event. */
+enum {
+    AE_ARG_UID,
+    AE_ARG_CRON,
+    AE_ARG_EVENT,
+    AE_ARG_MUTED,
+    AE_ARG_DOCUMENT,
+    AE_NARGS
+};
+/* AL_DELIVERY: the event's delivery to a channel, due now. */
+enum { AD_ARG_EVENT, AD_ARG_CHANNEL, AD_NARGS };
+/* AL_CLAIM: leases up to CHARON_AL_CLAIM due deliveries of the channel
+ * whose lease, if any, has run out, to owner, for lease seconds; counts
+ * the attempt.  SKIP LOCKED where the database has it. */
+enum { ACL_ARG_OWNER, ACL_ARG_LEASE, ACL_ARG_CHANNEL, ACL_NARGS };
+/* AL_CLAIMED (arg: owner): what it leased. */
+enum {
+    ACD_COL_ID,
+    ACD_COL_ATTEMPTS,   /* this one included */
+    ACD_COL_AGE,        /* seconds since the event was made */
+    ACD_COL_UID,
+    ACD_COL_DOCUMENT,
+    ACD_NCOLS
+};
+/* AL_DONE: what an attempt came to.  state 'pending' (again after delay
+ * seconds), 'delivered' or 'given_up'; a delivery whose lease passed to
+ * another is left to it, unless this attempt delivered it. */
+enum {
+    ADN_ARG_STATE,
+    ADN_ARG_DELAY,
+    ADN_ARG_ERROR,      /* '' for none */
+    ADN_ARG_DELIVERED,  /* the state again: delivered_at */
+    ADN_ARG_ID,
+    ADN_ARG_OWNER,
+    ADN_ARG_STATE_OK,   /* the state again: whose lease */
+    ADN_NARGS
+};
+/* AL_ATTEMPT: one attempt, recorded. */
+enum {
+    AAT_ARG_DELIVERY,
+    AAT_ARG_RESULT,     /* 'ok', 'retry', 'failed', 'given_up' */
+    AAT_ARG_STATUS,     /* '' for none */
+    AAT_ARG_ERROR,      /* '' for none */
+    AAT_ARG_MS,
+    AAT_NARGS
+};
+
 /* ---- the manager page ----------------------------------------------- */
 
 /* MGR_LIST_<STATE>: a page of crons by slug, whose slug matches a LIKE
@@ -388,6 +495,21 @@ enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
     X(WD_UNSCHEDULED, UNSCHED_NARGS, 0)           \
     X(WD_SLOT_STATS, SSTATS_NARGS, 0)             \
     X(WD_WATCH_STATE, WSTATE_NARGS, 0)            \
+    X(AL_OUTCOME_CRONS, 0, ONE_NCOLS)             \
+    X(AL_REALERT_CRONS, 0, ONE_NCOLS)             \
+    X(AL_STATE_ENSURE, ONE_NARGS, 0)              \
+    X(AL_STATE_LOCK, ONE_NARGS, 0)                \
+    X(AL_STATE, ONE_NARGS, AS_NCOLS)              \
+    X(AL_OUTCOMES, ONE_NARGS, AO_NCOLS)           \
+    X(AL_MESSAGES, ONE_NARGS, AM_NCOLS)           \
+    X(AL_OUTCOMES_DONE, AOD_NARGS, 0)             \
+    X(AL_STATE_SET, ASET_NARGS, 0)                \
+    X(AL_EVENT, AE_NARGS, ONE_NCOLS)              \
+    X(AL_DELIVERY, AD_NARGS, 0)                   \
+    X(AL_CLAIM, ACL_NARGS, 0)                     \
+    X(AL_CLAIMED, ONE_NARGS, ACD_NCOLS)           \
+    X(AL_DONE, ADN_NARGS, 0)                      \
+    X(AL_ATTEMPT, AAT_NARGS, 0)                   \
     X(MGR_LIST_ALL, LIST_NARGS, MC_LIST_COLS)     \
     X(MGR_LIST_FAILING, LIST_NARGS, MC_LIST_COLS) \
     X(MGR_LIST_RUNNING, LIST_NARGS, MC_LIST_COLS) \

@@ -19,6 +19,7 @@
  * became of them. */
 #include "lib/judge.h"
 #include "lib/schedule.h"
+#include "lib/alert.h"
 
 /* ---- route.c: ids and routes ----------------------------------------- */
 

@@ -169,4 +169,57 @@ charon_db_e charon_op_judge_batch(charon_db *db, charon_slots *sl,
                                   int (*stop)(void *), void *baton, int *crons,
                                   charon_slot_counts_t *counts);
 
+/* ---- alerts.c: alert states, events and their deliveries ------------ */
+
+typedef struct {
+    const apr_array_header_t *channels; /* charon_channel_t *: CharonAlert */
+    const char *manager_url;            /* NULL: no links */
+    const char *only; /* a test alert: this channel only; else NULL */
+} charon_alert_ctx_t;
+
+typedef struct {
+    int crons;      /* whose state was looked at */
+    int events;     /* made */
+    int muted;      /* of them, muted (recorded, not sent) */
+    int deliveries; /* queued */
+} charon_alert_counts_t;
+
+/* A fresh event id (a random UUID), in p. */
+const char *charon_alert_uid(apr_pool_t *p);
+/* A batch of the crons with outcomes waiting (realert 0), or due a
+ * realert (1): each moved through its state in its own transaction, its
+ * events written with their deliveries; until stop(baton) says so. */
+charon_db_e charon_op_alert_batch(charon_db *db, const charon_alert_ctx_t *ctx,
+                                  int realert, int (*stop)(void *),
+                                  void *baton, int *ncrons,
+                                  charon_alert_counts_t *counts);
+/* A test event, queued for ctx->only; *uid its id. */
+charon_db_e charon_op_alert_test(charon_db *db, const charon_alert_ctx_t *ctx,
+                                 const char **uid);
+/* Leases the channel's due deliveries to owner for lease seconds: rows
+ * by statements.h's ACD_COL_. */
+charon_db_e charon_op_alert_claim(charon_db *db, const char *channel,
+                                  const char *owner, int lease,
+                                  charon_rows_t *rows);
+
+typedef enum {
+    CHARON_ATTEMPT_OK = 0,  /* delivered */
+    CHARON_ATTEMPT_RETRY,   /* again after delay seconds */
+    CHARON_ATTEMPT_FAILED,  /* for good: the receiver refused it */
+    CHARON_ATTEMPT_GIVEN_UP /* past the channel's give_up window */
+} charon_attempt_e;
+
+typedef struct {
+    charon_attempt_e result;
+    apr_int64_t delay; /* RETRY: seconds until the next attempt */
+    int status;        /* HTTP status, exit status; 0: none */
+    const char *error; /* no secret in it; NULL: none */
+    long ms;
+} charon_alert_attempt_t;
+
+/* Records an attempt and what it makes of the delivery. */
+charon_db_e charon_op_alert_done(charon_db *db, apr_int64_t delivery,
+                                 const char *owner,
+                                 const charon_alert_attempt_t *a);
+
 #endif /* CHARON_OPS_H */

@@ -20,11 +20,12 @@
  * lock is held, is computed at each request; the watchdog only makes the
  * tables say it too, and purges.
  */
-#include "server/charon_server.h"
+#include "server/alerts.h"
+#include "send/charon_send.h"
 
 #include "apr_atomic.h"
 #include "apr_strings.h"
-#include "apr_thread_mutex.h"
+#include "apr_thread_rwlock.h"
 #include "http_core.h"
 #include "mod_watchdog.h"
 
@@ -55,23 +56,24 @@ typedef struct {
  * with it; the tick's connection then belonged to a pool that no longer
  * was (an assertion in apr_reslist, a core dump).  The child's end waits,
  * before any of that, for the tick to finish the statement it is in. */
-static apr_thread_mutex_t *ticking;
+static apr_thread_rwlock_t *ticking;
 static volatile apr_uint32_t stopping;
 
+/* Ticks and deliveries (alerts.c) hold it to read, all at once; the
+ * child's end takes it to write, after them. */
 static apr_status_t stop_ticks(void *data)
 {
     (void)data;
     apr_atomic_set32(&stopping, 1);
-    apr_thread_mutex_lock(ticking);
-    apr_thread_mutex_unlock(ticking);
+    apr_thread_rwlock_wrlock(ticking);
+    apr_thread_rwlock_unlock(ticking);
     return APR_SUCCESS;
 }
 
 void charon_watchdog_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_atomic_set32(&stopping, 0);
-    if (apr_thread_mutex_create(&ticking, APR_THREAD_MUTEX_DEFAULT, pchild)
-        != APR_SUCCESS) {
+    if (apr_thread_rwlock_create(&ticking, pchild) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      CHARON_LOGNO(307) "cannot create the watchdog's mutex: "
                                        "no housekeeping "
@@ -87,6 +89,29 @@ void charon_watchdog_child_init(apr_pool_t *pchild, server_rec *s)
 static int child_stopping(void)
 {
     return STOPPING();
+}
+
+int charon_watchdog_stopping(void)
+{
+    return STOPPING();
+}
+
+int charon_watchdog_enter(void)
+{
+    if (!ticking || STOPPING()) {
+        return 0;
+    }
+    apr_thread_rwlock_rdlock(ticking);
+    if (STOPPING()) {
+        apr_thread_rwlock_unlock(ticking);
+        return 0;
+    }
+    return 1;
+}
+
+void charon_watchdog_leave(void)
+{
+    apr_thread_rwlock_unlock(ticking);
 }
 
 /* At least one batch per task and tick, so a tick always makes progress;
@@ -201,6 +226,40 @@ static charon_db_e task_lose(charon_db *db, job_t *job, int *count)
     return batches(db, job, count, lose_batch);
 }
 
+/* The crons with outcomes waiting, then those due a realert: each moved
+ * through its alert state, its events queued (ops/alerts.c). */
+static charon_db_e task_alerts(charon_db *db, job_t *job, int *count)
+{
+    charon_alert_counts_t c;
+    charon_alert_ctx_t ctx;
+    int realert, b, n;
+
+    memset(&c, 0, sizeof(c));
+    ctx.channels = charon_alert_channels(job->s);
+    ctx.manager_url = charon_manager_url(job->s);
+    ctx.only = NULL;
+    for (realert = 0; realert < 2; realert++) {
+        for (b = 0; b < MAX_BATCHES && !OUT_OF_TIME(job, b); b++) {
+            if (charon_op_alert_batch(db, &ctx, realert, out_of_time, job, &n,
+                                      &c)
+                != CHARON_DB_OK) {
+                return CHARON_DB_FAILED;
+            }
+            if (n < CHARON_DB_BATCH) {
+                break;
+            }
+        }
+    }
+    if (c.events) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, job->s,
+                     CHARON_LOGNO(323) "watchdog: %d alert events (%d muted), "
+                                       "%d deliveries queued",
+                     c.events, c.muted, c.deliveries);
+    }
+    *count = c.crons;
+    return CHARON_DB_OK;
+}
+
 static charon_db_e task_reopen(charon_db *db, job_t *job, int *count)
 {
     (void)job;
@@ -255,6 +314,7 @@ static const struct {
 } tasks[] = {
     {NULL, task_schedules},
     {"runs marked lost (past max_runtime)", task_lose},
+    {NULL, task_alerts},
     {"crons switched back on (off_until passed)", task_reopen},
     {"Idempotency-Key answers expired", task_idempotency},
     {"executions purged (CharonRetention)", task_retention},
@@ -307,15 +367,17 @@ static apr_status_t watchdog_callback(int state, void *data, apr_pool_t *pool)
     job_t *job = data;
     apr_pool_t *p;
 
-    if (state != AP_WATCHDOG_STATE_RUNNING || !ticking) {
+    if (state != AP_WATCHDOG_STATE_RUNNING) {
         return APR_SUCCESS;
     }
-    apr_thread_mutex_lock(ticking);
-    if (!STOPPING() && apr_pool_create(&p, pool) == APR_SUCCESS) {
+    if (!charon_watchdog_enter()) {
+        return APR_SUCCESS;
+    }
+    if (apr_pool_create(&p, pool) == APR_SUCCESS) {
         tick(job, p);
         apr_pool_destroy(p);
     }
-    apr_thread_mutex_unlock(ticking);
+    charon_watchdog_leave();
     return APR_SUCCESS;
 }
 
@@ -335,6 +397,12 @@ int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * acts on the second. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
+    }
+    /* libcurl's global state, before any thread (PITFALLS). */
+    if (charon_send_init(pconf) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     CHARON_LOGNO(324) "libcurl could not start: alerts to "
+                                       "webhooks and SMTP will fail");
     }
     for (; s; s = s->next) {
         const void *id;
@@ -372,6 +440,9 @@ int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         job->s = s;
         rv = register_callback(wd, charon_watchdog_interval(s), job,
                                watchdog_callback);
+        if (rv == APR_SUCCESS && charon_alerts_post_config(pconf, s) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         if (rv != APR_SUCCESS) {
             ap_log_error(
                 APLOG_MARK, APLOG_CRIT, rv, s,
