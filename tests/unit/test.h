@@ -150,4 +150,8 @@ void test_start_body(void); /* test_start_body.c */
 void test_schedule_view(void);
 void test_schedule_form(void);
 
+/* test_alert_state.c, test_alert_channel.c, test_alert_payload.c: alerts
+ * (src/lib/alert*.c); the payloads against tests/unit/golden_alerts/. */
+void test_alert_state(void);
+
 #endif

@@ -112,6 +112,7 @@ int main(void)
     test_start_body();
     test_schedule_view();
     test_schedule_form();
+    test_alert_state();
 
     apr_pool_destroy(pool);
     apr_terminate();
