@@ -153,5 +153,6 @@ void test_schedule_form(void);
 /* test_alert_state.c, test_alert_channel.c, test_alert_payload.c: alerts
  * (src/lib/alert*.c); the payloads against tests/unit/golden_alerts/. */
 void test_alert_state(void);
+void test_alert_channel(void);
 
 #endif

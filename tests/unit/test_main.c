@@ -113,6 +113,7 @@ int main(void)
     test_schedule_view();
     test_schedule_form();
     test_alert_state();
+    test_alert_channel();
 
     apr_pool_destroy(pool);
     apr_terminate();
