@@ -6,11 +6,16 @@
  *                    recovery_threshold good ones, realert, mute; the
  *                    clock is always given.
  *   alert_channel.c  a CharonAlert line: NAME URL [OPTION=VALUE ...],
- *                    its options, the URL shown redacted, which crons and
- *                    events go to it; the retry backoff.
- *   alert_payload.c  the event document (JSON) and what each preset
- *                    (slack, mattermost, teams, discord, ntfy, gotify,
- *                    pagerduty, opsgenie) makes of it; a mail message.
+ *                    its options, which crons and events go to it; the
+ *                    retry backoff.  alert_line.c splits a line of
+ *                    CharonAlertFile as httpd would; alert_url.c checks
+ *                    URLs and addresses and shows a URL redacted.
+ *   alert_payload.c  the event document (JSON) and its parser; what each
+ *                    preset makes of it: alert_chat.c (slack, mattermost,
+ *                    teams, discord), alert_presets.c (ntfy, gotify,
+ *                    pagerduty, opsgenie); alert_mail.c, a mail message;
+ *                    alert_text.c, the words they share.  alert_parts.h
+ *                    is what these files share among themselves.
  */
 #ifndef CHARON_LIB_ALERT_H
 #define CHARON_LIB_ALERT_H
@@ -72,8 +77,9 @@ void charon_alert_state_init(charon_alert_state_t *s);
  * *muted is set to 1 when the policy mutes events at `now` (the event is
  * still made and recorded, not sent). */
 charon_event_e charon_alert_step(const charon_alert_policy_t *p,
-                                 charon_alert_state_t *s, charon_run_outcome_e o,
-                                 int64_t now, int *muted);
+                                 charon_alert_state_t *s,
+                                 charon_run_outcome_e o, int64_t now,
+                                 int *muted);
 /* No outcome, time passing: a REALERT when the cron is down and
  * realert_every has passed since alerted_at, else NONE. */
 charon_event_e charon_alert_tick(const charon_alert_policy_t *p,
@@ -106,36 +112,37 @@ typedef enum {
 const char *charon_format_name(charon_format_e f);
 
 /* Bits of charon_channel_t.events: 1 << CHARON_EVENT_x. */
-#define CHARON_EVENTS_ALL                                                   \
-    ((1u << CHARON_EVENT_DOWN) | (1u << CHARON_EVENT_UP)                    \
+#define CHARON_EVENTS_ALL                                \
+    ((1u << CHARON_EVENT_DOWN) | (1u << CHARON_EVENT_UP) \
      | (1u << CHARON_EVENT_REALERT) | (1u << CHARON_EVENT_TEST))
 
 typedef struct {
-    const char *name;         /* [A-Za-z0-9_.-]{1,64} */
+    const char *name; /* [A-Za-z0-9_.-]{1,64} */
     charon_channel_kind_e kind;
-    const char *url;          /* as written: may hold secrets, never shown */
-    const char *shown;        /* the URL redacted: for logs, pages, metrics */
-    charon_format_e format;   /* format=; webhooks only */
-    const char *target;       /* webhook: url; exec/file: the path */
+    const char *url;           /* as written: may hold secrets, never shown */
+    const char *shown;         /* the URL redacted: for logs, pages, metrics */
+    charon_format_e format;    /* format=; webhooks only */
+    const char *target;        /* webhook: url; exec/file: the path */
     apr_array_header_t *rcpts; /* mailto: const char * addresses */
-    const char *smtp;         /* smtp=smtp://host:port (or smtps://); NULL:
-                                 /usr/sbin/sendmail -t */
-    const char *from;         /* from= (mail); default charon@<hostname> */
-    const char *sendmail;     /* sendmail=/absolute/path (mail without
-                                 smtp=), run as PATH -t -i; NULL:
-                                 /usr/sbin/sendmail (src/send/mail.c) */
-    const char *token;        /* token= (gotify app token, opsgenie key,
-                                 pagerduty routing key): never shown */
+    const char *smtp;          /* smtp=smtp://host:port (or smtps://); NULL:
+                                  /usr/sbin/sendmail -t */
+    const char *from;          /* from= (mail); default charon@<hostname> */
+    const char *sendmail;      /* sendmail=/absolute/path (mail without
+                                  smtp=), run as PATH -t -i; NULL:
+                                  /usr/sbin/sendmail (src/send/mail.c) */
+    const char *token;         /* token= (gotify app token, opsgenie key,
+                                  pagerduty routing key): never shown */
     apr_array_header_t *crons; /* crons=: const char * shell patterns;
                                   empty: every cron */
-    unsigned events;          /* events=: bits, default CHARON_EVENTS_ALL */
-    int timeout_ms;           /* timeout=SECONDS (total), default 10 s */
-    int connect_timeout_ms;   /* connect_timeout=SECONDS, default 5 s */
-    int backoff;              /* backoff=SECONDS: the first retry's delay,
-                                 doubling, capped at 1 h; default 10 */
-    int give_up;              /* give_up=SECONDS: no retry after this long
-                                 since the event; default 86400 (24 h) */
-    const char *smtp_shown;   /* smtp= redacted as shown is; NULL without */
+    unsigned events;           /* events=: bits, default CHARON_EVENTS_ALL;
+                                  "down" brings realert, "-realert" drops it */
+    int timeout_ms;            /* timeout=SECONDS (total), default 10 s */
+    int connect_timeout_ms;    /* connect_timeout=SECONDS, default 5 s */
+    int backoff;               /* backoff=SECONDS: the first retry's delay,
+                                  doubling, capped at 1 h; default 10 */
+    int give_up;               /* give_up=SECONDS: no retry after this long
+                                  since the event; default 86400 (24 h) */
+    const char *smtp_shown;    /* smtp= redacted as shown is; NULL without */
 } charon_channel_t;
 
 /* Parses one CharonAlert line's arguments (argv[0] the name, argv[1] the
@@ -146,7 +153,8 @@ int charon_channel_parse(apr_pool_t *p, int argc, const char *const *argv,
  * parses it: 1 for a channel, 0 for a blank or # line, -1 with *err. */
 int charon_channel_parse_line(apr_pool_t *p, const char *line,
                               charon_channel_t **out, const char **err);
-/* 1 when an event of this cron (slug) and kind goes to the channel. */
+/* 1 when an event of this cron (slug) and kind goes to the channel; slug
+ * NULL (a channel's own test) matches for TEST only, whatever crons=. */
 int charon_channel_wants(const charon_channel_t *c, const char *slug,
                          charon_event_e e);
 /* The delay before attempt n+1 (n >= 1 attempts made): 10 s doubling,
@@ -162,30 +170,30 @@ const char *charon_alert_redact(apr_pool_t *p, const char *url);
 /* ---- alert_payload.c ---------------------------------------------------- */
 
 typedef struct {
-    const char *type;   /* "warning", "info", "success", "error" */
+    const char *type; /* "warning", "info", "success", "error" */
     const char *message;
-    int64_t at;         /* unix seconds */
+    int64_t at; /* unix seconds */
 } charon_alert_msg_t;
 
 typedef struct {
     int64_t execution_id; /* 0 for a missed slot */
     charon_run_outcome_e outcome;
-    int64_t started_at;   /* unix seconds; -1: none (a missed slot) */
-    int64_t ended_at;     /* -1: none */
-    double duration;      /* seconds; < 0: none */
-    int64_t slot;         /* the slot, -1: none */
+    int64_t started_at; /* unix seconds; -1: none (a missed slot) */
+    int64_t ended_at;   /* -1: none */
+    double duration;    /* seconds; < 0: none */
+    int64_t slot;       /* the slot, -1: none */
     const charon_alert_msg_t *msgs; /* the last few, oldest first */
     int nmsgs;
 } charon_alert_run_t;
 
 /* An event, as stored in charon_alert_event.document. */
 typedef struct {
-    const char *id;     /* stable event id (a UUID) */
+    const char *id; /* stable event id (a UUID) */
     charon_event_e event;
-    int64_t at;         /* unix seconds */
+    int64_t at; /* unix seconds */
     int64_t cron_id;
     const char *slug, *name;
-    const char *url;    /* the cron on the manager page; NULL without
+    const char *url; /* the cron on the manager page; NULL without
                            CharonManagerURL */
     int muted;
     const charon_alert_run_t *runs; /* the run(s) that caused it */
@@ -193,7 +201,7 @@ typedef struct {
 } charon_alert_doc_t;
 
 /* At most this many messages a run, this many bytes a message. */
-#define CHARON_ALERT_MAX_MSGS   5
+#define CHARON_ALERT_MAX_MSGS    5
 #define CHARON_ALERT_MAX_MSG_LEN 500
 
 /* The event document, JSON (the "json" format and what is stored). */

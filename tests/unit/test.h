@@ -154,5 +154,6 @@ void test_schedule_form(void);
  * (src/lib/alert*.c); the payloads against tests/unit/golden_alerts/. */
 void test_alert_state(void);
 void test_alert_channel(void);
+void test_alert_payload(void);
 
 #endif

@@ -114,6 +114,7 @@ int main(void)
     test_schedule_form();
     test_alert_state();
     test_alert_channel();
+    test_alert_payload();
 
     apr_pool_destroy(pool);
     apr_terminate();
