@@ -123,7 +123,9 @@ CREATE TRIGGER charon_alert_attempt_counted
     INSERT INTO charon_alert_stats (channel, result, attempts)
     SELECT d.channel, NEW.result, 1 FROM charon_alert_delivery d
     WHERE d.id = NEW.delivery_id
-    ON DUPLICATE KEY UPDATE attempts = attempts + 1;
+    -- Qualified: the SELECT's charon_alert_delivery has an attempts too,
+    -- and MySQL refuses the bare name as ambiguous.
+    ON DUPLICATE KEY UPDATE attempts = charon_alert_stats.attempts + 1;
 
 DROP TRIGGER IF EXISTS charon_execution_alert;
 CREATE TRIGGER charon_execution_alert
