@@ -21,8 +21,11 @@
 #   make            also builds build/charon-run, the cron wrapper (tools/)
 #   make install    also installs charon-run and its man page under PREFIX
 #                   (/usr/local)
-#   make unit       the C unit tests, the fuzz corpus replay and the
-#                   harness's own unit tests (python3 -m unittest)
+#   make unit       the C unit tests, the fuzz corpus replay, the
+#                   harness's own unit tests (python3 -m unittest) and the
+#                   alert transports against local sinks (python3 -m
+#                   harness.send_test: webhook, SMTP, sendmail, programs,
+#                   files; about 15 s)
 #   make upgrade-test  sql/upgrade/*/*.sql on a schema-1 database with
 #                   data, against a fresh sql/*.sql, on SQLite, PostgreSQL,
 #                   MariaDB (python3 -m harness.upgrade_test, about 20 s)
@@ -53,6 +56,8 @@ DIALECT_SOURCES = src/db/dialects.c $(wildcard src/db/dialect_*.c)
 WARN     = -Wall -Wextra $(if $(WERROR),-Werror)
 ICU_LIBS := $(shell pkg-config --libs icu-i18n 2>/dev/null || echo -licui18n -licuuc -licudata)
 LIBS     = -ljson-c -lcrypto $(ICU_LIBS)
+# The module's alerts (src/send/) post webhooks and speak SMTP with libcurl.
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
@@ -63,7 +68,7 @@ all: .libs/mod_charon.so build/charon-run
 
 .libs/mod_charon.so: $(SOURCES) $(HEADERS) Makefile
 	$(APXS) -c -n charon -o mod_charon.la $(addprefix -Wc$(comma),$(WARN)) \
-		-Isrc $(SOURCES) $(LIBS)
+		-Isrc $(SOURCES) $(LIBS) $(CURL_LIBS)
 
 comma := ,
 
@@ -129,9 +134,21 @@ build/test_core: $(UNIT_SOURCES) $(UNIT_HEADERS) $(LIB_SOURCES) \
 	$(CC) $(WARN) -g $(APR_CFLAGS) -Isrc $(UNIT_SOURCES) \
 		$(LIB_SOURCES) $(DIALECT_SOURCES) $(APR_LIBS) $(LIBS) -o $@
 
-unit: build/test_core build/test_charon_run harness-unit
+unit: build/test_core build/test_charon_run build/test_send harness-unit
 	./build/test_core
 	./build/test_charon_run
+	$(PYTHON) -m harness.send_test
+
+# The alert transports (src/send/) with libcurl, against the harness's
+# sinks: python3 -m harness.send_test starts them and runs this.
+SEND_SOURCES = $(wildcard src/send/*.c)
+SEND_TESTS   = $(wildcard tests/send/*.c)
+build/test_send: $(SEND_TESTS) tests/send/test_send.h $(SEND_SOURCES) \
+                 $(wildcard src/send/*.h) $(LIB_SOURCES) $(wildcard src/lib/*.h)
+	@mkdir -p build
+	$(CC) $(WARN) -g $(APR_CFLAGS) -Isrc -Itests/send $(SEND_TESTS) \
+		$(SEND_SOURCES) $(LIB_SOURCES) $(APR_LIBS) $(LIBS) $(CURL_LIBS) \
+		-lpthread -o $@
 
 # The harness's pure parts: statistics, report scanning, argument parsing.
 harness-unit:
@@ -409,7 +426,8 @@ check: deps
 
 # Every C file of the project, as clang-format sees it.
 C_FILES = mod_charon.c $(wildcard src/*/*.[ch] tools/*.[ch] tests/unit/*.[ch] \
-          tests/fuzz/*.[ch] tests/charon-run/*.[ch] tests/bench/*.c)
+          tests/fuzz/*.[ch] tests/charon-run/*.[ch] tests/bench/*.c \
+          tests/send/*.[ch])
 
 lint: deps
 	$(PYTHON) tests/layers.py --self-test
