@@ -8,8 +8,9 @@ use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use CharonTest;
+use CharonAlertSeed;
 
-plan tests => 26;
+plan tests => 32;
 
 my $H = '/charon-health';
 
@@ -35,12 +36,32 @@ sub ok_line {
     return $body;
 }
 
-# The crons check as (word, count, listed slugs, "and N more" or 0).
+# The alert parts of a WARNING line, out of it: (the line without them,
+# { late => { channel => n }, gave_up => { channel => n } }, totals).
+my %ALERT_PART = (late => 'undelivered for more than 5 minutes',
+                  gave_up => 'given up in the last 24 h');
+sub alert_parts {
+    my ($b) = @_;
+    my (%by, %total);
+    for my $k (keys %ALERT_PART) {
+        my $what = $ALERT_PART{$k};
+        while ($b =~ s/(?:; )?(\d+) alert deliver(?:y|ies) \Q$what\E \(([^)]*)\)//) {
+            $total{$k} = $1;
+            $by{$k} = { map { /^(.*): (\d+)$/ ? ($1 => $2) : ($_ => -1) }
+                        split /, /, $2 };
+        }
+    }
+    $b =~ s/^WARNING: ; /WARNING: /;
+    return ($b, \%by, \%total);
+}
+
+# The crons check as (word, count, listed slugs, "and N more" or 0);
+# alert deliveries late or given up (other files' too) are left out.
 sub crons_state {
     my ($q) = @_;
     my $res = req(GET => "$H?" . ($q // 'crons'));
-    my $b = $res->content // '';
-    return ('OK', 0, [], 0, $res) if $b =~ /^OK: /;
+    my ($b) = alert_parts($res->content // '');
+    return ('OK', 0, [], 0, $res) if $b =~ /^OK: / || $b eq "WARNING: \n";
     my ($n, $list) = $b =~ /^WARNING: (\d+) crons? whose latest run failed or was lost: (.*)\n\z/
         or return ('?', -1, [], 0, $res);
     my $more = $list =~ s/ and (\d+) more\z// ? $1 : 0;
@@ -151,9 +172,15 @@ ok($n2 == $nm - 1 && !grep({ $_ eq '00-hx-fail' } @$l2),
     or diag "count $n2, list @$l2";
 
 # OK: with every failure out of sight (other files' crons included; put
-# back at once), the crons check says OK.
+# back at once), the crons check says OK.  Alert deliveries late or given
+# up (other files' channels) are out of sight as well, for the same time.
 {
     my $d = dbh();
+    my $queued = $d->selectall_arrayref(
+        q{SELECT id, state FROM charon_alert_delivery }
+      . q{WHERE state IN ('pending', 'given_up')});
+    $d->do(q{UPDATE charon_alert_delivery SET state = 'delivered' }
+         . 'WHERE id = ?', undef, $_->[0]) for @$queued;
     my $rows = $d->selectall_arrayref(
         'SELECT cron_id, last_failure_at FROM charon_cron_stats '
       . 'WHERE last_failure_at IS NOT NULL');
@@ -174,8 +201,60 @@ ok($n2 == $nm - 1 && !grep({ $_ eq '00-hx-fail' } @$l2),
     my (undef, undef, undef, undef, $rk3) = crons_state('crons&strict');
     $d->do('UPDATE charon_cron_stats SET last_failure_at = ? WHERE cron_id = ?',
            undef, $_->[1], $_->[0]) for @$rows;
+    $d->do('UPDATE charon_alert_delivery SET state = ? WHERE id = ?', undef,
+           $_->[1], $_->[0]) for @$queued;
     ok_line($rk3, 200, qr/^OK: /, '?crons&strict OK: 200');
     ok($rk2->code == 503, 'and failures put back: 503 again');
 }
+
+# ------------------------------------------------------------- alerts
+
+# Deliveries on a channel the server does not have (no watchdog claims
+# them), each of an event of its own: late (queued 10 min ago) or not
+# (1 min); given up 1 h ago, failed for good 2 h ago, given up 25 h ago;
+# delivered.
+my $SEED = 'hx-seed-hook';
+purge_alert_rows([$SEED], []);
+my @events;
+sub seeded {
+    my ($state, $ago, @attempt) = @_;
+    my ($e) = seed_event(cron => undef, event => 'test', ago => $ago);
+    push @events, $e;
+    my $d = seed_delivery($e, $SEED, state => $state, ago => $ago,
+                          attempts => @attempt ? 1 : 0,
+                          error => $state eq 'given_up' ? 'HTTP 500' : undef);
+    seed_attempt($d, @attempt) if @attempt;
+    return $d;
+}
+seeded('pending', 600);
+seeded('pending', 60);
+seeded('given_up', 3 * 3600, 'given_up', ago => 3600);
+seeded('given_up', 3 * 3600, 'failed', ago => 7200);
+seeded('given_up', 30 * 3600, 'given_up', ago => 25 * 3600);
+seeded('delivered', 600, 'ok', ago => 590);
+
+my $ra = req(GET => "$H?crons");
+my ($rest, $by, $total) = alert_parts($ra->content // '');
+ok_line($ra, 200, qr/^WARNING: .*\b\d+ alert deliver(y|ies) undelivered for more than 5 minutes \(/,
+        'late deliveries: 200 WARNING');
+is($by->{late}{$SEED}, 1,
+   'late: the delivery pending for 10 minutes, not the one of 1 minute')
+    or diag $ra->content;
+is($by->{gave_up}{$SEED}, 2,
+   'given up: in the last 24 h, whether it gave up or failed for good')
+    or diag $ra->content;
+my $sum_ok = 1;
+for my $k (qw(late gave_up)) {
+    my $sum = 0;
+    $sum += $_ for values %{ $by->{$k} || {} };
+    $sum_ok &&= ($total->{$k} // -1) == $sum;
+}
+ok($sum_ok, 'each count is the sum of its channels\'') or diag $ra->content;
+ok_line(req(GET => "$H?crons&strict"), 503,
+        qr/alert deliver(y|ies) given up in the last 24 h/,
+        '?crons&strict: 503 WARNING');
+purge_alert_rows([$SEED], \@events);
+unlike(req(GET => "$H?crons")->content // '', qr/\Q$SEED\E/,
+       'once delivered or gone, the channel is not named');
 
 no_leak_ok();

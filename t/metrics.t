@@ -9,9 +9,10 @@ use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use CharonTest;
+use CharonAlertSeed;
 use File::Temp ();
 
-plan tests => 39;
+plan tests => 47;
 
 my $CTYPE = 'text/plain; version=0.0.4; charset=utf-8';
 my $M = '/charon-metrics';
@@ -158,6 +159,10 @@ my %families = (
     charon_cron_unscheduled_starts_total       => 'counter',
     charon_cron_next_slot_timestamp_seconds    => 'gauge',
     charon_http_requests_total                 => 'counter',
+    charon_cron_alert_down                     => 'gauge',
+    charon_alert_deliveries_total              => 'counter',
+    charon_alert_undelivered                   => 'gauge',
+    charon_alert_oldest_undelivered_age_seconds => 'gauge',
 );
 my @fam_err;
 for my $f (sort keys %families) {
@@ -349,6 +354,101 @@ is_deeply(\%got_delta, \%want_delta,
 my (undef, $p2) = scrape();
 is(count_of($p2, 'can-start', '200'), count_of($p1, 'can-start', '200'),
    'scrapes are not API requests: the counts stay');
+
+# ------------------------------------------------------------- alerts
+
+# A cron down, one up, one without a state row; attempts on a channel
+# the server does not have (no watchdog claims its deliveries); pending
+# deliveries, the oldest queued an hour ago.
+my $SEED = 'mx-seed-hook';
+purge_alert_rows([$SEED], []);
+my $down = seed_cron('mx-alert-down', 1);
+my $up = seed_cron('mx-alert-up', 1);
+seed_alert_state($down, state => 'down', bad => 2, changed_ago => 60);
+seed_alert_state($up, state => 'up', bad => 0, changed_ago => 60);
+my ($ev_old) = seed_event(cron => $down, event => 'down', ago => 3600);
+my ($ev_new) = seed_event(cron => $down, event => 'realert', ago => 5);
+my $dv_old = seed_delivery($ev_old, $SEED, state => 'pending', attempts => 4,
+                           ago => 3600);
+my $dv_new = seed_delivery($ev_new, $SEED, state => 'pending', ago => 5);
+seed_attempt($dv_old, 'retry') for 1 .. 3;
+seed_attempt($dv_new, 'ok') for 1 .. 2;
+seed_attempt($dv_old, 'given_up');
+
+# What the database says of the queue, read just before and after a
+# scrape: equal reads bracket what the scrape saw.
+sub queue_now {
+    my $k = db_kind();
+    my $age = $k eq 'pgsql'
+        ? 'EXTRACT(EPOCH FROM now() - MIN(e.created_at))'
+        : $k eq 'mysql'
+        ? 'TIMESTAMPDIFF(MICROSECOND, MIN(e.created_at), UTC_TIMESTAMP(6)) / 1e6'
+        : q{(julianday('now') - MIN(julianday(e.created_at))) * 86400.0};
+    my ($n, $a) = dbh()->selectrow_array(
+        "SELECT COUNT(*), $age FROM charon_alert_delivery d JOIN "
+      . 'charon_alert_event e ON e.id = d.event_id '
+      . q{WHERE d.state = 'pending'});
+    return (0 + $n, $a // 0);
+}
+my ($n_before, $n_after, $age, $pa);
+for (1 .. 5) {
+    ($n_before) = queue_now();
+    (undef, $pa) = scrape();
+    ($n_after, $age) = queue_now();
+    last if $n_before == $n_after;
+}
+
+is_deeply([ map { sample($pa, 'charon_cron_alert_down', slug => $_) }
+            qw(mx-alert-down mx-alert-up mx-never) ], [1, 0, 0],
+          'charon_cron_alert_down: 1 down, 0 up, 0 without a state row');
+is_deeply({ map { $_ => sample($pa, 'charon_alert_deliveries_total',
+                               channel => $SEED, result => $_) }
+            qw(ok retry failed given_up) },
+          { ok => 2, retry => 3, failed => 0, given_up => 1 },
+          'deliveries_total by channel and result, 0 for a result not seen');
+my @missing_results = grep { !defined sample($pa,
+    'charon_alert_deliveries_total', channel => 'mgrtest', result => $_) }
+    qw(ok retry failed given_up);
+ok(!@missing_results, 'a configured channel has its four results, even at 0')
+    or diag "missing: @missing_results";
+ok($n_before == $n_after
+   && sample($pa, 'charon_alert_undelivered') == $n_after
+   && $n_after >= 2,
+   'undelivered: the pending deliveries')
+    or diag 'metric ' . (sample($pa, 'charon_alert_undelivered') // 'none')
+          . ", database $n_before / $n_after";
+my $got_age = sample($pa, 'charon_alert_oldest_undelivered_age_seconds');
+ok(near($got_age, $age, 5) && $got_age >= 3600 - 5,
+   'oldest undelivered age: of the oldest pending delivery\'s event')
+    or diag 'metric ' . ($got_age // 'none') . ", database $age";
+
+# Delivered: no longer undelivered (with nothing else pending, 0 and an
+# age of 0); the counters stay.
+dbh()->do(q{UPDATE charon_alert_delivery SET state = 'delivered' }
+        . 'WHERE channel = ?', undef, $SEED);
+my ($pg, $n_gone, $age_gone, $n_gone2);
+for (1 .. 5) {
+    ($n_gone) = queue_now();
+    (undef, $pg) = scrape();
+    ($n_gone2, $age_gone) = queue_now();
+    last if $n_gone == $n_gone2;
+}
+ok(sample($pg, 'charon_alert_undelivered') == $n_gone2
+   && near(sample($pg, 'charon_alert_oldest_undelivered_age_seconds'),
+           $n_gone2 ? $age_gone : 0, 5),
+   'once delivered they leave the queue and its age')
+    or diag 'undelivered ' . (sample($pg, 'charon_alert_undelivered') // 'none')
+          . ', age ' . (sample($pg, 'charon_alert_oldest_undelivered_age_seconds')
+                        // 'none') . " (database $n_gone2, $age_gone)";
+is(sample($pg, 'charon_alert_deliveries_total', channel => $SEED,
+          result => 'retry'), 3, 'the attempts stay counted');
+purge_alert_rows([$SEED], [$ev_old, $ev_new]);
+dbh()->do('DELETE FROM charon_cron_alert WHERE cron_id = ?', undef, $_)
+    for $down, $up;
+my (undef, $pp) = scrape();
+ok(!grep({ ($_->{labels}{channel} // '') eq $SEED } @{ $pp->{samples} })
+   && !defined sample($pp, 'charon_cron_alert_down', slug => 'nope'),
+   'a channel neither configured nor counted has no series');
 
 # ------------------------------------------------------------- methods and access
 

@@ -5,8 +5,9 @@
  *   (none)         200 "OK: database answers", or 503 "CRITICAL: ..." when
  *                  the database or the schema does not answer;
  *   ?crons         adds the crons whose latest run failed or was lost,
- *                  and those that missed their latest slot: 200
- *                  "WARNING: ..." listing them (a check reads the word);
+ *                  those that missed their latest slot, and alert
+ *                  deliveries late or given up: 200 "WARNING: ..."
+ *                  listing them (a check reads the word);
  *   ?crons&strict  the same, but WARNING is a 503 (for checks that read
  *                  only the status).
  * Anything else in the query string is 400 "UNKNOWN: ...", so that a typo
@@ -24,6 +25,7 @@
  * CHARON_HEALTH_LISTED named, and how many there are in all. */
 typedef struct {
     charon_stmt_e st;
+    int max; /* rows kept; 0: CHARON_HEALTH_LISTED */
     charon_rows_t rows;
 } read_t;
 
@@ -31,7 +33,8 @@ static charon_db_e read_rows(charon_db *db, void *baton)
 {
     read_t *q = baton;
 
-    return charon_db_rows(db, q->st, NULL, CHARON_HEALTH_LISTED, &q->rows)
+    return charon_db_rows(db, q->st, NULL,
+                          q->max ? q->max : CHARON_HEALTH_LISTED, &q->rows)
                ? CHARON_DB_OK
                : CHARON_DB_FAILED;
 }
@@ -105,11 +108,51 @@ static const char *listed(request_rec *r, const charon_rows_t *rows,
                         list);
 }
 
+/* "N alert deliveries <what> (a: 2, b: 1)" over the channels' counts in
+ * column col (HA_COL_), or NULL when they are all 0. */
+static const char *alert_part(request_rec *r, const charon_rows_t *rows,
+                              int col, const char *what)
+{
+    const char *list = "";
+    long total = 0, n;
+    int i;
+
+    for (i = 0; i < rows->nrows; i++) {
+        n = rows->rows[i][col] ? atol(rows->rows[i][col]) : 0;
+        if (n <= 0) {
+            continue;
+        }
+        total += n;
+        list = apr_psprintf(
+            r->pool, "%s%s%s: %ld", list, *list ? ", " : "",
+            charon_one_line(r->pool, rows->rows[i][HA_COL_CHANNEL]), n);
+    }
+    if (total == 0) {
+        return NULL;
+    }
+    return apr_psprintf(r->pool, "%ld alert deliver%s %s (%s)", total,
+                        total == 1 ? "y" : "ies", what, list);
+}
+
+static const char *joined(request_rec *r, const char *const *parts, int n)
+{
+    const char *out = NULL;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (parts[i]) {
+            out = out ? apr_pstrcat(r->pool, out, "; ", parts[i], NULL)
+                      : parts[i];
+        }
+    }
+    return out;
+}
+
 int charon_health_handler(request_rec *r)
 {
-    read_t q, m;
+    read_t q, m, a;
     charon_db *db;
-    const char *why, *failing, *missed;
+    const char *why, *parts[4], *warning;
     int crons, strict;
 
     if (!r->handler || strcmp(r->handler, CHARON_HEALTH_HANDLER)) {
@@ -131,24 +174,30 @@ int charon_health_handler(request_rec *r)
     }
     q.st = crons ? ST_HEALTH_FAILING : ST_HEALTH_ALIVE;
     m.st = ST_HEALTH_MISSED;
+    a.st = ST_HEALTH_ALERTS;
+    q.max = m.max = 0;
+    a.max = 1000; /* one row a channel: every one counts in the totals */
     if (charon_db_run(db, 0, read_rows, &q) != CHARON_DB_OK
-        || (crons && charon_db_run(db, 0, read_rows, &m) != CHARON_DB_OK)) {
+        || (crons && charon_db_run(db, 0, read_rows, &m) != CHARON_DB_OK)
+        || (crons && charon_db_run(db, 0, read_rows, &a) != CHARON_DB_OK)) {
         return send_critical(r, 1);
     }
     if (!crons) {
         return send_line(r, HTTP_OK, "OK: database answers");
     }
-    failing = listed(r, &q.rows, "whose latest run failed or was lost",
-                     "whose latest run failed or was lost");
-    missed = listed(r, &m.rows, "that missed their latest slot",
-                    "that missed its latest slot");
-    if (!failing && !missed) {
+    parts[0] = listed(r, &q.rows, "whose latest run failed or was lost",
+                      "whose latest run failed or was lost");
+    parts[1] = listed(r, &m.rows, "that missed their latest slot",
+                      "that missed its latest slot");
+    parts[2] = alert_part(r, &a.rows, HA_COL_LATE,
+                          "undelivered for more than 5 minutes");
+    parts[3] =
+        alert_part(r, &a.rows, HA_COL_GAVE_UP, "given up in the last 24 h");
+    if (!(warning = joined(r, parts, 4))) {
         return send_line(r, HTTP_OK,
                          "OK: database answers, no cron's "
                          "latest run failed or was lost");
     }
     return send_line(r, strict ? HTTP_SERVICE_UNAVAILABLE : HTTP_OK,
-                     apr_pstrcat(r->pool, "WARNING: ", failing ? failing : "",
-                                 failing && missed ? "; " : "",
-                                 missed ? missed : "", NULL));
+                     apr_pstrcat(r->pool, "WARNING: ", warning, NULL));
 }

@@ -1,7 +1,8 @@
 /*
  * manager.c: the HTML manager page (`SetHandler charon-manager`):
- * routing.  GET and HEAD read (the list, or one cron: page_list.c,
- * page_cron.c), POST changes (post.c).
+ * routing.  GET and HEAD read (the list, one cron, the alerts:
+ * page_list.c, page_cron.c, page_alerts.c), POST changes (post.c,
+ * post_alerts.c).
  *
  * Who may use it is httpd's business (Require, AuthType): the handler
  * trusts whoever httpd lets through, and guards only against other sites
@@ -24,6 +25,10 @@ static const struct {
     {"switch-on", "The cron was switched on."},
     {"policy", "The cron's policy was changed."},
     {"schedule", "The cron's schedule was changed."},
+    {"alert-policy", "The cron's alert policy was changed."},
+    {"mute", "The cron's alerts are muted: its events are recorded, not "
+             "sent."},
+    {"unmute", "The cron's alerts are no longer muted."},
 };
 
 static int mgr_get(request_rec *r, apr_table_t *query)
@@ -50,6 +55,9 @@ static int mgr_get(request_rec *r, apr_table_t *query)
     }
     if (!(db = charon_db_open(r, &why))) {
         return mgr_send_unavailable(r);
+    }
+    if (!cron && apr_table_get(query, "alerts")) {
+        return mgr_alerts_page(r, db, &v);
     }
     return cron ? mgr_cron_page(r, db, id, &v) : mgr_list_page(r, db, &v);
 }

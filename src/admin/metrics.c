@@ -8,14 +8,15 @@
  * (its latest start, its open runs): the cost grows with the number of
  * crons, never with the number of executions.  A scheduled cron's next
  * slot is the watchdog's (charon_cron_watch), computed here only when
- * that one has passed.  The API's request counts
+ * that one has passed.  Two more statements read the alerts' counters
+ * and queue (metrics_alerts.c).  The API's request counts
  * come from shared memory (http/counters.c).  Who may read it is
  * httpd's business (`Require`): the handler checks nothing.
  *
  * A database that does not answer is a 503: Prometheus marks the target
  * down (`up` 0), which is what the operator needs to see.
  */
-#include "admin/charon_admin.h"
+#include "admin/metrics.h"
 
 #include "apr_strings.h"
 #include "util_filter.h"
@@ -56,6 +57,10 @@ static const family_t gauges[] = {
     {"charon_cron_last_duration_seconds", "gauge",
      "Duration of the cron's execution that ended last.",
      METRICS_COL_LAST_DURATION},
+    {"charon_cron_alert_down", "gauge",
+     "1 when the cron's alert state is down (failure_threshold bad runs in "
+     "a row, and not recovery_threshold good ones since), else 0.",
+     METRICS_COL_ALERT_DOWN},
 };
 
 static const struct {
@@ -70,7 +75,7 @@ static const struct {
 /* A value the database gave as text, if it is a number (NULL comes back
  * as NULL, or as "" from the pgsql driver).  Checked by its characters,
  * not strtod(), which would follow the process's locale. */
-static const char *number(const char *v)
+const char *charon_metrics_number(const char *v)
 {
     if (!v || !*v) {
         return NULL;
@@ -91,7 +96,7 @@ static const char **next_slots(request_rec *r, const charon_rows_t *rows)
 
     for (i = 0; i < rows->nrows; i++) {
         const char *const *row = rows->rows[i];
-        const char *known = number(row[METRICS_COL_NEXT_SLOT]);
+        const char *known = charon_metrics_number(row[METRICS_COL_NEXT_SLOT]);
 
         if (!row[METRICS_COL_SCHEDULE]) {
             continue;
@@ -137,15 +142,29 @@ static int send_text(request_rec *r, int status, const char *line)
     return charon_send_body(r, status, CTYPE_TEXT, line);
 }
 
+/* What a scrape reads: the crons, the alert attempts by channel and
+ * result, and the alert queue. */
+typedef struct {
+    charon_rows_t crons;
+    charon_rows_t stats;
+    charon_rows_t queue;
+} reads_t;
+
 static charon_db_e read_rows(charon_db *db, void *baton)
 {
-    return charon_db_rows(db, ST_METRICS_CRONS, NULL, MAX_CRONS, baton)
+    reads_t *q = baton;
+
+    return charon_db_rows(db, ST_METRICS_CRONS, NULL, MAX_CRONS, &q->crons)
+                   && charon_db_rows(db, ST_METRICS_ALERT_STATS, NULL,
+                                     MAX_CRONS, &q->stats)
+                   && charon_db_rows(db, ST_METRICS_ALERT_QUEUE, NULL, 1,
+                                     &q->queue)
                ? CHARON_DB_OK
                : CHARON_DB_FAILED;
 }
 
-/* 1 when the crons were read; else *why says what failed. */
-static int read_crons(request_rec *r, charon_rows_t *rows, const char **why)
+/* 1 when everything was read; else *why says what failed. */
+static int read_all(request_rec *r, reads_t *rows, const char **why)
 {
     charon_db *db = charon_db_open(r, why);
 
@@ -158,6 +177,7 @@ static int read_crons(request_rec *r, charon_rows_t *rows, const char **why)
 
 int charon_metrics_handler(request_rec *r)
 {
+    reads_t q;
     charon_rows_t rows;
     apr_bucket_brigade *bb;
     const char **slugs, **next, *why;
@@ -174,7 +194,7 @@ int charon_metrics_handler(request_rec *r)
         return send_text(r, HTTP_METHOD_NOT_ALLOWED,
                          "charon-metrics accepts GET, HEAD\n");
     }
-    if (!read_crons(r, &rows, &why)) {
+    if (!read_all(r, &q, &why)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       CHARON_LOGNO(510) "metrics: answering 503: %s", why);
         apr_table_setn(r->headers_out, "Retry-After", CHARON_RETRY_AFTER);
@@ -182,6 +202,7 @@ int charon_metrics_handler(request_rec *r)
             r, HTTP_SERVICE_UNAVAILABLE,
             apr_pstrcat(r->pool, "charon-metrics: ", why, "\n", NULL));
     }
+    rows = q.crons;
     if (rows.nrows == MAX_CRONS) {
         ap_log_rerror(
             APLOG_MARK, APLOG_WARNING, 0, r,
@@ -208,7 +229,7 @@ int charon_metrics_handler(request_rec *r)
         apr_brigade_printf(bb, NULL, NULL, "# HELP %s %s\n# TYPE %s %s\n",
                            fm->name, fm->help, fm->name, fm->type);
         for (i = 0; i < rows.nrows; i++) {
-            const char *v = number(rows.rows[i][fm->col]);
+            const char *v = charon_metrics_number(rows.rows[i][fm->col]);
 
             if (v) {
                 apr_brigade_printf(bb, NULL, NULL, "%s{slug=\"%s\"} %s\n",
@@ -228,7 +249,8 @@ int charon_metrics_handler(request_rec *r)
                      "# TYPE charon_cron_executions_total counter\n");
     for (i = 0; i < rows.nrows; i++) {
         for (o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++) {
-            const char *v = number(rows.rows[i][outcomes[o].col]);
+            const char *v =
+                charon_metrics_number(rows.rows[i][outcomes[o].col]);
 
             apr_brigade_printf(bb, NULL, NULL,
                                "charon_cron_executions_total{slug=\"%s\","
@@ -242,7 +264,8 @@ int charon_metrics_handler(request_rec *r)
                      "schedule.\n"
                      "# TYPE charon_cron_unscheduled_starts_total counter\n");
     for (i = 0; i < rows.nrows; i++) {
-        const char *v = number(rows.rows[i][METRICS_COL_UNSCHEDULED]);
+        const char *v =
+            charon_metrics_number(rows.rows[i][METRICS_COL_UNSCHEDULED]);
 
         apr_brigade_printf(bb, NULL, NULL,
                            "charon_cron_unscheduled_starts_total{slug=\"%s\"}"
@@ -250,6 +273,7 @@ int charon_metrics_handler(request_rec *r)
                            slugs[i], v ? v : "0");
     }
     write_next_slots(bb, slugs, next, rows.nrows);
+    charon_metrics_alerts(r, bb, &q.stats, &q.queue);
     charon_counters_write(bb);
 
     r->status = HTTP_OK;

@@ -117,7 +117,20 @@ static const char page_css[] =
     "dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);"
     "gap:.25em 1.2em;background:#fff;padding:.7em 1em;"
     "border:1px solid #e1e4e8;margin:0}"
-    "dl.facts dt{color:#586069}dl.facts dd{margin:0}";
+    "dl.facts dt{color:#586069}dl.facts dd{margin:0}"
+    "header.top nav{display:flex;gap:1.5em}a.small{font-size:.75em;"
+    "font-weight:400}"
+    ".alert-state{font-weight:700}.alert-up{color:#176d2c}"
+    ".alert-down{color:#b00020}td.event{font-weight:600}"
+    ".event-down,.event-realert{color:#b00020}.event-up{color:#176d2c}"
+    ".event-test{color:#0b5cad}"
+    "ul.deliveries{list-style:none;margin:0;padding:0}"
+    "li.delivery{margin:.1em 0;padding:.1em .45em;border-left:4px solid "
+    "#9aa5b1}li.delivery-pending{border-color:#c98a00;background:#fff6db}"
+    "li.delivery-delivered{border-color:#1e8e3e;background:#e8f5ec}"
+    "li.delivery-given-up{border-color:#b00020;background:#fde8ea}"
+    ".delivery-error{color:#8a0016;overflow-wrap:anywhere}"
+    "td.summary,td.url{overflow-wrap:anywhere}";
 
 static void set_headers(request_rec *r)
 {
@@ -155,8 +168,9 @@ static int page_send(mgr_page_t *pg, int status)
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, "
         "initial-scale=1\"><title>%s</title><style>%s</style></head>"
-        "<body><header class=\"top\"><a href=\"%s\">Charon crons</a>",
-        charon_html(r->pool, pg->title), page_css, pg->base);
+        "<body><header class=\"top\"><nav><a href=\"%s\">Charon crons</a>"
+        "<a id=\"nav-alerts\" href=\"%s?alerts\">Alerts</a></nav>",
+        charon_html(r->pool, pg->title), page_css, pg->base, pg->base);
     if (r->user) {
         apr_brigade_printf(out, NULL, NULL,
                            "<span class=\"muted\">signed in as %s</span>",

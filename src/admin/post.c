@@ -9,7 +9,7 @@
  * went through answers 303 See Other to the page to show (POST, redirect,
  * GET: a reload does not send the form again).
  */
-#include "admin/pages.h"
+#include "admin/post.h"
 #include "admin/csrf.h"
 
 #include "apr_strings.h"
@@ -51,7 +51,7 @@ static int is_form(const char *ctype)
 /* ---- checking fields --------------------------------------------------- */
 
 /* s without blanks around it (a form's text field). */
-static const char *trimmed(apr_pool_t *p, const char *s)
+const char *mgr_trimmed(apr_pool_t *p, const char *s)
 {
     const char *end;
 
@@ -157,16 +157,7 @@ static int refuse(request_rec *r, const char *why)
 
 /* ---- the actions -------------------------------------------------------- */
 
-typedef struct {
-    request_rec *r;
-    apr_table_t *form;
-    const char *action;
-    apr_int64_t cron_id; /* 0 for create */
-    const char *cron;    /* its text */
-    charon_db *db;       /* opened once: each open takes a ticket */
-} post_t;
-
-static charon_db *post_db(post_t *ps)
+charon_db *mgr_post_db(mgr_post_t *ps)
 {
     const char *why;
 
@@ -176,10 +167,8 @@ static charon_db *post_db(post_t *ps)
     return ps->db;
 }
 
-/* The page the form was on, again, with the message and what was sent;
- * field: the one refused, when the message is about one. */
-static int reshow_field(post_t *ps, int status, const char *error,
-                        const char *field)
+int mgr_reshow(mgr_post_t *ps, int status, const char *error,
+               const char *field)
 {
     request_rec *r = ps->r;
     mgr_view_t v;
@@ -191,24 +180,23 @@ static int reshow_field(post_t *ps, int status, const char *error,
     v.status = status;
     v.form = ps->form;
     v.form_action = ps->action;
-    if (!post_db(ps)) {
+    if (!mgr_post_db(ps)) {
         return mgr_send_unavailable(r);
+    }
+    if (ps->alerts) {
+        return mgr_alerts_page(r, ps->db, &v);
     }
     return ps->cron_id ? mgr_cron_page(r, ps->db, ps->cron_id, &v)
                        : mgr_list_page(r, ps->db, &v);
 }
 
-static int reshow(post_t *ps, int status, const char *error)
+static int reshow(mgr_post_t *ps, int status, const char *error)
 {
-    return reshow_field(ps, status, error, NULL);
+    return mgr_reshow(ps, status, error, NULL);
 }
 
-#define FIELD(ps, name) \
-    trimmed((ps)->r->pool, apr_table_get((ps)->form, (name)))
-
-/* What a change came to: 303 to the cron's page, or why not. */
-static int changed(post_t *ps, charon_db_e rv, charon_change_e out,
-                   const char *what)
+int mgr_changed(mgr_post_t *ps, charon_db_e rv, charon_change_e out,
+                const char *what)
 {
     request_rec *r = ps->r;
 
@@ -227,10 +215,10 @@ static int changed(post_t *ps, charon_db_e rv, charon_change_e out,
                                        "&done=", ps->action, NULL));
 }
 
-static int do_create(post_t *ps)
+static int do_create(mgr_post_t *ps)
 {
     request_rec *r = ps->r;
-    const char *slug = FIELD(ps, "slug"), *name = FIELD(ps, "name");
+    const char *slug = MGR_FIELD(ps, "slug"), *name = MGR_FIELD(ps, "name");
     const char *conc = apr_table_get(ps->form, "concurrency");
     const char *max, *why, *id_text;
     charon_change_e out;
@@ -241,11 +229,11 @@ static int do_create(post_t *ps)
     if ((why = charon_slug_check(slug)) != NULL
         || (why = text_check("name", name, NAME_MAX_CHARS, r->pool))
         || (why = concurrency_check(conc)) != NULL
-        || (why =
-                max_runtime_check(r->pool, FIELD(ps, "max_runtime"), &max))) {
+        || (why = max_runtime_check(r->pool, MGR_FIELD(ps, "max_runtime"),
+                                    &max))) {
         return reshow(ps, HTTP_BAD_REQUEST, why);
     }
-    if (!(db = post_db(ps))
+    if (!(db = mgr_post_db(ps))
         || charon_op_create(db, slug, name, conc, max, &out, &id)
                != CHARON_DB_OK) {
         return mgr_send_unavailable(r);
@@ -268,9 +256,9 @@ static int do_create(post_t *ps)
         r, apr_pstrcat(r->pool, "cron=", id_text, "&done=create", NULL));
 }
 
-static int do_rename(post_t *ps)
+static int do_rename(mgr_post_t *ps)
 {
-    const char *name = FIELD(ps, "name"), *why;
+    const char *name = MGR_FIELD(ps, "name"), *why;
     charon_change_e out = CHARON_CHANGED;
     charon_db_e rv;
     charon_db *db;
@@ -278,17 +266,18 @@ static int do_rename(post_t *ps)
     if ((why = text_check("name", name, NAME_MAX_CHARS, ps->r->pool))) {
         return reshow(ps, HTTP_BAD_REQUEST, why);
     }
-    if (!(db = post_db(ps))) {
+    if (!(db = mgr_post_db(ps))) {
         return mgr_send_unavailable(ps->r);
     }
     rv = charon_op_rename(db, ps->cron_id, name, &out);
-    return changed(ps, rv, out, "renamed");
+    return mgr_changed(ps, rv, out, "renamed");
 }
 
-static int do_switch_off(post_t *ps)
+static int do_switch_off(mgr_post_t *ps)
 {
     request_rec *r = ps->r;
-    const char *reason = FIELD(ps, "reason"), *until = FIELD(ps, "until");
+    const char *reason = MGR_FIELD(ps, "reason"),
+               *until = MGR_FIELD(ps, "until");
     const char *why;
     charon_change_e out = CHARON_CHANGED;
     charon_db_e rv;
@@ -304,27 +293,27 @@ static int do_switch_off(post_t *ps)
                       "The end of the switch-off is "
                       "not in the future (times are UTC).");
     }
-    if (!(db = post_db(ps))) {
+    if (!(db = mgr_post_db(ps))) {
         return mgr_send_unavailable(r);
     }
     rv = charon_op_switch_off(db, ps->cron_id, reason, t, &out);
-    return changed(ps, rv, out, "switched off");
+    return mgr_changed(ps, rv, out, "switched off");
 }
 
-static int do_switch_on(post_t *ps)
+static int do_switch_on(mgr_post_t *ps)
 {
     charon_change_e out = CHARON_CHANGED;
     charon_db_e rv;
     charon_db *db;
 
-    if (!(db = post_db(ps))) {
+    if (!(db = mgr_post_db(ps))) {
         return mgr_send_unavailable(ps->r);
     }
     rv = charon_op_switch_on(db, ps->cron_id, &out);
-    return changed(ps, rv, out, "switched on");
+    return mgr_changed(ps, rv, out, "switched on");
 }
 
-static int do_policy(post_t *ps)
+static int do_policy(mgr_post_t *ps)
 {
     const char *conc = apr_table_get(ps->form, "concurrency");
     const char *max, *why;
@@ -333,19 +322,19 @@ static int do_policy(post_t *ps)
     charon_db *db;
 
     if ((why = concurrency_check(conc)) != NULL
-        || (why =
-                max_runtime_check(ps->r->pool, FIELD(ps, "max_runtime"), &max))
+        || (why = max_runtime_check(ps->r->pool, MGR_FIELD(ps, "max_runtime"),
+                                    &max))
                != NULL) {
         return reshow(ps, HTTP_BAD_REQUEST, why);
     }
-    if (!(db = post_db(ps))) {
+    if (!(db = mgr_post_db(ps))) {
         return mgr_send_unavailable(ps->r);
     }
     rv = charon_op_policy(db, ps->cron_id, conc, max, &out);
-    return changed(ps, rv, out, "policy");
+    return mgr_changed(ps, rv, out, "policy");
 }
 
-static int do_schedule(post_t *ps)
+static int do_schedule(mgr_post_t *ps)
 {
     charon_sched_form_t f;
     const char *why, *field;
@@ -353,33 +342,41 @@ static int do_schedule(post_t *ps)
     charon_db_e rv;
     charon_db *db;
 
-    if ((why = charon_schedule_form(ps->r->pool, FIELD(ps, "schedule"),
-                                    FIELD(ps, "timezone"), FIELD(ps, "grace"),
-                                    FIELD(ps, "min_runtime"), &f, &field))) {
-        return reshow_field(ps, HTTP_BAD_REQUEST, why, field);
+    if ((why = charon_schedule_form(
+             ps->r->pool, MGR_FIELD(ps, "schedule"), MGR_FIELD(ps, "timezone"),
+             MGR_FIELD(ps, "grace"), MGR_FIELD(ps, "min_runtime"), &f,
+             &field))) {
+        return mgr_reshow(ps, HTTP_BAD_REQUEST, why, field);
     }
-    if (!(db = post_db(ps))) {
+    if (!(db = mgr_post_db(ps))) {
         return mgr_send_unavailable(ps->r);
     }
     rv = charon_op_schedule(db, ps->cron_id, f.schedule, f.timezone, f.grace,
                             f.min_runtime, &out);
-    return changed(ps, rv, out, "schedule");
+    return mgr_changed(ps, rv, out, "schedule");
 }
 
 static const struct {
     const char *name;
     int needs_cron;
-    int (*run)(post_t *ps);
+    int (*run)(mgr_post_t *ps);
 } actions[] = {
-    {"create", 0, do_create},         {"rename", 1, do_rename},
-    {"switch-off", 1, do_switch_off}, {"switch-on", 1, do_switch_on},
-    {"policy", 1, do_policy},         {"schedule", 1, do_schedule},
+    {"create", 0, do_create},
+    {"rename", 1, do_rename},
+    {"switch-off", 1, do_switch_off},
+    {"switch-on", 1, do_switch_on},
+    {"policy", 1, do_policy},
+    {"schedule", 1, do_schedule},
+    {"alert-policy", 1, mgr_do_alert_policy},
+    {"mute", 1, mgr_do_mute},
+    {"unmute", 1, mgr_do_unmute},
+    {"alert-test", 0, mgr_do_alert_test},
 };
 
 int mgr_post(request_rec *r)
 {
     const char *why, *body = NULL, *action, *cron;
-    post_t ps;
+    mgr_post_t ps;
     apr_size_t i;
     int rc;
 

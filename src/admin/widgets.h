@@ -39,4 +39,9 @@ void mgr_sched_facts(mgr_page_t *pg, const char *const *row);
 void mgr_sched_form(mgr_page_t *pg, const char *const *row,
                     const mgr_view_t *v);
 
+/* cron_alerts.c: a cron's alert state and policy (MGR_ALERT), and the
+ * forms that change its policy and mute it. */
+mgr_result_e mgr_cron_alerts(mgr_page_t *pg, charon_db *db, const char *id,
+                             const mgr_view_t *v);
+
 #endif /* CHARON_ADMIN_WIDGETS_H */

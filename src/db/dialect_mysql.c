@@ -150,6 +150,15 @@
 #define EPOCH(t)      "TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', " t \
                       ") / 1e6"
 
+/* ---- the manager, metrics and health: alerts --------------------------- */
+
+#define ALERT_JOIN    " LEFT JOIN charon_cron_alert a ON a.cron_id = c.id"
+#define EVENTS(where)                                                        \
+    "SELECT e.id, e.uid, e.cron_id, c.slug, e.event, CASE WHEN e.muted "     \
+    "THEN 1 ELSE 0 END, " ISO("e.created_at") ", e.document FROM "           \
+    "charon_alert_event e LEFT JOIN charon_cron c ON c.id = e.cron_id WHERE "\
+    where " ORDER BY e.id DESC LIMIT " CHARON_STR(CHARON_MGR_EVENTS_LIMIT)
+
 static const char *const sql[ST_COUNT] = {
     [ST_CRON_BY_SLUG] = CRON_STATE "WHERE c.slug = %s",
     [ST_CRON_BY_ID] = CRON_STATE "WHERE c.id = " ID,
@@ -443,8 +452,9 @@ static const char *const sql[ST_COUNT] = {
         "c.refused_inactive + c.refused_locked, COALESCE(s.runs_missed, 0), "
         "COALESCE(s.runs_unknown, 0), COALESCE(s.runs_unscheduled, 0), "
         "c.schedule, c.timezone, CASE WHEN " WATCH_SAME " THEN "
-        SECS("w.next_slot") " END FROM charon_cron c" STATS_JOIN RUNNING_JOIN
-        WATCH_JOIN " ORDER BY c.id",
+        SECS("w.next_slot") " END, CASE WHEN a.state = 'down' THEN 1 ELSE 0 "
+        "END FROM charon_cron c" STATS_JOIN RUNNING_JOIN WATCH_JOIN ALERT_JOIN
+        " ORDER BY c.id",
     [ST_HEALTH_ALIVE] = "SELECT 1 FROM charon_cron LIMIT 1",
     [ST_HEALTH_FAILING] =
         "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_stats s JOIN "
@@ -456,6 +466,50 @@ static const char *const sql[ST_COUNT] = {
         "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_watch w JOIN "
         "charon_cron c ON c.id = w.cron_id WHERE w.last_state = 'missed' AND "
         WATCH_SAME " ORDER BY c.slug LIMIT " CHARON_STR(CHARON_HEALTH_LISTED),
+
+    /* ---- the manager, metrics and health: alerts ---- */
+    [ST_MGR_ALERT] =
+        "SELECT COALESCE(a.state, 'up'), " ISO("a.changed_at") ", "
+        "COALESCE(a.bad_streak, 0), COALESCE(a.good_streak, 0), "
+        ISO("a.alerted_at") ", c.failure_threshold, c.recovery_threshold, "
+        "c.realert_every, " ISO("c.mute_until") ", CASE WHEN c.mute_until > "
+        NOW " THEN 1 ELSE 0 END FROM charon_cron c LEFT JOIN "
+        "charon_cron_alert a ON a.cron_id = c.id WHERE c.id = " ID,
+    [ST_MGR_ALERT_POLICY] =
+        "UPDATE charon_cron SET failure_threshold = %d, recovery_threshold = "
+        "%d, realert_every = CAST(NULLIF(%s, '') AS SIGNED) WHERE id = " ID,
+    [ST_MGR_MUTE] =
+        "UPDATE charon_cron SET mute_until = " NOW " + INTERVAL " ID " SECOND "
+        "WHERE id = " ID,
+    [ST_MGR_UNMUTE] =
+        "UPDATE charon_cron SET mute_until = NULL WHERE id = " ID,
+    [ST_MGR_EVENTS_FIRST] = EVENTS("TRUE"),
+    [ST_MGR_EVENTS_BEFORE] = EVENTS("e.id < " ID),
+    /* The page's events are a range of ids: one read through the unique
+     * key (event_id, channel) for all their deliveries. */
+    [ST_MGR_EVENT_DELIVERIES] =
+        "SELECT d.event_id, d.channel, d.state, d.attempts, " ISO("d.due_at")
+        ", " ISO("d.delivered_at") ", d.last_error, CASE WHEN d.lease_until "
+        "> " NOW " THEN 1 ELSE 0 END FROM charon_alert_delivery d WHERE "
+        "d.event_id BETWEEN " ID " AND " ID " ORDER BY d.event_id DESC, "
+        "d.channel LIMIT " CHARON_STR(CHARON_MGR_DELIVERIES_LIMIT),
+    [ST_METRICS_ALERT_STATS] =
+        "SELECT channel, result, attempts FROM charon_alert_stats ORDER BY "
+        "channel, result",
+    [ST_METRICS_ALERT_QUEUE] =
+        "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(MICROSECOND, "
+        "MIN(e.created_at), " NOW ") / 1e6, 0) FROM charon_alert_delivery d "
+        "JOIN charon_alert_event e ON e.id = d.event_id WHERE d.state = "
+        "'pending'",
+    [ST_HEALTH_ALERTS] =
+        "SELECT d.channel, SUM(CASE WHEN d.state = 'pending' THEN 1 ELSE 0 "
+        "END), SUM(CASE WHEN d.state = 'given_up' THEN 1 ELSE 0 END) FROM "
+        "charon_alert_delivery d WHERE (d.state = 'pending' AND "
+        OLDER("d.created_at", CHARON_STR(CHARON_HEALTH_ALERT_LATE)) ") OR "
+        "(d.state = 'given_up' AND EXISTS (SELECT 1 FROM charon_alert_attempt "
+        "t WHERE t.delivery_id = d.id AND t.result IN ('failed', 'given_up') "
+        "AND NOT " OLDER("t.at", CHARON_STR(CHARON_HEALTH_ALERT_GAVE_UP))
+        ")) GROUP BY d.channel ORDER BY d.channel",
 };
 
 /* MariaDB 10.5+: the new row's id comes back with the INSERT. */

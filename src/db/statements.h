@@ -443,9 +443,10 @@ enum {
     METRICS_COL_MISSED,
     METRICS_COL_UNKNOWN,
     METRICS_COL_UNSCHEDULED,
-    METRICS_COL_SCHEDULE,  /* NULL: unscheduled */
-    METRICS_COL_TIMEZONE,  /* NULL: the default */
-    METRICS_COL_NEXT_SLOT, /* as the watchdog last saw it; NULL: none */
+    METRICS_COL_SCHEDULE,   /* NULL: unscheduled */
+    METRICS_COL_TIMEZONE,   /* NULL: the default */
+    METRICS_COL_NEXT_SLOT,  /* as the watchdog last saw it; NULL: none */
+    METRICS_COL_ALERT_DOWN, /* 1: its alert state is down */
     METRICS_NCOLS
 };
 /* HEALTH_ALIVE: a row when the schema is there.  HEALTH_FAILING: crons
@@ -453,6 +454,81 @@ enum {
  * HEALTH_MISSED: those whose latest slot judged was missed. */
 #define CHARON_HEALTH_LISTED 20
 enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
+
+/* ---- the manager, metrics and health: alerts ------------------------- */
+
+/* The alerts page: events, one row more than shown; their deliveries,
+ * read for the whole page at once, at most this many. */
+#define CHARON_MGR_EVENTS_LIMIT     51
+#define CHARON_MGR_DELIVERIES_LIMIT 2000
+/* Health ?crons: a delivery still pending this long after it was queued
+ * is late; one given up this recently is reported (seconds). */
+#define CHARON_HEALTH_ALERT_LATE    300
+#define CHARON_HEALTH_ALERT_GAVE_UP 86400
+
+/* MGR_ALERT (arg: cron): its alert state (no row: up) and policy; times
+ * ISO 8601. */
+enum {
+    MA_COL_STATE,   /* 'up' or 'down' */
+    MA_COL_CHANGED, /* NULL: never */
+    MA_COL_BAD,     /* bad outcomes in a row */
+    MA_COL_GOOD,    /* good outcomes in a row */
+    MA_COL_ALERTED, /* the last down or realert event; NULL: never */
+    MA_COL_FAILURE_THRESHOLD,
+    MA_COL_RECOVERY_THRESHOLD,
+    MA_COL_REALERT, /* seconds; NULL: off */
+    MA_COL_MUTE_UNTIL,
+    MA_COL_MUTED, /* 1: mute_until is still to come */
+    MA_NCOLS
+};
+/* MGR_ALERT_POLICY: realert '' for NULL (off). */
+enum {
+    APOL_ARG_FAILURE,
+    APOL_ARG_RECOVERY,
+    APOL_ARG_REALERT,
+    APOL_ARG_ID,
+    APOL_NARGS
+};
+/* MGR_MUTE: muted for secs from the database's now.  MGR_UNMUTE (arg:
+ * cron). */
+enum { MUTE_ARG_SECS, MUTE_ARG_ID, MUTE_NARGS };
+/* MGR_EVENTS_FIRST: the newest events; MGR_EVENTS_BEFORE (arg: event):
+ * those older than it (by id). */
+enum {
+    EV_COL_ID,
+    EV_COL_UID,
+    EV_COL_CRON,  /* NULL: a test event */
+    EV_COL_SLUG,  /* NULL: a test event, or the cron was deleted */
+    EV_COL_EVENT, /* down, up, realert, test */
+    EV_COL_MUTED, /* 1: recorded, not sent */
+    EV_COL_CREATED,
+    EV_COL_DOCUMENT, /* the JSON sent */
+    EV_NCOLS
+};
+/* MGR_EVENT_DELIVERIES: the deliveries of the events lo..hi, newest
+ * event first, by channel. */
+enum { EVD_ARG_LO, EVD_ARG_HI, EVD_NARGS };
+enum {
+    EVD_COL_EVENT,
+    EVD_COL_CHANNEL,
+    EVD_COL_STATE, /* pending, delivered, given_up */
+    EVD_COL_ATTEMPTS,
+    EVD_COL_DUE, /* the next attempt, when pending */
+    EVD_COL_DELIVERED,
+    EVD_COL_ERROR,   /* the last attempt's; NULL: none */
+    EVD_COL_SENDING, /* 1: leased to a watchdog now */
+    EVD_NCOLS
+};
+/* METRICS_ALERT_STATS: attempts by channel and result
+ * (charon_alert_stats). */
+enum { MAS_COL_CHANNEL, MAS_COL_RESULT, MAS_COL_ATTEMPTS, MAS_NCOLS };
+/* METRICS_ALERT_QUEUE: one row, the pending deliveries and the age of
+ * the oldest one's event (seconds; 0 when none). */
+enum { MAQ_COL_PENDING, MAQ_COL_OLDEST, MAQ_NCOLS };
+/* HEALTH_ALERTS: per channel, deliveries pending for more than
+ * CHARON_HEALTH_ALERT_LATE and deliveries given up (an attempt failed
+ * for good or gave up) in the last CHARON_HEALTH_ALERT_GAVE_UP. */
+enum { HA_COL_CHANNEL, HA_COL_LATE, HA_COL_GAVE_UP, HA_NCOLS };
 
 /* ---- the list -------------------------------------------------------- */
 
@@ -534,7 +610,17 @@ enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
     X(METRICS_CRONS, 0, METRICS_NCOLS)            \
     X(HEALTH_ALIVE, 0, ONE_NCOLS)                 \
     X(HEALTH_FAILING, 0, FAILING_NCOLS)           \
-    X(HEALTH_MISSED, 0, FAILING_NCOLS)
+    X(HEALTH_MISSED, 0, FAILING_NCOLS)            \
+    X(MGR_ALERT, ONE_NARGS, MA_NCOLS)             \
+    X(MGR_ALERT_POLICY, APOL_NARGS, 0)            \
+    X(MGR_MUTE, MUTE_NARGS, 0)                    \
+    X(MGR_UNMUTE, ONE_NARGS, 0)                   \
+    X(MGR_EVENTS_FIRST, 0, EV_NCOLS)              \
+    X(MGR_EVENTS_BEFORE, ONE_NARGS, EV_NCOLS)     \
+    X(MGR_EVENT_DELIVERIES, EVD_NARGS, EVD_NCOLS) \
+    X(METRICS_ALERT_STATS, 0, MAS_NCOLS)          \
+    X(METRICS_ALERT_QUEUE, 0, MAQ_NCOLS)          \
+    X(HEALTH_ALERTS, 0, HA_NCOLS)
 
 /* clang-format off */
 typedef enum {

@@ -20,6 +20,7 @@
 #include "lib/judge.h"
 #include "lib/schedule.h"
 #include "lib/alert.h"
+#include "lib/alerts_page.h"
 
 /* ---- route.c: ids and routes ----------------------------------------- */
 

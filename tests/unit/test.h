@@ -150,6 +150,10 @@ void test_start_body(void); /* test_start_body.c */
 void test_schedule_view(void);
 void test_schedule_form(void);
 
+/* test_alerts_page.c: the manager's alert policy form, mute lengths and
+ * words for alerts (src/lib/alerts_form.c, alerts_view.c). */
+void test_alerts_page(void);
+
 /* test_alert_state.c, test_alert_channel.c, test_alert_payload.c: alerts
  * (src/lib/alert*.c); the payloads against tests/unit/golden_alerts/. */
 void test_alert_state(void);

@@ -112,6 +112,7 @@ int main(void)
     test_start_body();
     test_schedule_view();
     test_schedule_form();
+    test_alerts_page();
     test_alert_state();
     test_alert_channel();
     test_alert_payload();
