@@ -19,7 +19,7 @@ use MIME::Base64 ();
 use URI ();
 use URI::Escape ();
 
-plan tests => 64;
+plan tests => 66;
 
 my $M = '/charon-manager';
 my @SEED_CHANNELS = ('am-seed-hook', 'am-seed-mail', '"><b>am-evil');
@@ -233,6 +233,15 @@ my $since = time_in($res, _tag => 'dl', id => 'alert-state');
 is($since, iso_z(ts_epoch($changed)), 'since its change of state (UTC)');
 is(text_of($res, class => 'streak'), '1 good run in a row (up after 1)',
    'while down, the good runs in a row are counted against recovery');
+
+# An alert's link to its cron (CharonManagerURL + /cron/ID).
+$res = req(GET => "$M/cron/$c", headers => [auth()]);
+ok($res->code == 303 && ($res->header('Location') // '') eq "$M?cron=$c",
+   'an alert\'s link, <mount>/cron/ID: 303 to the cron\'s page')
+    or diag $res->status_line . ' ' . ($res->header('Location') // '');
+$res = mget('/cron/x1');
+ok($res->code == 200 && !defined $res->header('Location'),
+   'another path under the mount is no such link') or diag $res->status_line;
 
 # ------------------------------------------------------------- the policy form
 

@@ -66,11 +66,36 @@ static int mgr_get(request_rec *r, apr_table_t *query)
 
 #define BIT(m) (AP_METHOD_BIT << (m))
 
+/* An alert names its cron by CharonManagerURL + "/cron/ID" (ops/alerts.c):
+ * that path is sent to the cron's page, <mount>?cron=ID, where the page's
+ * own links are relative to the mount.  DECLINED for any other path. */
+static int cron_link(request_rec *r)
+{
+    static const char seg[] = "/cron/";
+    const char *last = strrchr(r->uri, '/');
+    apr_size_t n = sizeof(seg) - 1;
+    apr_int64_t id;
+    char *mount;
+
+    if (!last || (apr_size_t)(last + 1 - r->uri) < n
+        || strncmp(last + 1 - n, seg, n) || !charon_parse_id(last + 1, &id)) {
+        return DECLINED;
+    }
+    mount = apr_pstrndup(r->pool, r->uri, (apr_size_t)(last + 1 - n - r->uri));
+    return mgr_redirect_path(
+        r, *mount ? mount : "/",
+        apr_psprintf(r->pool, "cron=%" APR_INT64_T_FMT, id));
+}
+
 static int run_get(request_rec *r)
 {
     apr_table_t *query;
     const char *why = charon_parse_form(r->pool, r->args, &query);
+    int rc = cron_link(r);
 
+    if (rc != DECLINED) {
+        return rc;
+    }
     if (why) {
         return mgr_send_message(r, HTTP_BAD_REQUEST, "Bad request", why);
     }

@@ -268,7 +268,12 @@ int mgr_show(request_rec *r, charon_db *db, const mgr_view_t *v,
 
 int mgr_redirect(request_rec *r, const char *query)
 {
-    const char *loc = apr_pstrcat(r->pool, ap_escape_uri(r->pool, r->uri),
+    return mgr_redirect_path(r, r->uri, query);
+}
+
+int mgr_redirect_path(request_rec *r, const char *path, const char *query)
+{
+    const char *loc = apr_pstrcat(r->pool, ap_escape_uri(r->pool, path),
                                   query && *query ? "?" : "", query, NULL);
     mgr_page_t pg;
 

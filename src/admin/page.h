@@ -62,5 +62,7 @@ int mgr_send_message(request_rec *r, int status, const char *title,
 int mgr_send_unavailable(request_rec *r);
 /* 303 See Other to the mount with this query (already encoded). */
 int mgr_redirect(request_rec *r, const char *query);
+/* The same to another path (not yet escaped). */
+int mgr_redirect_path(request_rec *r, const char *path, const char *query);
 
 #endif /* CHARON_ADMIN_PAGE_H */
