@@ -64,7 +64,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from . import db, proc, reports
+from . import db, proc, reports, sinks
 from .proc import Failure
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -79,7 +79,8 @@ PASS_ENV = re.compile(r"^(APACHE_TEST_|HARNESS_|TEST_VERBOSE$|[A-Z]+SAN_OPTIONS$
 # Apache::Test files hold the old paths and ports).
 EXCLUDE = {".git", "build", "run", "t/logs", "t/state",
            "t/conf/apache_test_config.pm", "t/conf/httpd.conf",
-           "t/conf/extra.conf", "t/conf/db.conf", "t/conf/keys.txt"}
+           "t/conf/extra.conf", "t/conf/db.conf", "t/conf/keys.txt",
+           "t/conf/alerts.conf"}
 # Apache::Test sets LogLevel trace8 (and debug): those lines drown the rest.
 NOISE = re.compile(r"\[[a-z_0-9]+:(trace[0-9]|debug)\]")
 
@@ -191,6 +192,41 @@ def verdict(log_text, rc):
     if int(tests) == 0:
         return False, "Files=%s, Tests=0: no test ran, exit %d" % (files, rc)
     return False, "Files=%s, Tests=%s, exit %d" % (files, tests, rc)
+
+
+def write_alerts_conf(path, t_dir, webhook, smtp):
+    """The channels t/alerts.t drives, each for crons of its own prefix so
+    that the rest of the suite's failures go elsewhere; short retries."""
+    hook = "http://127.0.0.1:%d" % webhook
+    quick = "backoff=1 timeout=2 connect_timeout=1"
+    lines = [
+        "# Written by harness/apache_test.py: t/alerts.t's channels.",
+        "CharonManagerURL http://127.0.0.1/charon-manager/",
+        "CharonAlert hook %s/hook crons=alert-hook-* %s" % (hook, quick),
+        "CharonAlert flaky %s/flaky crons=alert-flaky-* %s" % (hook, quick),
+        "CharonAlert doomed %s/doomed crons=alert-doomed-* give_up=4 %s"
+        % (hook, quick),
+        "CharonAlert refused %s/refused crons=alert-refused-* %s"
+        % (hook, quick),
+        "CharonAlert policy %s/policy crons=alert-policy-* %s" % (hook, quick),
+        "CharonAlert many %s/many crons=alert-many-* %s" % (hook, quick),
+        "CharonAlert kill %s/kill crons=alert-kill-* backoff=1 timeout=3 "
+        "connect_timeout=1" % hook,
+        "CharonAlert downonly %s/downonly crons=alert-policy-* events=down %s"
+        % (hook, quick),
+        "CharonAlert slack %s/slack?token=s3cr3t-query format=slack "
+        "crons=alert-slack-* %s" % (hook, quick),
+        "CharonAlert pd %s/pd format=pagerduty token=pd-routing-secret "
+        "crons=alert-pd-* %s" % (hook, quick),
+        "CharonAlert mail mailto:ops@example.com,dba@example.com "
+        "smtp=smtp://127.0.0.1:%d crons=alert-mail-* %s" % (smtp, quick),
+        "CharonAlert prog exec:%s/bin/alert-prog "
+        "crons=alert-exec-* backoff=1 timeout=3" % t_dir,
+        "CharonAlert jsonl file:%s/logs/alerts.jsonl "
+        "crons=alert-*" % t_dir,
+    ]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def quiet_error_log(text, n=60):
@@ -360,10 +396,28 @@ class Run:
             return "starting %s or loading %s failed" % (
                 {"pgsql": "PostgreSQL", "mysql": "MariaDB"}[self.kind], schema)
         write_db_conf(os.path.join(self.copy, "t", "conf", "db.conf"), self.db)
+        try:
+            self.start_sinks()
+        except (OSError, RuntimeError) as e:
+            print("apache-test: %s" % e, file=sys.stderr)
+            return "starting the alert sinks failed"
         if proc.is_root():
             proc.chown_tree(self.copy, self.s.user)
         self.phase("database", t)
         return None
+
+    def start_sinks(self):
+        """The receivers of t/alerts.t's channels: a webhook sink and an
+        SMTP sink in this process, stopped when the run ends (on failure
+        too), and t/conf/alerts.conf naming them."""
+        self.webhook = sinks.WebhookSink(hang_seconds=15).start()
+        proc.cleanup.push(self.webhook.stop)
+        self.smtp_dir = os.path.join(self.copy, "t", "sink-smtp")
+        self.smtp = sinks.SmtpSink(self.smtp_dir).start()
+        proc.cleanup.push(self.smtp.stop)
+        write_alerts_conf(os.path.join(self.copy, "t", "conf", "alerts.conf"),
+                          os.path.join(self.copy, "t"), self.webhook.port,
+                          self.smtp.port)
 
     def test(self):
         t = proc.now()
@@ -404,6 +458,8 @@ class Run:
                "TMPDIR": "/tmp", "CHARON_TEST_DB": self.kind,
                "CHARON_TEST_DSN": d.dsn, "CHARON_TEST_DBUSER": d.user,
                "CHARON_TEST_DBPASS": d.password,
+               "CHARON_TEST_SINK": "http://127.0.0.1:%d" % self.webhook.port,
+               "CHARON_TEST_SMTP_DIR": self.smtp_dir,
                "CHARON_TEST_DBDRIVER": d.driver,
                "CHARON_TEST_DBDPARAMS": d.dbd_params}
         if self.mpm:

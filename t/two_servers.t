@@ -14,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use CharonTest;
-use File::Path qw(make_path);
+use SecondServer;
 use IO::Socket::INET;
 use POSIX qw(floor);
 
@@ -24,76 +24,9 @@ plan tests => 7;
 # interval (0.5 s here) and leaves the rest to the next, of either server.
 my $CRONS = 400;
 my $BACK = 2400;    # forty slots each
-my $httpd = Apache::Test::vars('httpd');
-my $t_dir = Apache::Test::vars('t_dir');
-my $logs = Apache::Test::vars('t_logs') . '/second';
-my $conf = "$logs/httpd.conf";
-my $modules = '/usr/lib/apache2/modules';
-
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp')
-        or die "no free port: $!";
-    my $p = $s->sockport;
-    close $s;
-    return $p;
-}
-
-my $port = free_port();
-make_path($logs);
-open my $fh, '>', $conf or die "$conf: $!";
-print $fh <<"EOF";
-# Written by t/two_servers.t: a second server on the suite's database.
-ServerRoot "$t_dir"
-DefaultRuntimeDir "$logs"
-PidFile "$logs/httpd.pid"
-ErrorLog "$logs/error_log"
-LogLevel warn charon:debug
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1
-<IfModule !mpm_event_module>
-  <IfModule !mpm_worker_module>
-    <IfModule !mpm_prefork_module>
-      LoadModule mpm_event_module $modules/mod_mpm_event.so
-    </IfModule>
-  </IfModule>
-</IfModule>
-LoadModule dbd_module $modules/mod_dbd.so
-LoadModule charon_module "$t_dir/../.libs/mod_charon.so"
-Include "$t_dir/conf/db.conf"
-CharonWatchdogInterval 1
-<Location "/api/">
-    SetHandler charon
-    CharonApiKey second test-key-second-0123456789
-</Location>
-EOF
-close $fh;
-
-# Under `make test-asan` httpd needs the sanitizer runtimes preloaded to
-# load the module at all (TEST.PL's wrapper, "env LD_PRELOAD=..."): the
-# second server gets them too, and its leak reports join the main one's.
-# Not valgrind's wrapper: that checks the main server, and a second one
-# under it would take longer to start than this test waits.
-my @wrap = grep { length } split ' ', ($ENV{CHARON_TEST_HTTPD_WRAPPER} // '');
-@wrap = () unless @wrap && $wrap[0] eq 'env';
-my @httpd = (@wrap, $httpd, '-f', $conf, '-k');
-my $started = system(@httpd, 'start') == 0;
-END {
-    # Stopped whatever happened, and waited for, so that the suite's
-    # database is the main server's alone afterwards.
-    if ($started) {
-        my $pidfile = "$logs/httpd.pid";
-        my $pid = do { local (@ARGV, $/) = $pidfile; <> } if -e $pidfile;
-        system(@httpd, 'stop');
-        for (1 .. 100) {
-            last unless $pid && kill 0, $pid + 0;
-            select undef, undef, undef, 0.1;
-        }
-    }
-}
-my $up = $started && wait_until(sub {
-    IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 1)
-}, 20);
+my $second = SecondServer::start(name => 'second');
+my $up = $second;
+my $port = $second ? $second->{port} : 0;
 ok($up, "a second server runs on 127.0.0.1:$port") or BAIL_OUT('no second server');
 
 my @crons = map { seed_cron("two-$_", 1) } 1 .. $CRONS;
@@ -137,7 +70,7 @@ while ($rounds < 6 && ($rounds < 3 || !$m || !$s)) {
     }, 120);
     $rounds_ok &&= $done;
     ($m, $s) = (judged($main_log_file, $main_from),
-                judged("$logs/error_log"));
+                judged($second->{error_log}));
 }
 ok($rounds_ok, "$rounds times, every cron judged again within two minutes");
 

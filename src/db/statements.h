@@ -221,7 +221,7 @@ enum { WSTATE_ARG_SLOT, WSTATE_ARG_STATE, WSTATE_ARG_CRON, WSTATE_NARGS };
 /* ---- the watchdog: alerts ------------------------------------------- */
 
 /* Deliveries one claim takes at most (one channel, one child). */
-#define CHARON_AL_CLAIM    8
+#define CHARON_AL_CLAIM    4
 /* Outcomes one cron's transaction moves its state through at most. */
 #define CHARON_AL_OUTCOMES 100
 /* Messages of a run an event carries (lib's CHARON_ALERT_MAX_MSGS). */
@@ -235,18 +235,18 @@ enum { WSTATE_ARG_SLOT, WSTATE_ARG_STATE, WSTATE_ARG_CRON, WSTATE_NARGS };
  * row's lock (changes nothing), so that one server at a time moves a
  * cron's state.  AL_STATE (arg: cron): */
 enum {
-    AS_COL_DOWN,        /* 1: down */
+    AS_COL_DOWN, /* 1: down */
     AS_COL_BAD,
     AS_COL_GOOD,
-    AS_COL_CHANGED,     /* Unix seconds; NULL: never */
-    AS_COL_ALERTED,     /* Unix seconds; NULL: never */
+    AS_COL_CHANGED, /* Unix seconds; NULL: never */
+    AS_COL_ALERTED, /* Unix seconds; NULL: never */
     AS_COL_FAILURE_THRESHOLD,
     AS_COL_RECOVERY_THRESHOLD,
-    AS_COL_REALERT,     /* seconds; NULL: off */
-    AS_COL_MUTE_UNTIL,  /* Unix seconds; NULL: not muted */
+    AS_COL_REALERT,    /* seconds; NULL: off */
+    AS_COL_MUTE_UNTIL, /* Unix seconds; NULL: not muted */
     AS_COL_SLUG,
     AS_COL_NAME,
-    AS_COL_NOW,         /* the database's clock, Unix seconds */
+    AS_COL_NOW, /* the database's clock, Unix seconds */
     AS_NCOLS
 };
 /* AL_OUTCOMES (arg: cron): its waiting outcomes, oldest first, with their
@@ -255,10 +255,10 @@ enum {
     AO_COL_ID,
     AO_COL_OUTCOME,
     AO_COL_EXECUTION,
-    AO_COL_AT,          /* Unix seconds */
-    AO_COL_STARTED,     /* Unix seconds; NULL: the run was purged */
+    AO_COL_AT,      /* Unix seconds */
+    AO_COL_STARTED, /* Unix seconds; NULL: the run was purged */
     AO_COL_ENDED,
-    AO_COL_DURATION,    /* seconds, a decimal */
+    AO_COL_DURATION, /* seconds, a decimal */
     AO_COL_SLOT,
     AO_NCOLS
 };
@@ -269,7 +269,7 @@ enum { AM_COL_TYPE, AM_COL_MESSAGE, AM_COL_AT, AM_NCOLS };
 enum { AOD_ARG_CRON, AOD_ARG_LAST, AOD_NARGS };
 /* AL_STATE_SET: times are Unix seconds, '' for NULL. */
 enum {
-    ASET_ARG_STATE,     /* 'up' or 'down' */
+    ASET_ARG_STATE, /* 'up' or 'down' */
     ASET_ARG_BAD,
     ASET_ARG_GOOD,
     ASET_ARG_CHANGED,
@@ -296,8 +296,8 @@ enum { ACL_ARG_OWNER, ACL_ARG_LEASE, ACL_ARG_CHANNEL, ACL_NARGS };
 /* AL_CLAIMED (arg: owner): what it leased. */
 enum {
     ACD_COL_ID,
-    ACD_COL_ATTEMPTS,   /* this one included */
-    ACD_COL_AGE,        /* seconds since the event was made */
+    ACD_COL_ATTEMPTS, /* this one included */
+    ACD_COL_AGE,      /* seconds since the event was made */
     ACD_COL_UID,
     ACD_COL_DOCUMENT,
     ACD_NCOLS
@@ -308,19 +308,19 @@ enum {
 enum {
     ADN_ARG_STATE,
     ADN_ARG_DELAY,
-    ADN_ARG_ERROR,      /* '' for none */
-    ADN_ARG_DELIVERED,  /* the state again: delivered_at */
+    ADN_ARG_ERROR,     /* '' for none */
+    ADN_ARG_DELIVERED, /* the state again: delivered_at */
     ADN_ARG_ID,
     ADN_ARG_OWNER,
-    ADN_ARG_STATE_OK,   /* the state again: whose lease */
+    ADN_ARG_STATE_OK, /* the state again: whose lease */
     ADN_NARGS
 };
 /* AL_ATTEMPT: one attempt, recorded. */
 enum {
     AAT_ARG_DELIVERY,
-    AAT_ARG_RESULT,     /* 'ok', 'retry', 'failed', 'given_up' */
-    AAT_ARG_STATUS,     /* '' for none */
-    AAT_ARG_ERROR,      /* '' for none */
+    AAT_ARG_RESULT, /* 'ok', 'retry', 'failed', 'given_up' */
+    AAT_ARG_STATUS, /* '' for none */
+    AAT_ARG_ERROR,  /* '' for none */
     AAT_ARG_MS,
     AAT_NARGS
 };

@@ -209,7 +209,7 @@ static const char *parse_option(apr_pool_t *p, charon_channel_t *c, int o,
 {
     const unsigned char *k;
     const char *why;
-    int secs, i;
+    int secs = 0, i;
 
     switch (o) {
     case OPT_FORMAT:
@@ -261,7 +261,7 @@ static const char *parse_option(apr_pool_t *p, charon_channel_t *c, int o,
         return v[0] == '/' && v[1] != '/' && v[1] != '\0'
                    ? NULL
                    : "sendmail= needs an absolute program path";
-    default: return parse_secs(p, "give_up", v, 60, 7 * 86400, &c->give_up);
+    default: return parse_secs(p, "give_up", v, 1, 7 * 86400, &c->give_up);
     }
 }
 

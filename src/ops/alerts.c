@@ -144,7 +144,9 @@ static charon_db_e make_event(charon_db *db, const cron_tx_t *t,
         if (t->ctx->only && strcmp(t->ctx->only, c->name)) {
             continue;
         }
-        if (!charon_channel_wants(c, doc->slug ? doc->slug : "", doc->event)) {
+        if (!charon_channel_wants(
+                c, doc->event == CHARON_EVENT_TEST ? NULL : doc->slug,
+                doc->event)) {
             continue;
         }
         dargs[AD_ARG_EVENT] = charon_db_num(db, event_id);

@@ -18,12 +18,21 @@
 #include "mod_watchdog.h"
 #include "send/charon_send.h"
 
-/* How often each channel's thread looks for due deliveries. */
-#define POLL apr_time_from_sec(1)
+/* How often each channel's thread looks for due deliveries, and how long
+ * it goes on claiming while it finds full claims (a backlog). */
+#define POLL   apr_time_from_sec(1)
+#define BUDGET apr_time_from_sec(5)
 
+/* After the database failed, a channel's thread waits this long before it
+ * claims again, rather than logging the failure every second. */
+#define QUIET apr_time_from_sec(30)
+
+/* One per channel and pool; each child's thread writes only its own
+ * process's copy of quiet_until. */
 typedef struct {
     server_rec *s;
     const charon_channel_t *c;
+    apr_time_t quiet_until;
 } deliver_job_t;
 
 /* The lease covers a whole claim sent one by one, with room to record. */
@@ -76,22 +85,18 @@ static void attempt_of(const charon_channel_t *c, const char *const *row,
                                             : CHARON_ATTEMPT_RETRY;
 }
 
-static void deliver(deliver_job_t *job, apr_pool_t *p, int (*stopping)(void))
+/* One claim, sent one by one; the number of deliveries it took. */
+static int deliver_claim(deliver_job_t *job, charon_db *db, apr_pool_t *p,
+                         int (*stopping)(void))
 {
     const charon_channel_t *c = job->c;
     const char *owner = owner_token(p);
-    charon_db *db = charon_db_open_server(p, job->s);
     charon_rows_t rows;
     int i;
 
-    if (!db) {
-        return; /* mod_dbd said why; the next second tries again */
-    }
-    charon_db_set_stopping(db, stopping);
     if (charon_op_alert_claim(db, c->name, owner, lease_for(c), &rows)
         != CHARON_DB_OK) {
-        charon_db_close(db);
-        return;
+        return -1;
     }
     for (i = 0; i < rows.nrows && !stopping(); i++) {
         const char *const *row = rows.rows[i];
@@ -131,9 +136,40 @@ static void deliver(deliver_job_t *job, apr_pool_t *p, int (*stopping)(void))
         }
         if (charon_op_alert_done(db, id, owner, &a) != CHARON_DB_OK) {
             /* The lease runs out and it is sent again: at least once. */
-            break;
+            return -1;
         }
     }
+    return rows.nrows;
+}
+
+static void deliver(deliver_job_t *job, apr_pool_t *p, int (*stopping)(void))
+{
+    charon_db *db;
+    apr_time_t until = apr_time_now() + BUDGET;
+    apr_pool_t *claim;
+    int n;
+
+    if (apr_time_now() < job->quiet_until) {
+        return;
+    }
+    if (!(db = charon_db_open_server(p, job->s))) {
+        job->quiet_until = apr_time_now() + QUIET; /* mod_dbd said why */
+        return;
+    }
+    charon_db_set_stopping(db, stopping);
+    if (apr_pool_create(&claim, p) != APR_SUCCESS) {
+        charon_db_close(db);
+        return;
+    }
+    do {
+        apr_pool_clear(claim);
+        charon_db_use_pool(db, claim);
+        n = deliver_claim(job, db, claim, stopping);
+    } while (n == CHARON_AL_CLAIM && !stopping() && apr_time_now() < until);
+    if (n < 0) {
+        job->quiet_until = apr_time_now() + QUIET;
+    }
+    charon_db_use_pool(db, p);
     charon_db_close(db);
 }
 

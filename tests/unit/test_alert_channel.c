@@ -245,7 +245,7 @@ static void test_refused(void)
     BAD_LINE("ops https://h.example.com/ connect_timeout=61",
              "connect_timeout=");
     BAD_LINE("ops https://h.example.com/ backoff=2h", "backoff=");
-    BAD_LINE("ops https://h.example.com/ give_up=30", "give_up=");
+    BAD_LINE("ops https://h.example.com/ give_up=0", "give_up=");
     BAD_LINE("ops https://hooks.example.com/x format=slack token=S3CR3T",
              "token=");
     BAD_LINE("ops https://events.example.com/ format=pagerduty", "token=");

@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS charon_alert_delivery (
     UNIQUE KEY charon_alert_delivery_once (event_id, channel),
     KEY charon_alert_delivery_due (channel, state, due_at),
     KEY charon_alert_delivery_owner (lease_owner),
+    KEY charon_alert_delivery_state (state, due_at),
     CONSTRAINT charon_alert_delivery_event FOREIGN KEY (event_id)
         REFERENCES charon_alert_event (id) ON DELETE CASCADE,
     CONSTRAINT charon_alert_delivery_state CHECK

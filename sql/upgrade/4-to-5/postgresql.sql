@@ -81,6 +81,9 @@ CREATE INDEX IF NOT EXISTS charon_alert_delivery_due
     ON charon_alert_delivery (channel, state, due_at);
 CREATE INDEX IF NOT EXISTS charon_alert_delivery_owner
     ON charon_alert_delivery (lease_owner);
+-- What is still to send, of every channel (metrics, health).
+CREATE INDEX IF NOT EXISTS charon_alert_delivery_state
+    ON charon_alert_delivery (state, due_at);
 
 -- Every attempt: when, what came of it, why.
 CREATE TABLE IF NOT EXISTS charon_alert_attempt (
