@@ -252,21 +252,28 @@ sub name_of {
 }
 
 # A run that ended (through an UPDATE, so that the triggers count it).
+# A past run, inserted running and then ended (or lost) so that the
+# database's triggers count it, in one transaction: a watchdog tick in
+# between would find it running past max_runtime and mark it lost.
 sub run_ended {
     my ($cron, $start, $secs, $success, @msgs) = @_;
+    dbh()->begin_work;
     my $id = insert_execution($cron, started_at => $start);
     insert_message($id, @$_) for @msgs;
     dbh()->do('UPDATE charon_execution SET ended_at = ?, success = ?, '
             . 'type = ? WHERE id = ?', undef, db_ts($start + $secs),
               $success ? 1 : 0, $success ? 'success' : 'error', $id);
+    dbh()->commit;
     return $id;
 }
 
 sub run_lost {
     my ($cron, $start, $secs) = @_;
+    dbh()->begin_work;
     my $id = insert_execution($cron, started_at => $start);
     dbh()->do('UPDATE charon_execution SET lost_at = ? WHERE id = ?', undef,
               db_ts($start + $secs), $id);
+    dbh()->commit;
     return $id;
 }
 
