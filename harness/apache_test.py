@@ -220,6 +220,8 @@ def write_alerts_conf(path, t_dir, webhook, smtp):
         "crons=alert-pd-* %s" % (hook, quick),
         "CharonAlert mail mailto:ops@example.com,dba@example.com "
         "smtp=smtp://127.0.0.1:%d crons=alert-mail-* %s" % (smtp, quick),
+        "CharonAlert sendmail mailto:ops@example.com sendmail=%s/bin/sendmail "
+        "crons=alert-sendmail-* %s" % (t_dir, quick),
         "CharonAlert prog exec:%s/bin/alert-prog "
         "crons=alert-exec-* backoff=1 timeout=3" % t_dir,
         "CharonAlert jsonl file:%s/logs/alerts.jsonl "
@@ -415,6 +417,14 @@ class Run:
         self.smtp_dir = os.path.join(self.copy, "t", "sink-smtp")
         self.smtp = sinks.SmtpSink(self.smtp_dir).start()
         proc.cleanup.push(self.smtp.stop)
+        # sendmail= of a channel: the stand-in in the copy (the test user
+        # may not read the tree it came from), saving to t/sink-sendmail.
+        t_dir = os.path.join(self.copy, "t")
+        os.makedirs(os.path.join(t_dir, "sink-sendmail"), exist_ok=True)
+        os.makedirs(os.path.join(t_dir, "bin"), exist_ok=True)
+        proc.run([sys.executable, os.path.join(self.copy, "harness", "sendmail_standin.py"),
+                  "--make-wrapper", os.path.join(t_dir, "bin", "sendmail"),
+                  "--dir", os.path.join(t_dir, "sink-sendmail")])
         write_alerts_conf(os.path.join(self.copy, "t", "conf", "alerts.conf"),
                           os.path.join(self.copy, "t"), self.webhook.port,
                           self.smtp.port)

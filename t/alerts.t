@@ -15,7 +15,7 @@ use JSON::PP ();
 use LWP::UserAgent;
 use Time::HiRes ();
 
-plan tests => 47;
+plan tests => 49;
 
 my $SINK = $ENV{CHARON_TEST_SINK} or BAIL_OUT('CHARON_TEST_SINK is not set');
 my $SMTP_DIR = $ENV{CHARON_TEST_SMTP_DIR};
@@ -234,7 +234,7 @@ my $log = do { local (@ARGV, $/) = "$T/logs/error_log"; <> } // '';
 ok($log !~ /s3cr3t-query|pd-routing-secret/,
    'no channel secret in the error_log (the slack failure was logged)');
 
-# ---- mail through SMTP; the exec: channel (6)
+# ---- mail through SMTP and sendmail; the exec: channel (8)
 my $mail = seed_cron('alert-mail-1', 1, 'Mail report');
 run($mail, 'failed');
 my $eml = wait_until(sub {
@@ -247,6 +247,16 @@ my $eml = wait_until(sub {
 ok($eml, 'SMTP: the message arrives');
 like($eml, qr/^Subject:.*alert-mail-1/mi, 'with the cron in its Subject');
 like($eml, qr/^X-Charon-Event-Id: [0-9a-f-]{36}\r?$/mi, 'and the event id');
+my $sm = seed_cron('alert-sendmail-1', 1);
+run($sm, 'failed');
+my $sme = wait_until(sub {
+    for my $f (glob("$T/sink-sendmail/*.eml")) {
+        my $m = do { local (@ARGV, $/) = $f; <> } // '';
+        return $m if $m =~ /alert-sendmail-1/;
+    }
+    0 }, 20) || '';
+ok($sme, 'sendmail=: the message goes through the program given');
+like($sme, qr/^To: ops\@example\.com\r?$/mi, 'addressed as the channel says');
 my $ex = seed_cron('alert-exec-1', 1, 'Exec exit 3 then fine');
 run($ex, 'failed');
 my $runs = wait_until(sub {
