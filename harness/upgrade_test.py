@@ -1,5 +1,5 @@
 """Tests the schema upgrade scripts sql/upgrade/<n>-to-<n+1>/<db>.sql
-(1-to-2, 2-to-3, 3-to-4), run one after the other on schema 1.
+(1-to-2, 2-to-3, 3-to-4, 4-to-5), run one after the other on schema 1.
 
   python3 -m harness.upgrade_test [sqlite] [pgsql] [mysql]
 
@@ -28,6 +28,18 @@ Default: all three, in that order. For each database it
        charon_idempotency;
      - charon_cron_stats counts the runs there were, and the triggers count
        the runs that end or are lost afterwards;
+     - schema 5: the crons' alert policy is at its defaults
+       (failure_threshold and recovery_threshold 1, no realert_every, no
+       mute_until) and its CHECKs refuse 0, 1001, NULL, a realert_every
+       of 59 or over a year; the alert tables start empty; the triggers
+       write charon_alert_outcome: 'failed' for an unsuccessful end, 'lost'
+       for a lost run (and nothing for its late end), 'missed' for a missed
+       slot's row (nothing for an unknown one), 'too_short' for an end
+       before min_runtime, and for a successful end nothing while the cron
+       is up with no outcome waiting, 'succeeded' once one waits or the
+       cron is down; each charon_alert_attempt counts in charon_alert_stats
+       by its delivery's channel and its result, and stays counted when
+       the attempts are purged;
      - a second run of the last upgrade fails and changes nothing.
 Every server started here is stopped, and every temporary directory deleted,
 on exit, also on failure or Ctrl-C. Works as root (PostgreSQL then runs as
@@ -374,6 +386,131 @@ class Upgrade:
                     stats, "1|1|1|0|s|f|600\n2|0|1|0|-|f|3600\n"
                     "3|2|0|1|s|f|10800")
 
+    def check_alert_policy(self):
+        """Schema 5: the crons' alert policy at its defaults, its CHECKs,
+        and the alert tables empty."""
+        self.expect("alert policy of the crons", """
+            SELECT id, CASE WHEN failure_threshold = 1
+                             AND recovery_threshold = 1
+                             AND realert_every IS NULL AND mute_until IS NULL
+                            THEN 'defaults' ELSE 'CHANGED' END
+            FROM charon_cron WHERE id <= 3 ORDER BY id""",
+                    rows_of("%d|defaults", 3))
+        self.expect("alert tables after the upgrade", """
+            SELECT (SELECT count(*) FROM charon_alert_outcome),
+                   (SELECT count(*) FROM charon_cron_alert),
+                   (SELECT count(*) FROM charon_alert_event),
+                   (SELECT count(*) FROM charon_alert_delivery),
+                   (SELECT count(*) FROM charon_alert_attempt),
+                   (SELECT count(*) FROM charon_alert_stats)""", "0|0|0|0|0|0")
+        upd = "UPDATE charon_cron SET %s WHERE id = 1"
+        for col in ("failure_threshold", "recovery_threshold"):
+            self.refused("%s 0" % col, "%s|CHECK" % col, upd % (col + " = 0"))
+            self.refused("%s 1001" % col, "%s|CHECK" % col,
+                         upd % (col + " = 1001"))
+            self.refused("%s NULL" % col, "%s|NOT NULL|null value" % col,
+                         upd % (col + " = NULL"))
+        self.refused("realert_every 59", "realert_every|CHECK",
+                     upd % "realert_every = 59")
+        self.refused("realert_every 31536001", "realert_every|CHECK",
+                     upd % "realert_every = 31536001")
+        # The bounds themselves are allowed.
+        self.q(upd % "failure_threshold = 1000, recovery_threshold = 1000, "
+               "realert_every = 60, mute_until = '2025-06-01 00:00:00'")
+        self.q(upd % "realert_every = 31536000")
+        self.expect("the policy at its bounds", """
+            SELECT failure_threshold, recovery_threshold, realert_every,
+                   CASE WHEN mute_until IS NULL THEN '-' ELSE 'muted' END
+            FROM charon_cron WHERE id = 1""", "1000|1000|31536000|muted")
+        self.q(upd % "failure_threshold = 1, recovery_threshold = 1, "
+               "realert_every = NULL, mute_until = NULL")
+
+    def check_alert_outcomes(self):
+        """Schema 5: the triggers write what a run came to in
+        charon_alert_outcome, on a cron of its own made here."""
+        self.q("INSERT INTO charon_cron (slug, name, min_runtime) "
+               "VALUES ('alerts', 'Alert outcomes', 60)")
+        cron = "(SELECT id FROM charon_cron WHERE slug = 'alerts')"
+        outcomes = """SELECT e.remote_addr, o.outcome
+            FROM charon_alert_outcome o
+            JOIN charon_execution e ON e.id = o.execution_id
+            WHERE o.cron_id = %s AND e.cron_id = o.cron_id
+            ORDER BY o.id""" % cron
+
+        def start(addr):
+            self.q("INSERT INTO charon_execution (cron_id, started_at, "
+                   "api_key, remote_addr) SELECT id, '2025-06-01 00:00:00', "
+                   "'ci', '%s' FROM charon_cron WHERE slug = 'alerts'" % addr)
+
+        def update(addr, what):
+            self.q("UPDATE charon_execution SET %s WHERE remote_addr = '%s'"
+                   % (what, addr))
+        ok = "ended_at = '2025-06-01 00:10:00', success = TRUE"
+        # Up, nothing waiting: a good run changes nothing, writes nothing.
+        start("ok-1")
+        update("ok-1", ok)
+        self.expect("a good run of a cron that is up, nothing waiting",
+                    outcomes, "")
+        start("failed")
+        update("failed", "ended_at = '2025-06-01 00:10:00', success = FALSE")
+        start("lost")
+        update("lost", "lost_at = '2025-06-01 02:00:00'")
+        update("lost", ok)              # its late end: nothing more
+        # A missed slot's row; an unknown one is not an outcome.
+        for addr, missed, at in (("missed", "missed", "03:00:00"),
+                                 ("unknown", "unknown", "04:00:00")):
+            self.q("INSERT INTO charon_execution (cron_id, started_at, "
+                   "ended_at, api_key, remote_addr, slot, missed) SELECT id, "
+                   "'2025-06-01 {1}', '2025-06-01 {1}', '', '{0}', "
+                   "'2025-06-01 {1}', '{2}' FROM charon_cron "
+                   "WHERE slug = 'alerts'".format(addr, at, missed))
+        # Ended before min_runtime: the module's end sets too_short.
+        start("short")
+        update("short", "ended_at = '2025-06-01 00:00:30', success = TRUE, "
+               "too_short = TRUE")
+        # Outcomes waiting: a good run is written now.
+        start("ok-2")
+        update("ok-2", ok)
+        self.expect("outcomes written by the triggers", outcomes,
+                    "failed|failed\nlost|lost\nmissed|missed\n"
+                    "short|too_short\nok-2|succeeded")
+        # Down with nothing waiting: a good run is written too.
+        self.q("DELETE FROM charon_alert_outcome WHERE cron_id = %s" % cron)
+        self.q("INSERT INTO charon_cron_alert (cron_id, state, bad_streak) "
+               "SELECT id, 'down', 0 FROM charon_cron WHERE slug = 'alerts'")
+        start("ok-3")
+        update("ok-3", ok)
+        self.expect("a good run of a cron that is down", outcomes,
+                    "ok-3|succeeded")
+
+    def check_alert_stats(self):
+        """Schema 5: each attempt counted in charon_alert_stats by its
+        delivery's channel and its result."""
+        self.q("INSERT INTO charon_alert_event (uid, event, document) "
+               "VALUES ('e-1', 'test', '{}')")
+        for channel in ("ops", "mail"):
+            self.q("INSERT INTO charon_alert_delivery (event_id, channel, "
+                   "due_at) SELECT id, '%s', '2025-06-01 00:00:00' FROM "
+                   "charon_alert_event WHERE uid = 'e-1'" % channel)
+        for channel, result in (("ops", "retry"), ("ops", "retry"),
+                                ("ops", "ok"), ("mail", "failed"),
+                                ("mail", "given_up")):
+            self.q("INSERT INTO charon_alert_attempt (delivery_id, result) "
+                   "SELECT id, '%s' FROM charon_alert_delivery WHERE "
+                   "channel = '%s'" % (result, channel))
+        self.refused("an attempt's result 'maybe'", "result|CHECK",
+                     "INSERT INTO charon_alert_attempt (delivery_id, result) "
+                     "SELECT id, 'maybe' FROM charon_alert_delivery "
+                     "WHERE channel = 'ops'")
+        self.expect("attempts counted per channel and result", """
+            SELECT channel, result, attempts FROM charon_alert_stats
+            ORDER BY channel, result""",
+                    "mail|failed|1\nmail|given_up|1\nops|ok|1\nops|retry|2")
+        # Purged attempts stay counted.
+        self.q("DELETE FROM charon_alert_attempt")
+        self.expect("counters after the attempts are purged",
+                    "SELECT sum(attempts) FROM charon_alert_stats", "5")
+
     def check_second_run(self):
         once = self.schema_of("charon")
         try:
@@ -403,6 +540,8 @@ class Upgrade:
                      self.check_schema),
                     ("data unchanged, new columns at their defaults",
                      self.check_data),
+                    ("alert policy: defaults, CHECKs; alert tables empty",
+                     self.check_alert_policy),
                     ("charon_cron_stats: counted at the upgrade, then by the "
                      "triggers", self.check_stats),
                     ("overlap lock: one running forbid_overlap execution per "
@@ -413,6 +552,10 @@ class Upgrade:
                      self.check_slots),
                     ("charon_idempotency's primary key refuses a duplicate",
                      self.check_idempotency),
+                    ("alert outcomes written by the triggers",
+                     self.check_alert_outcomes),
+                    ("charon_alert_stats counts attempts by channel, result",
+                     self.check_alert_stats),
                     ("a second run fails and changes nothing",
                      self.check_second_run)):
                 self.check(title, fn)
