@@ -17,6 +17,11 @@ The crons (slugs that the README's curl lines use):
   weekly-report   Mondays 07:00 Paris, switched off with a reason;
   cleanup-tmp     no schedule: a few runs, as before schedules.
 
+Every cron starts up as far as alerts go (the history's outcomes are not
+alerted): heartbeat's missed slots bring the first down event, within two
+minutes, and a run ended as failed brings one for its cron (scripts/run.sh
+prints the curl line and where the alerts land).
+
 Past runs are written with the slot they belong to, worked out here with
 zoneinfo (the module's own clock takes over from now on: the watchdog
 judges the slots that come).  An existing demo database of an older
@@ -45,6 +50,7 @@ UPGRADES = [
     ("2", "SELECT concurrency FROM charon_cron LIMIT 0", "1-to-2"),
     ("3", "SELECT cron_id FROM charon_cron_stats LIMIT 0", "2-to-3"),
     ("4", "SELECT schedule FROM charon_cron LIMIT 0", "3-to-4"),
+    ("5", "SELECT cron_id FROM charon_alert_outcome LIMIT 0", "4-to-5"),
 ]
 
 CRONS = [
@@ -183,6 +189,13 @@ def seed(conn, now):
         start = now - datetime.timedelta(days=d, hours=3, minutes=17)
         s.run(tmp, start, 3, True,
               messages=[("info", "removed %d files" % (40 + d * 9))])
+
+    # The history is the past: its failures and missed slots wrote
+    # outcomes (the database's triggers), which the first watchdog tick
+    # would turn into a burst of down and up events about runs of last
+    # week.  Alerts start from now, every cron up, as after an upgrade to
+    # schema 5: the first alerts are those that happen while you watch.
+    conn.execute("DELETE FROM charon_alert_outcome")
 
 
 def create(path):

@@ -12,9 +12,10 @@ run="$top/run"
 mods=/usr/lib/apache2/modules
 mkdir -p "$run"
 
-# httpd's children open the database.  As root they run as www-data, who
-# must be able to reach the database's folder; a checkout under /root
-# (mode 0700) is out of its reach, so the database then goes to /tmp.
+# httpd's children open the database and append the alerts.  As root
+# they run as www-data, who must be able to reach the database's folder; a
+# checkout under /root (mode 0700) is out of its reach, so the database
+# and the alerts then go to /tmp.
 user_lines=""
 dbdir="$run"
 if [ "$(id -u)" = 0 ]; then
@@ -27,9 +28,13 @@ Group www-data"
     fi
 fi
 db="$dbdir/charon.db"
+# Alert channel 'demo' (CharonAlert ... file:): one JSON line per event,
+# appended by the children (the file: transport makes it 0600, theirs).
+alerts="$dbdir/alerts.jsonl"
 
 # A new database with the demo crons, or an older demo's upgraded.
 (cd "$top" && python3 -m harness.demo "$db")
+(umask 077; touch "$alerts")
 [ "$(id -u)" = 0 ] && chown -R www-data:www-data "$dbdir"
 
 # One key per checkout, made once, readable by its owner only.
@@ -72,9 +77,17 @@ DBDriver sqlite3
 DBDParams "$db"
 DBDMax 25
 
-# Slots judged within seconds of their grace, for the demo (default 60s).
+# Slots judged within seconds of their grace, and alerts made within
+# seconds of the run that causes them, for the demo (default 60s).
 CharonWatchdogInterval 10s
 CharonDefaultTimezone UTC
+
+# Alerts (issue 14): every event of every cron, one JSON line each, to a
+# file; a webhook, mail or a program take the same line with another URL
+# (https://..., mailto:..., exec:/path).  Links in the events point to the
+# manager page.
+CharonAlert demo "file:$alerts"
+CharonManagerURL "http://127.0.0.1:$port/charon-manager"
 
 <Location "/api/">
     SetHandler charon
@@ -105,6 +118,7 @@ CONF
 base="http://127.0.0.1:$port/api"
 cron_id=$(sqlite3 "$db" "SELECT id FROM charon_cron WHERE slug = 'nightly-backup'")
 heartbeat_id=$(sqlite3 "$db" "SELECT id FROM charon_cron WHERE slug = 'heartbeat'")
+tmp_id=$(sqlite3 "$db" "SELECT id FROM charon_cron WHERE slug = 'cleanup-tmp'")
 cat <<TXT
 
 mod_charon demo on $base/
@@ -132,6 +146,14 @@ Check a schedule before you deploy it:
 Switch a cron off for an hour, with a reason; one run at a time:
   sqlite3 $db "UPDATE charon_cron SET active = 0, off_reason = 'migration', off_until = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour') WHERE slug = 'nightly-backup'"
   sqlite3 $db "UPDATE charon_cron SET active = 1, concurrency = 'forbid' WHERE slug = 'nightly-backup'"
+Alerts: channel 'demo' appends one JSON line per event (down, up) to
+$alerts; watch it in another terminal:
+  tail -f $alerts
+heartbeat goes down by itself within two minutes (its slots are missed).
+Make one now: a run of cleanup-tmp that fails; its line comes within 10 s
+(CharonWatchdogInterval), a run that succeeds brings the cron up again:
+  id=\$(curl -s -H 'X-API-KEY: $key' -X POST $base/$tmp_id/start | tr -dc 0-9); curl -s -H 'X-API-KEY: $key' -d '{"message":"disk full","type":"error","success":false}' $base/\$id/end
+  id=\$(curl -s -H 'X-API-KEY: $key' -X POST $base/$tmp_id/start | tr -dc 0-9); curl -s -H 'X-API-KEY: $key' -d '{"type":"success","success":true}' $base/\$id/end
 The operator's view:
   http://127.0.0.1:$port/charon-manager   (user operator, password $manager_password)
   curl -s http://127.0.0.1:$port/charon-metrics
