@@ -15,7 +15,7 @@ use JSON::PP ();
 use LWP::UserAgent;
 use Time::HiRes ();
 
-plan tests => 49;
+plan tests => 51;
 
 my $SINK = $ENV{CHARON_TEST_SINK} or BAIL_OUT('CHARON_TEST_SINK is not set');
 my $SMTP_DIR = $ENV{CHARON_TEST_SMTP_DIR};
@@ -273,6 +273,32 @@ my $ed = (grep { $_->{channel} eq 'prog' } @{ deliveries($ex) })[0] // {};
 ok(wait_until(sub {
        my $d = (grep { $_->{channel} eq 'prog' } @{ deliveries($ex) })[0];
        $d && $d->{state} eq 'delivered' }, 10), 'exec: delivered');
+
+# ---- CharonRetention max-age=30d: old events go once done, never one
+# still to send (2)
+my $old = seed_cron('alert-old-1', 1);
+my @old;
+for my $state (qw(delivered pending)) {
+    my $uid = sprintf '00000000-0000-4000-8000-%012d', $old * 10 + @old;
+    dbh()->do('INSERT INTO charon_alert_event (uid, cron_id, event, muted, '
+            . "created_at, document) VALUES (?, ?, 'down', ?, ?, '{}')", undef,
+              $uid, $old, 0, db_ts(db_now() - 31 * 86400));
+    my ($eid) = dbh()->selectrow_array(
+        'SELECT id FROM charon_alert_event WHERE uid = ?', undef, $uid);
+    # A channel no server has: no thread sends it.
+    dbh()->do('INSERT INTO charon_alert_delivery (event_id, channel, state, '
+            . "due_at, created_at) VALUES (?, 'nowhere', ?, ?, ?)", undef, $eid,
+              $state, db_ts(db_now()), db_ts(db_now() - 31 * 86400));
+    push @old, $eid;
+}
+sub event_exists {
+    my ($n) = dbh()->selectrow_array(
+        'SELECT COUNT(*) FROM charon_alert_event WHERE id = ?', undef, $_[0]);
+    return $n;
+}
+ok(wait_until(sub { !event_exists($old[0]) }, 20),
+   'an event 31 days old, delivered, is purged');
+ok(event_exists($old[1]), 'one still to send is kept, however old');
 
 # ---- a child killed mid-send: sent again after the lease, same id (4)
 SKIP: {

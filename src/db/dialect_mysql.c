@@ -377,6 +377,11 @@ static const char *const sql[ST_COUNT] = {
         "error, ms, at) VALUES (" ID ", %s, CAST(NULLIF(%s, '') AS SIGNED), "
         "NULLIF(%s, ''), " ID ", " NOW ")",
 
+    [ST_AL_PURGE] =
+        "DELETE FROM charon_alert_event WHERE " OLDER("created_at", ID)
+        " AND NOT EXISTS (SELECT 1 FROM charon_alert_delivery d WHERE "
+        "d.event_id = charon_alert_event.id AND d.state = 'pending') ORDER "
+        "BY id LIMIT " BATCH,
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),
     [ST_MGR_LIST_RUNNING] =

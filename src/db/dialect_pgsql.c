@@ -363,6 +363,12 @@ static const char *const sql[ST_COUNT] = {
         "error, ms) VALUES (%lld, %s, CAST(NULLIF(%s, '') AS INTEGER), "
         "NULLIF(%s, ''), %d)",
 
+    [ST_AL_PURGE] =
+        "DELETE FROM charon_alert_event WHERE id = ANY (ARRAY(SELECT e.id "
+        "FROM charon_alert_event e WHERE " OLDER("e.created_at", "%lld")
+        " AND NOT EXISTS (SELECT 1 FROM charon_alert_delivery d WHERE "
+        "d.event_id = e.id AND d.state = 'pending') ORDER BY e.id LIMIT "
+        BATCH "))",
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),
     [ST_MGR_LIST_RUNNING] =

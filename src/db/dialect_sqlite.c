@@ -357,6 +357,12 @@ static const char *const sql[ST_COUNT] = {
         "error, ms) VALUES (" INT("%lld") ", %s, " INT("NULLIF(%s, '')")
         ", NULLIF(%s, ''), " INT("%d") ")",
 
+    [ST_AL_PURGE] =
+        "DELETE FROM charon_alert_event WHERE id IN (SELECT e.id FROM "
+        "charon_alert_event e WHERE " OLDER("e.created_at", INT("%lld"))
+        " AND NOT EXISTS (SELECT 1 FROM charon_alert_delivery d WHERE "
+        "d.event_id = e.id AND d.state = 'pending') ORDER BY e.id LIMIT "
+        BATCH ")",
     [ST_MGR_LIST_ALL] = LIST("1 = 1"),
     [ST_MGR_LIST_FAILING] = LIST(FAILING),
     [ST_MGR_LIST_RUNNING] =

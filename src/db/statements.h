@@ -315,6 +315,9 @@ enum {
     ADN_ARG_STATE_OK, /* the state again: whose lease */
     ADN_NARGS
 };
+/* AL_PURGE (arg: max_age seconds): a batch of events older than that
+ * whose deliveries are all done (CharonRetention max-age); never one
+ * still to send. */
 /* AL_ATTEMPT: one attempt, recorded. */
 enum {
     AAT_ARG_DELIVERY,
@@ -586,6 +589,7 @@ enum { HA_COL_CHANNEL, HA_COL_LATE, HA_COL_GAVE_UP, HA_NCOLS };
     X(AL_CLAIMED, ONE_NARGS, ACD_NCOLS)           \
     X(AL_DONE, ADN_NARGS, 0)                      \
     X(AL_ATTEMPT, AAT_NARGS, 0)                   \
+    X(AL_PURGE, ONE_NARGS, 0)                     \
     X(MGR_LIST_ALL, LIST_NARGS, MC_LIST_COLS)     \
     X(MGR_LIST_FAILING, LIST_NARGS, MC_LIST_COLS) \
     X(MGR_LIST_RUNNING, LIST_NARGS, MC_LIST_COLS) \

@@ -184,6 +184,10 @@ typedef struct {
     int deliveries; /* queued */
 } charon_alert_counts_t;
 
+/* A batch of alert events older than max_age seconds, all their
+ * deliveries done (CharonRetention max-age). */
+charon_db_e charon_op_purge_alerts(charon_db *db, apr_int64_t max_age,
+                                   int *count);
 /* A fresh event id (a random UUID), in p. */
 const char *charon_alert_uid(apr_pool_t *p);
 /* A batch of the crons with outcomes waiting (realert 0), or due a

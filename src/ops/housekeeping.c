@@ -83,6 +83,15 @@ charon_db_e charon_op_purge_executions(charon_db *db,
     return run_batch(db, ST_WD_RETENTION, args, count);
 }
 
+charon_db_e charon_op_purge_alerts(charon_db *db, apr_int64_t max_age,
+                                   int *count)
+{
+    const char *args[ONE_NARGS];
+
+    args[ONE_ARG] = charon_db_num(db, max_age);
+    return run_batch(db, ST_AL_PURGE, args, count);
+}
+
 typedef struct {
     const char *after;
     apr_int64_t id;

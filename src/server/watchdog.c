@@ -308,6 +308,24 @@ static charon_db_e task_retention(charon_db *db, job_t *job, int *count)
     return CHARON_DB_OK;
 }
 
+static charon_db_e alert_purge_batch(charon_db *db, job_t *job, int *n)
+{
+    return charon_op_purge_alerts(db, charon_retention(job->s)->max_age, n);
+}
+
+/* Events past CharonRetention's max-age go too, once delivered or given
+ * up: nothing queued is ever deleted. */
+static charon_db_e task_alert_retention(charon_db *db, job_t *job, int *count)
+{
+    const charon_retention_t *rt = charon_retention(job->s);
+
+    *count = 0;
+    if (!rt || rt->max_age <= 0) {
+        return CHARON_DB_OK;
+    }
+    return batches(db, job, count, alert_purge_batch);
+}
+
 static const struct {
     const char *done; /* "%d <done>" is logged */
     task_fn *run;
@@ -318,6 +336,7 @@ static const struct {
     {"crons switched back on (off_until passed)", task_reopen},
     {"Idempotency-Key answers expired", task_idempotency},
     {"executions purged (CharonRetention)", task_retention},
+    {"alert events purged (CharonRetention max-age)", task_alert_retention},
 };
 
 static void tick(job_t *job, apr_pool_t *p)
