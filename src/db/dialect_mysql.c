@@ -361,6 +361,16 @@ static const char *const sql[ST_COUNT] = {
         "channel = %s AND state = 'pending' AND due_at <= " NOW " AND "
         "(lease_until IS NULL OR lease_until <= " NOW ") ORDER BY due_at "
         "LIMIT " CHARON_STR(CHARON_AL_CLAIM),
+    [ST_AL_CLAIM_IDS] =
+        "SELECT id FROM charon_alert_delivery WHERE channel = %s AND state = "
+        "'pending' AND due_at <= " NOW " AND (lease_until IS NULL OR "
+        "lease_until <= " NOW ") ORDER BY due_at LIMIT "
+        CHARON_STR(CHARON_AL_CLAIM),
+    [ST_AL_CLAIM_BY_IDS] =
+        "UPDATE charon_alert_delivery SET lease_owner = %s, lease_until = "
+        NOW " + INTERVAL " ID " SECOND, attempts = attempts + 1 WHERE id IN "
+        "(" ID ", " ID ", " ID ", " ID ") AND state = 'pending' AND due_at <= "
+        NOW " AND (lease_until IS NULL OR lease_until <= " NOW ")",
     [ST_AL_CLAIMED] =
         "SELECT d.id, d.attempts, TIMESTAMPDIFF(SECOND, e.created_at, " NOW
         "), e.uid, e.document FROM charon_alert_delivery d JOIN "

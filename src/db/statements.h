@@ -293,6 +293,20 @@ enum { AD_ARG_EVENT, AD_ARG_CHANNEL, AD_NARGS };
  * whose lease, if any, has run out, to owner, for lease seconds; counts
  * the attempt.  SKIP LOCKED where the database has it. */
 enum { ACL_ARG_OWNER, ACL_ARG_LEASE, ACL_ARG_CHANNEL, ACL_NARGS };
+/* AL_CLAIM_IDS (arg: channel): the ids AL_CLAIM would take, read
+ * without locking; then AL_CLAIM_BY_IDS takes those of them still due,
+ * by primary key.  Present where a range UPDATE's locks deadlock with the
+ * inserts and updates of other servers (InnoDB's next-key locks); absent:
+ * AL_CLAIM.  Ids past the ones found are 0. */
+enum {
+    ACB_ARG_OWNER,
+    ACB_ARG_LEASE,
+    ACB_ARG_ID1,
+    ACB_ARG_ID2,
+    ACB_ARG_ID3,
+    ACB_ARG_ID4, /* CHARON_AL_CLAIM of them */
+    ACB_NARGS
+};
 /* AL_CLAIMED (arg: owner): what it leased. */
 enum {
     ACD_COL_ID,
@@ -586,6 +600,8 @@ enum { HA_COL_CHANNEL, HA_COL_LATE, HA_COL_GAVE_UP, HA_NCOLS };
     X(AL_EVENT, AE_NARGS, ONE_NCOLS)              \
     X(AL_DELIVERY, AD_NARGS, 0)                   \
     X(AL_CLAIM, ACL_NARGS, 0)                     \
+    X(AL_CLAIM_IDS, ONE_NARGS, ONE_NCOLS)         \
+    X(AL_CLAIM_BY_IDS, ACB_NARGS, 0)              \
     X(AL_CLAIMED, ONE_NARGS, ACD_NCOLS)           \
     X(AL_DONE, ADN_NARGS, 0)                      \
     X(AL_ATTEMPT, AAT_NARGS, 0)                   \

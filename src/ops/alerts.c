@@ -375,12 +375,38 @@ typedef struct {
     charon_rows_t *rows;
 } claim_t;
 
+/* Where a range UPDATE would deadlock (statements.h, AL_CLAIM_IDS): the
+ * candidates read without a lock, then taken by primary key if still
+ * due; a candidate another server took meanwhile is left to it. */
+static int claim_by_ids(charon_db *db, const char *const *args)
+{
+    const char *cargs[ONE_NARGS], *bargs[ACB_NARGS];
+    charon_rows_t ids;
+    int i;
+
+    cargs[ONE_ARG] = args[ACL_ARG_CHANNEL];
+    if (!charon_db_rows(db, ST_AL_CLAIM_IDS, cargs, CHARON_AL_CLAIM, &ids)) {
+        return 0;
+    }
+    if (!ids.nrows) {
+        return 1;
+    }
+    bargs[ACB_ARG_OWNER] = args[ACL_ARG_OWNER];
+    bargs[ACB_ARG_LEASE] = args[ACL_ARG_LEASE];
+    for (i = 0; i < CHARON_AL_CLAIM; i++) {
+        bargs[ACB_ARG_ID1 + i] = i < ids.nrows ? ids.rows[i][ONE_COL] : "0";
+    }
+    return charon_db_exec(db, ST_AL_CLAIM_BY_IDS, bargs, NULL);
+}
+
 static charon_db_e claim(charon_db *db, void *baton)
 {
     claim_t *c = baton;
     const char *owner[ONE_NARGS];
 
-    if (!charon_db_exec(db, ST_AL_CLAIM, c->args, NULL)) {
+    if (!(charon_db_has(db, ST_AL_CLAIM_IDS)
+              ? claim_by_ids(db, c->args)
+              : charon_db_exec(db, ST_AL_CLAIM, c->args, NULL))) {
         return CHARON_DB_FAILED;
     }
     owner[ONE_ARG] = c->args[ACL_ARG_OWNER];

@@ -31,7 +31,8 @@ static int placeholders(const char *sql)
 static int optional(charon_stmt_e st)
 {
     return st == ST_END_LOST || st == ST_END_WITH_MESSAGE || st == ST_LAST_ID
-           || st == ST_MGR_CUSTOM_PLANS;
+           || st == ST_MGR_CUSTOM_PLANS || st == ST_AL_CLAIM_IDS
+           || st == ST_AL_CLAIM_BY_IDS;
 }
 
 static void test_one(const charon_dialect_t *d)
@@ -55,7 +56,13 @@ static void test_one(const charon_dialect_t *d)
         CHECK(!strchr(sql, '\n') && !strchr(sql, '\t'), "%s %s: one line",
               d->name, shape->name);
     }
-    CHECK(n_has >= ST_COUNT - 4, "%s has its statements", d->name);
+    CHECK(n_has >= ST_COUNT - 6, "%s has its statements", d->name);
+    /* A claim by ids takes both halves, and the ids one claim can hold. */
+    CHECK(!charon_dialect_sql(d, ST_AL_CLAIM_IDS)
+              == !charon_dialect_sql(d, ST_AL_CLAIM_BY_IDS),
+          "%s: AL_CLAIM_IDS and AL_CLAIM_BY_IDS together", d->name);
+    CHECK(ACB_NARGS - ACB_ARG_ID1 == CHARON_AL_CLAIM,
+          "AL_CLAIM_BY_IDS takes CHARON_AL_CLAIM ids");
     /* An INSERT that cannot return its id is followed by LAST_ID. */
     CHECK(!charon_dialect_sql(d, ST_LAST_ID)
               == (strstr(charon_dialect_sql(d, ST_START), "RETURNING id")
