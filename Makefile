@@ -233,7 +233,8 @@ clean:
 # ("-fork=1 -ignore_crashes=1" goes on past a known crash; then executions
 # are libFuzzer's last "#N:" count).  Crashes land in build/fuzz/crashes/.
 
-FUZZ_TARGETS  ?= body route keys utf8_json html_form schedule
+FUZZ_TARGETS  ?= body route keys utf8_json html_form schedule alert_line \
+                 alert_doc
 FUZZ_SECONDS  ?= 60
 FUZZ_OPTS     ?=
 FUZZ_CC       ?= clang

@@ -158,7 +158,9 @@ static int parse_iso(const char *s, int64_t *t)
         || mi > 59 || sec < 0 || sec > 59)
         return 0;
     *t = charon_civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-    return 1;
+    /* Before 1970 is not ours: the writer has -1 for none, and writes no
+     * time before 1970 (a message's "at" would come back as null). */
+    return *t >= 0;
 }
 
 /* o's member k as a string copied into p, or NULL when it is not one. */

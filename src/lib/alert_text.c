@@ -17,6 +17,7 @@
 #define REPLACEMENT  "\xEF\xBF\xBD" /* U+FFFD */
 #define SLUG_MAX     200            /* bytes of a slug in a headline */
 #define LAST_MSG_MAX 120            /* bytes of the message a summary quotes */
+#define SECS_MAX     1e12 /* seconds (31,700 years): no run lasts as long */
 
 const char *charon_alert_clean(apr_pool_t *p, const char *s, apr_size_t max,
                                int flat)
@@ -33,9 +34,12 @@ const char *charon_alert_clean(apr_pool_t *p, const char *s, apr_size_t max,
             i++;
             continue;
         }
-        if (u[i] == '\r' && !flat) {
+        if (u[i] == '\r') {
+            /* CR LF is one line break: one LF, or one blank when flat
+             * (flat text is then the same made from the raw text as
+             * from the text the document keeps). */
             if (u[i + 1] != '\n')
-                *o++ = '\n';
+                *o++ = flat ? ' ' : '\n';
         }
         else if (u[i] < 0x20 || u[i] == 0x7F)
             *o++ = !flat && (u[i] == '\n' || u[i] == '\t') ? (char)u[i] : ' ';
@@ -138,15 +142,19 @@ static const char *telling_message(const charon_alert_doc_t *d)
 {
     static const char *const rank[] = {"error", "warning", NULL};
     const charon_alert_run_t *r = NULL;
-    int k, i;
+    int k, i, first;
 
     for (i = d->nruns - 1; i >= 0 && r == NULL; i--)
         if (d->runs[i].nmsgs > 0)
             r = &d->runs[i];
     if (r == NULL)
         return NULL;
+    /* Only the messages the document keeps, so that a stored document
+     * read back has the summary it was written with. */
+    first = r->nmsgs > CHARON_ALERT_MAX_MSGS ? r->nmsgs - CHARON_ALERT_MAX_MSGS
+                                             : 0;
     for (k = 0; k < 3; k++)
-        for (i = r->nmsgs - 1; i >= 0; i--)
+        for (i = r->nmsgs - 1; i >= first; i--)
             if (rank[k] == NULL
                 || (r->msgs[i].type && !strcmp(r->msgs[i].type, rank[k])))
                 return r->msgs[i].message;
@@ -173,10 +181,14 @@ const char *charon_alert_summary(apr_pool_t *p, const charon_alert_doc_t *d)
 
 const char *charon_alert_seconds(apr_pool_t *p, double secs)
 {
-    char *s = apr_psprintf(p, "%.3f", secs), *e;
+    char *s, *e;
 
-    if (secs < 0)
+    /* None for NaN, infinities and what no run lasts: APR's %f writes
+     * "nan" and "inf" (not JSON) and, from 1e80 on, only zeros, which
+     * the loop below would strip past the start of s. */
+    if (!(secs >= 0 && secs < SECS_MAX))
         return NULL;
+    s = apr_psprintf(p, "%.3f", secs);
     for (e = s + strlen(s) - 1; *e == '0'; e--)
         *e = '\0';
     if (*e == '.')

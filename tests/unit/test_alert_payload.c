@@ -689,8 +689,8 @@ static void test_text(void)
                 "a\nb\nc\td e"),
           "clean: CR LF is LF, tab kept, controls blank");
     CHECK(streq(charon_alert_clean(pool, "a\r\nb\tc", CHARON_ALERT_NO_MAX, 1),
-                "a  b c"),
-          "flat: one line");
+                "a b c"),
+          "flat: one line, CR LF one blank");
     CHECK(streq(charon_alert_clean(pool,
                                    "ab\xC3\xA9"
                                    "cd",
@@ -734,8 +734,10 @@ static void test_text(void)
               && streq(charon_alert_seconds(pool, 3.0), "3")
               && streq(charon_alert_seconds(pool, 0.0004), "0")
               && streq(charon_alert_seconds(pool, 1.0006), "1.001")
-              && charon_alert_seconds(pool, -1) == NULL,
-          "seconds as the document writes them");
+              && charon_alert_seconds(pool, -1) == NULL
+              && charon_alert_seconds(pool, 0.0 / 0.0) == NULL
+              && charon_alert_seconds(pool, 1e300) == NULL,
+          "seconds as the document writes them (none for NaN, 1e300)");
 }
 
 void test_alert_payload(void)
