@@ -8,6 +8,7 @@
 #                   schema upgrade test, Apache::Test on SQLite,
 #                   PostgreSQL, MariaDB, one fault run on each, a smoke run
 #                   of the benchmark on SQLite (it prints a whole table)
+#                   and of the alerts' benchmark (100 alerts)
 #   make check      the fast loop for a developer: the build with warnings
 #                   as errors, the unit tests, make lint, Apache::Test on
 #                   SQLite (about two minutes)
@@ -41,6 +42,10 @@
 #   make bench-bigtables  big tables on PostgreSQL and SQLite (MYSQL=1:
 #                   and MariaDB), with their plans (python3 -m
 #                   harness.bigtables; QUICK=1: about a minute)
+#   make bench-alerts  the API's latency at c32 while 1,000 alerts are
+#                   being delivered, beside the same with none (python3 -m
+#                   harness.bench_alerts; SQLite; ALERT_DBS="sqlite pgsql mysql"
+#                   for more; about 90 s a database, QUICK=1: a minute)
 
 APXS    ?= apxs
 CC      ?= cc
@@ -62,7 +67,7 @@ CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots deps browser-deps charon-run clean
+.PHONY: all install unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots bench-alerts deps browser-deps charon-run clean
 
 all: .libs/mod_charon.so build/charon-run
 
@@ -170,6 +175,7 @@ test: deps
 	$(MAKE) test-mysql-plain
 	$(PYTHON) -m harness.reliability --quick
 	$(PYTHON) -m harness.bench --smoke
+	$(PYTHON) -m harness.bench_alerts --smoke
 
 # On MariaDB 10.5+ the module inserts with RETURNING; MySQL 8 (not
 # installable here) takes LAST_INSERT_ID() in a transaction.  This runs the
@@ -212,6 +218,14 @@ bench-bigtables: deps all build/sql_dump build/bigtables_gen
 # QUICK=1: 10,000 crons, 4 minutes).  docs/PERFORMANCE.md, "Schedules".
 bench-slots: deps all
 	$(PYTHON) -m harness.bench_slots $(if $(filter-out 0,$(QUICK)),--quick)
+
+# The API at c32 with no alert queued, then while 1,000 crons go down at
+# once and their alerts are delivered to a webhook sink answering in
+# 20 ms, then again (docs/PERFORMANCE.md, "Alerts").  Not in make bench,
+# which is one program; make test runs its --smoke (100 alerts, 25 s).
+ALERT_DBS ?= sqlite
+bench-alerts: deps all
+	$(PYTHON) -m harness.bench_alerts $(if $(filter-out 0,$(QUICK)),--quick) $(ALERT_DBS)
 
 clean:
 	rm -rf .libs build *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
