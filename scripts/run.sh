@@ -146,7 +146,7 @@ Check a schedule before you deploy it:
 Switch a cron off for an hour, with a reason; one run at a time:
   sqlite3 $db "UPDATE charon_cron SET active = 0, off_reason = 'migration', off_until = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour') WHERE slug = 'nightly-backup'"
   sqlite3 $db "UPDATE charon_cron SET active = 1, concurrency = 'forbid' WHERE slug = 'nightly-backup'"
-Alerts: channel 'demo' appends one JSON line per event (down, up) to
+Alerts (docs/ALERTS.md): channel 'demo' appends one JSON line per event to
 $alerts; watch it in another terminal:
   tail -f $alerts
 heartbeat goes down by itself within two minutes (its slots are missed).
