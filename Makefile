@@ -119,7 +119,7 @@ charon-run: build/charon-run
 HTTPD_INC := $(shell $(APXS) -q INCLUDEDIR 2>/dev/null)
 APU_INC   := $(shell apu-1-config --includes 2>/dev/null)
 build/sql_dump: tests/bench/sql_dump.c $(DIALECT_SOURCES) src/db/dialect.h \
-                src/db/statements.h
+                $(wildcard src/db/statements*.h)
 	@mkdir -p build
 	$(CC) $(WARN) -Isrc tests/bench/sql_dump.c $(DIALECT_SOURCES) -o $@
 
@@ -133,8 +133,8 @@ UNIT_SOURCES = $(wildcard tests/unit/*.c)
 UNIT_HEADERS = $(wildcard tests/unit/*.h)
 
 build/test_core: $(UNIT_SOURCES) $(UNIT_HEADERS) $(LIB_SOURCES) \
-                 $(DIALECT_SOURCES) src/lib/charon_lib.h src/db/statements.h \
-                 src/db/dialect.h
+                 $(DIALECT_SOURCES) $(wildcard src/lib/*.h) \
+                 $(wildcard src/db/statements*.h) src/db/dialect.h
 	@mkdir -p build
 	$(CC) $(WARN) -g $(APR_CFLAGS) -Isrc $(UNIT_SOURCES) \
 		$(LIB_SOURCES) $(DIALECT_SOURCES) $(APR_LIBS) $(LIBS) -o $@

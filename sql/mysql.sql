@@ -314,27 +314,39 @@ CREATE TRIGGER charon_alert_attempt_counted
     -- and MySQL refuses the bare name as ambiguous.
     ON DUPLICATE KEY UPDATE attempts = charon_alert_stats.attempts + 1;
 
+-- A compound body, its reads plain SELECTs: InnoDB's INSERT ... SELECT
+-- takes shared next-key locks on what it reads, and two failed ends of
+-- one cron then deadlocked on the outcome index (each holding the gap the
+-- other's insert wanted); a SELECT in a trigger's IF reads a snapshot.
 DROP TRIGGER IF EXISTS charon_execution_alert;
+DELIMITER //
 CREATE TRIGGER charon_execution_alert
     AFTER UPDATE ON charon_execution FOR EACH ROW
-    INSERT INTO charon_alert_outcome (cron_id, execution_id, outcome, at)
-    SELECT NEW.cron_id, NEW.id, o.what, UTC_TIMESTAMP(6)
-    FROM (SELECT CASE
-            WHEN OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
-                 AND OLD.lost_at IS NULL AND NEW.missed IS NULL THEN
-                 CASE WHEN NEW.success IS NOT TRUE THEN 'failed'
-                      WHEN NEW.too_short THEN 'too_short'
-                      ELSE 'succeeded' END
-            WHEN OLD.lost_at IS NULL AND NEW.lost_at IS NOT NULL
-                 AND NEW.ended_at IS NULL THEN 'lost'
-          END AS what) o
-    WHERE o.what IS NOT NULL
-      AND (o.what <> 'succeeded'
-           OR EXISTS (SELECT 1 FROM charon_cron_alert a
-                      WHERE a.cron_id = NEW.cron_id
-                        AND (a.state = 'down' OR a.bad_streak > 0))
-           OR EXISTS (SELECT 1 FROM charon_alert_outcome x
-                      WHERE x.cron_id = NEW.cron_id));
+BEGIN
+    DECLARE what VARCHAR(9) DEFAULT NULL;
+    IF OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
+       AND OLD.lost_at IS NULL AND NEW.missed IS NULL THEN
+        SET what = CASE WHEN NEW.success IS NOT TRUE THEN 'failed'
+                        WHEN NEW.too_short THEN 'too_short'
+                        ELSE 'succeeded' END;
+    ELSEIF OLD.lost_at IS NULL AND NEW.lost_at IS NOT NULL
+           AND NEW.ended_at IS NULL THEN
+        SET what = 'lost';
+    END IF;
+    IF what = 'succeeded'
+       AND NOT EXISTS (SELECT 1 FROM charon_cron_alert a
+                       WHERE a.cron_id = NEW.cron_id
+                         AND (a.state = 'down' OR a.bad_streak > 0))
+       AND NOT EXISTS (SELECT 1 FROM charon_alert_outcome x
+                       WHERE x.cron_id = NEW.cron_id) THEN
+        SET what = NULL;
+    END IF;
+    IF what IS NOT NULL THEN
+        INSERT INTO charon_alert_outcome (cron_id, execution_id, outcome, at)
+        VALUES (NEW.cron_id, NEW.id, what, UTC_TIMESTAMP(6));
+    END IF;
+END//
+DELIMITER ;
 
 DROP TRIGGER IF EXISTS charon_execution_alert_missed;
 CREATE TRIGGER charon_execution_alert_missed
