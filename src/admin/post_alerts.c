@@ -8,94 +8,60 @@
 
 #include "apr_strings.h"
 
-typedef struct {
-    charon_stmt_e st;
-    const char *const *args;
-    const char *id; /* the cron's, as text */
-    charon_change_e out;
-} update_t;
-
-/* One UPDATE of the cron.  MySQL counts the rows changed, not found: 0
- * rows may be the same values again, so the cron is looked up then (as
- * ops/change.c does). */
-static charon_db_e update(charon_db *db, void *baton)
-{
-    update_t *u = baton;
-    const char *args[ONE_NARGS];
-    const char *const *row;
-    int n = 0;
-
-    if (!charon_db_exec(db, u->st, u->args, &n)) {
-        return CHARON_DB_FAILED;
-    }
-    u->out = CHARON_CHANGED;
-    if (n > 0) {
-        return CHARON_DB_OK;
-    }
-    args[ONE_ARG] = u->id;
-    if (!charon_db_row(db, ST_MGR_EXISTS, args, &row)) {
-        return CHARON_DB_FAILED;
-    }
-    u->out = row ? CHARON_CHANGED : CHARON_CHANGE_NO_CRON;
-    return CHARON_DB_OK;
-}
-
-static int run_update(mgr_post_t *ps, charon_stmt_e st,
-                      const char *const *args, const char *what)
-{
-    update_t u = {st, args, ps->cron, CHARON_CHANGE_NO_CRON};
-    charon_db *db = mgr_post_db(ps);
-    charon_db_e rv;
-
-    if (!db) {
-        return mgr_send_unavailable(ps->r);
-    }
-    rv = charon_db_run(db, 0, update, &u); /* before u.out is read */
-    return mgr_changed(ps, rv, u.out, what);
-}
-
 int mgr_do_alert_policy(mgr_post_t *ps)
 {
-    apr_pool_t *p = ps->r->pool;
-    const char *args[APOL_NARGS], *why, *field;
+    charon_change_e out = CHARON_CHANGED;
+    const char *why, *field;
     charon_alert_form_t f;
+    charon_db *db;
+    charon_db_e rv;
 
-    if ((why = charon_alert_policy_form(p, MGR_FIELD(ps, "failure_threshold"),
-                                        MGR_FIELD(ps, "recovery_threshold"),
-                                        MGR_FIELD(ps, "realert_every"), &f,
-                                        &field))) {
+    if ((why = charon_alert_policy_form(
+             ps->r->pool, MGR_FIELD(ps, "failure_threshold"),
+             MGR_FIELD(ps, "recovery_threshold"),
+             MGR_FIELD(ps, "realert_every"), &f, &field))) {
         return mgr_reshow(ps, HTTP_BAD_REQUEST, why, field);
     }
-    args[APOL_ARG_FAILURE] = apr_itoa(p, f.failure_threshold);
-    args[APOL_ARG_RECOVERY] = apr_itoa(p, f.recovery_threshold);
-    args[APOL_ARG_REALERT] = f.realert_every;
-    args[APOL_ARG_ID] = ps->cron;
-    return run_update(ps, ST_MGR_ALERT_POLICY, args, "alert policy");
+    if (!(db = mgr_post_db(ps))) {
+        return mgr_send_unavailable(ps->r);
+    }
+    rv = charon_op_alert_policy(db, ps->cron_id, f.failure_threshold,
+                                f.recovery_threshold, f.realert_every, &out);
+    return mgr_changed(ps, rv, out, "alert policy");
 }
 
 /* Until the database's now plus the length: the watchdog compares
  * mute_until with the same clock. */
 int mgr_do_mute(mgr_post_t *ps)
 {
-    apr_pool_t *p = ps->r->pool;
-    const char *length = MGR_FIELD(ps, "for"), *args[MUTE_NARGS], *why;
+    const char *length = MGR_FIELD(ps, "for"), *why;
+    charon_change_e out = CHARON_CHANGED;
     apr_int64_t secs;
+    charon_db *db;
+    charon_db_e rv;
 
-    if ((why = charon_alert_mute_for(p, length, &secs))) {
+    if ((why = charon_alert_mute_for(ps->r->pool, length, &secs))) {
         return mgr_reshow(ps, HTTP_BAD_REQUEST, why, "for");
     }
-    args[MUTE_ARG_SECS] = apr_psprintf(p, "%" APR_INT64_T_FMT, secs);
-    args[MUTE_ARG_ID] = ps->cron;
-    return run_update(ps, ST_MGR_MUTE, args,
-                      apr_pstrcat(p, "muted for ", length, NULL));
+    if (!(db = mgr_post_db(ps))) {
+        return mgr_send_unavailable(ps->r);
+    }
+    rv = charon_op_mute(db, ps->cron_id, secs, &out);
+    return mgr_changed(ps, rv, out,
+                       apr_pstrcat(ps->r->pool, "muted for ", length, NULL));
 }
 
 int mgr_do_unmute(mgr_post_t *ps)
 {
-    const char *args[ONE_NARGS];
+    charon_change_e out = CHARON_CHANGED;
+    charon_db *db;
+    charon_db_e rv;
 
-    args[ONE_ARG] = ps->cron;
-    return run_update(ps, ST_MGR_UNMUTE, args, "unmuted");
+    if (!(db = mgr_post_db(ps))) {
+        return mgr_send_unavailable(ps->r);
+    }
+    rv = charon_op_unmute(db, ps->cron_id, &out);
+    return mgr_changed(ps, rv, out, "unmuted");
 }
 
 /* The channel is looked up in this server's configuration by name, so

@@ -92,6 +92,40 @@ charon_db_e charon_op_policy(charon_db *db, apr_int64_t id,
     return run_update(db, ST_MGR_POLICY, args, args[POLICY_ARG_ID], out);
 }
 
+charon_db_e charon_op_alert_policy(charon_db *db, apr_int64_t id,
+                                   int failure_threshold,
+                                   int recovery_threshold,
+                                   const char *realert_every,
+                                   charon_change_e *out)
+{
+    const char *args[APOL_NARGS];
+
+    args[APOL_ARG_FAILURE] = charon_db_num(db, failure_threshold);
+    args[APOL_ARG_RECOVERY] = charon_db_num(db, recovery_threshold);
+    args[APOL_ARG_REALERT] = realert_every;
+    args[APOL_ARG_ID] = charon_db_num(db, id);
+    return run_update(db, ST_MGR_ALERT_POLICY, args, args[APOL_ARG_ID], out);
+}
+
+charon_db_e charon_op_mute(charon_db *db, apr_int64_t id, apr_int64_t secs,
+                           charon_change_e *out)
+{
+    const char *args[MUTE_NARGS];
+
+    args[MUTE_ARG_SECS] = charon_db_num(db, secs);
+    args[MUTE_ARG_ID] = charon_db_num(db, id);
+    return run_update(db, ST_MGR_MUTE, args, args[MUTE_ARG_ID], out);
+}
+
+charon_db_e charon_op_unmute(charon_db *db, apr_int64_t id,
+                             charon_change_e *out)
+{
+    const char *args[ONE_NARGS];
+
+    args[ONE_ARG] = charon_db_num(db, id);
+    return run_update(db, ST_MGR_UNMUTE, args, args[ONE_ARG], out);
+}
+
 /* The three that say when the cron runs are written together, as a start
  * sets them (the watchdog starts judging afresh when any of them changed),
  * with min_runtime, which the same form carries. */

@@ -97,6 +97,18 @@ charon_db_e charon_op_policy(charon_db *db, apr_int64_t id,
                              const char *concurrency, const char *max_runtime,
                              charon_change_e *out);
 
+/* realert_every: seconds as text, "" for NULL (off). */
+charon_db_e charon_op_alert_policy(charon_db *db, apr_int64_t id,
+                                   int failure_threshold,
+                                   int recovery_threshold,
+                                   const char *realert_every,
+                                   charon_change_e *out);
+/* Muted until the database's now plus secs; unmuted. */
+charon_db_e charon_op_mute(charon_db *db, apr_int64_t id, apr_int64_t secs,
+                           charon_change_e *out);
+charon_db_e charon_op_unmute(charon_db *db, apr_int64_t id,
+                             charon_change_e *out);
+
 /* schedule, timezone, min_runtime: "" for NULL (unscheduled, the default
  * zone, none); grace in seconds. */
 charon_db_e charon_op_schedule(charon_db *db, apr_int64_t id,
