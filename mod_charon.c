@@ -38,6 +38,8 @@ static void charon_register_hooks(apr_pool_t *p)
      * starts the callbacks registered. */
     ap_hook_post_config(charon_watchdog_post_config, dbd, watchdog,
                         APR_HOOK_MIDDLE);
+    ap_hook_post_config(charon_alerts_post_config, dbd, watchdog,
+                        APR_HOOK_MIDDLE);
     /* Shared memory and secrets, made before the children fork. */
     ap_hook_post_config(charon_counters_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);

@@ -75,14 +75,6 @@ static const struct {
 /* A value the database gave as text, if it is a number (NULL comes back
  * as NULL, or as "" from the pgsql driver).  Checked by its characters,
  * not strtod(), which would follow the process's locale. */
-const char *charon_metrics_number(const char *v)
-{
-    if (!v || !*v) {
-        return NULL;
-    }
-    return v[strspn(v, "0123456789.-+eE")] ? NULL : v;
-}
-
 /* The next slot of each scheduled cron: the watchdog's when it is still
  * to come, else computed now (the watchdog has not looked since it
  * passed, or not yet at this schedule).  NULL: unscheduled, or a
@@ -96,7 +88,7 @@ static const char **next_slots(request_rec *r, const charon_rows_t *rows)
 
     for (i = 0; i < rows->nrows; i++) {
         const char *const *row = rows->rows[i];
-        const char *known = charon_metrics_number(row[METRICS_COL_NEXT_SLOT]);
+        const char *known = charon_number_text(row[METRICS_COL_NEXT_SLOT]);
 
         if (!row[METRICS_COL_SCHEDULE]) {
             continue;
@@ -229,7 +221,7 @@ int charon_metrics_handler(request_rec *r)
         apr_brigade_printf(bb, NULL, NULL, "# HELP %s %s\n# TYPE %s %s\n",
                            fm->name, fm->help, fm->name, fm->type);
         for (i = 0; i < rows.nrows; i++) {
-            const char *v = charon_metrics_number(rows.rows[i][fm->col]);
+            const char *v = charon_number_text(rows.rows[i][fm->col]);
 
             if (v) {
                 apr_brigade_printf(bb, NULL, NULL, "%s{slug=\"%s\"} %s\n",
@@ -249,8 +241,7 @@ int charon_metrics_handler(request_rec *r)
                      "# TYPE charon_cron_executions_total counter\n");
     for (i = 0; i < rows.nrows; i++) {
         for (o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++) {
-            const char *v =
-                charon_metrics_number(rows.rows[i][outcomes[o].col]);
+            const char *v = charon_number_text(rows.rows[i][outcomes[o].col]);
 
             apr_brigade_printf(bb, NULL, NULL,
                                "charon_cron_executions_total{slug=\"%s\","
@@ -265,7 +256,7 @@ int charon_metrics_handler(request_rec *r)
                      "# TYPE charon_cron_unscheduled_starts_total counter\n");
     for (i = 0; i < rows.nrows; i++) {
         const char *v =
-            charon_metrics_number(rows.rows[i][METRICS_COL_UNSCHEDULED]);
+            charon_number_text(rows.rows[i][METRICS_COL_UNSCHEDULED]);
 
         apr_brigade_printf(bb, NULL, NULL,
                            "charon_cron_unscheduled_starts_total{slug=\"%s\"}"

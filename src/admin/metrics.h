@@ -9,8 +9,6 @@
 
 #include "apr_buckets.h"
 
-/* A value the database gave as text, if it is a number; else NULL. */
-const char *charon_metrics_number(const char *v);
 /* The alert families: deliveries by channel and result (rows by
  * MAS_COL_), the queue (one row by MAQ_COL_). */
 void charon_metrics_alerts(request_rec *r, apr_bucket_brigade *bb,

@@ -28,7 +28,7 @@ static const char *attempts(const charon_rows_t *stats, const char *channel,
         if (row[MAS_COL_CHANNEL] && row[MAS_COL_RESULT]
             && !strcmp(row[MAS_COL_CHANNEL], channel)
             && !strcmp(row[MAS_COL_RESULT], result)) {
-            v = charon_metrics_number(row[MAS_COL_ATTEMPTS]);
+            v = charon_number_text(row[MAS_COL_ATTEMPTS]);
             return v ? v : "0";
         }
     }
@@ -88,8 +88,8 @@ void charon_metrics_alerts(request_rec *r, apr_bucket_brigade *bb,
         }
     }
     if (queue->nrows == 1) {
-        pending = charon_metrics_number(queue->rows[0][MAQ_COL_PENDING]);
-        oldest = charon_metrics_number(queue->rows[0][MAQ_COL_OLDEST]);
+        pending = charon_number_text(queue->rows[0][MAQ_COL_PENDING]);
+        oldest = charon_number_text(queue->rows[0][MAQ_COL_OLDEST]);
     }
     /* Two clocks (the database's, the event's writer's) can make a fresh
      * event's age a little negative: an age is never below 0. */

@@ -312,5 +312,8 @@ const char *charon_parse_form(apr_pool_t *p, const char *text,
 const char *charon_one_line(apr_pool_t *p, const char *s);
 /* s as a Prometheus label value: \\ \" \n escaped, bad bytes \xHH. */
 const char *charon_label_value(apr_pool_t *p, const char *s);
+/* v if the database's text is a number (digits, sign, point, exponent),
+ * else NULL: a metric's value is never anything else. */
+const char *charon_number_text(const char *v);
 
 #endif /* CHARON_LIB_H */

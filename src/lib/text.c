@@ -60,3 +60,11 @@ const char *charon_label_value(apr_pool_t *p, const char *s)
     *o = '\0';
     return out;
 }
+
+const char *charon_number_text(const char *v)
+{
+    if (!v || !*v) {
+        return NULL;
+    }
+    return v[strspn(v, "0123456789.-+eE")] ? NULL : v;
+}

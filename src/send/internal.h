@@ -16,7 +16,7 @@
 #define SEND_TIMEOUT_MS         10000
 #define SEND_CONNECT_TIMEOUT_MS 5000
 
-/* ---- send.c ------------------------------------------------------------ */
+/* ---- result.c ---------------------------------------------------------- */
 
 /* A monotonic clock, in milliseconds: timeouts ignore changes of the
  * time of day. */

@@ -41,28 +41,6 @@ apr_status_t charon_send_init(apr_pool_t *pconf)
     return APR_SUCCESS;
 }
 
-apr_int64_t charon_send_clock_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (apr_int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int charon_send_timeout_ms(const charon_channel_t *c)
-{
-    return c->timeout_ms > 0 ? c->timeout_ms : SEND_TIMEOUT_MS;
-}
-
-void charon_send_fail(charon_send_result_t *out, int retry, int status,
-                      const char *error)
-{
-    out->ok = 0;
-    out->retry = retry;
-    out->status = status;
-    out->error = error;
-}
-
 /* ---- the error text ------------------------------------------------------ */
 
 static void add_piece(apr_pool_t *p, apr_array_header_t *a, const char *s)

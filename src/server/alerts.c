@@ -12,9 +12,10 @@
  * The requests never wait on any of this: it runs in the watchdog's
  * threads, with its own connections.
  */
-#include "server/alerts.h"
+#include "server/ticking.h"
 
 #include "apr_strings.h"
+#include "http_core.h"
 #include "mod_watchdog.h"
 #include "send/charon_send.h"
 
@@ -191,7 +192,8 @@ static apr_status_t deliver_callback(int state, void *data, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
-int charon_alerts_post_config(apr_pool_t *pconf, server_rec *s)
+/* One channel's threads, for server s's pool. */
+static int register_channels(apr_pool_t *pconf, server_rec *s)
 {
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
         APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
@@ -200,8 +202,8 @@ int charon_alerts_post_config(apr_pool_t *pconf, server_rec *s)
     const apr_array_header_t *chs = charon_alert_channels(s);
     int i;
 
-    if (!get_instance || !register_callback || !chs->nelts) {
-        return OK;
+    if (!get_instance || !register_callback) {
+        return OK; /* watchdog.c says what that costs */
     }
     for (i = 0; i < chs->nelts; i++) {
         deliver_job_t *job = apr_pcalloc(pconf, sizeof(*job));
@@ -221,6 +223,34 @@ int charon_alerts_post_config(apr_pool_t *pconf, server_rec *s)
                          CHARON_LOGNO(322) "cannot start the deliveries of "
                                            "alert channel %s",
                          job->c->name);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+int charon_alerts_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    apr_array_header_t *pools;
+    int i;
+
+    (void)plog;
+    /* httpd reads its configuration twice at startup; the threads are for
+     * the second. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    /* libcurl's global state, in the parent before any thread. */
+    if (charon_send_init(pconf) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     CHARON_LOGNO(324) "libcurl could not start: alerts to "
+                                       "webhooks and SMTP will fail");
+    }
+    pools = charon_server_pools(ptemp, s);
+    for (i = 0; i < pools->nelts; i++) {
+        if (register_channels(pconf, APR_ARRAY_IDX(pools, i, server_rec *))
+            != OK) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

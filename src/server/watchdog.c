@@ -20,12 +20,9 @@
  * lock is held, is computed at each request; the watchdog only makes the
  * tables say it too, and purges.
  */
-#include "server/alerts.h"
-#include "send/charon_send.h"
+#include "server/ticking.h"
 
-#include "apr_atomic.h"
 #include "apr_strings.h"
-#include "apr_thread_rwlock.h"
 #include "http_core.h"
 #include "mod_watchdog.h"
 
@@ -51,67 +48,11 @@ typedef struct {
     apr_pool_t *tick;    /* this tick's pool */
 } job_t;
 
-/* A child's end, with a tick under way: mod_watchdog stops its thread
- * only after the child's pool is gone, and mod_dbd's pools of connections
- * with it; the tick's connection then belonged to a pool that no longer
- * was (an assertion in apr_reslist, a core dump).  The child's end waits,
- * before any of that, for the tick to finish the statement it is in. */
-static apr_thread_rwlock_t *ticking;
-static volatile apr_uint32_t stopping;
-
-/* Ticks and deliveries (alerts.c) hold it to read, all at once; the
- * child's end takes it to write, after them. */
-static apr_status_t stop_ticks(void *data)
-{
-    (void)data;
-    apr_atomic_set32(&stopping, 1);
-    apr_thread_rwlock_wrlock(ticking);
-    apr_thread_rwlock_unlock(ticking);
-    return APR_SUCCESS;
-}
-
-void charon_watchdog_child_init(apr_pool_t *pchild, server_rec *s)
-{
-    apr_atomic_set32(&stopping, 0);
-    if (apr_thread_rwlock_create(&ticking, pchild) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                     CHARON_LOGNO(307) "cannot create the watchdog's mutex: "
-                                       "no housekeeping "
-                                       "in this process");
-        ticking = NULL;
-        return;
-    }
-    apr_pool_pre_cleanup_register(pchild, NULL, stop_ticks);
-}
-
-#define STOPPING() (apr_atomic_read32(&stopping) != 0)
+#define STOPPING() charon_watchdog_stopping()
 
 static int child_stopping(void)
 {
     return STOPPING();
-}
-
-int charon_watchdog_stopping(void)
-{
-    return STOPPING();
-}
-
-int charon_watchdog_enter(void)
-{
-    if (!ticking || STOPPING()) {
-        return 0;
-    }
-    apr_thread_rwlock_rdlock(ticking);
-    if (STOPPING()) {
-        apr_thread_rwlock_unlock(ticking);
-        return 0;
-    }
-    return 1;
-}
-
-void charon_watchdog_leave(void)
-{
-    apr_thread_rwlock_unlock(ticking);
 }
 
 /* At least one batch per task and tick, so a tick always makes progress;
@@ -407,9 +348,10 @@ int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback =
         APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    apr_hash_t *pools = apr_hash_make(ptemp);
+    apr_array_header_t *pools;
     ap_watchdog_t *wd = NULL;
     apr_status_t rv;
+    int i;
 
     (void)plog;
     /* httpd reads its configuration twice at startup; the watchdog only
@@ -417,37 +359,23 @@ int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    /* libcurl's global state, before any thread (PITFALLS). */
-    if (charon_send_init(pconf) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     CHARON_LOGNO(324) "libcurl could not start: alerts to "
-                                       "webhooks and SMTP will fail");
-    }
-    for (; s; s = s->next) {
-        const void *id;
+    /* One callback per database pool: servers that share one need it
+     * done once. */
+    pools = charon_server_pools(ptemp, s);
+    for (i = 0; i < pools->nelts; i++) {
         job_t *job;
 
-        if (!charon_server_mounted(s)) {
-            continue;
-        }
+        s = APR_ARRAY_IDX(pools, i, server_rec *);
         if (!get_instance || !register_callback) {
             ap_log_error(
                 APLOG_MARK, APLOG_WARNING, 0, s,
                 CHARON_LOGNO(
                     304) "mod_watchdog is not loaded: runs past max_runtime "
                          "are marked lost only when a start meets them, no "
-                         "slot of a schedule is judged, and CharonRetention "
-                         "purges nothing");
+                         "slot of a schedule is judged, no alert is sent, "
+                         "and CharonRetention purges nothing");
             return OK;
         }
-        /* One callback per database pool: servers that share one need
-         * it done once. */
-        id = charon_dbd_pool_id(s);
-        if (apr_hash_get(pools, &id, sizeof(id))) {
-            continue;
-        }
-        apr_hash_set(pools, apr_pmemdup(ptemp, &id, sizeof(id)), sizeof(id),
-                     s);
         if (!wd
             && (rv = get_instance(&wd, CHARON_WATCHDOG, 0, 1, pconf))
                    != APR_SUCCESS) {
@@ -459,9 +387,6 @@ int charon_watchdog_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         job->s = s;
         rv = register_callback(wd, charon_watchdog_interval(s), job,
                                watchdog_callback);
-        if (rv == APR_SUCCESS && charon_alerts_post_config(pconf, s) != OK) {
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
         if (rv != APR_SUCCESS) {
             ap_log_error(
                 APLOG_MARK, APLOG_CRIT, rv, s,
