@@ -13,7 +13,7 @@ use IO::Select;
 use POSIX ();
 
 my $drv = dbh()->{Driver}{Name};
-my %tests = (SQLite => 8, Pg => 14, MariaDB => 8, mysql => 8);
+my %tests = (SQLite => 8, Pg => 16, MariaDB => 10, mysql => 10);
 plan tests => $tests{$drv} // 0;
 
 my $cron = seed_cron('dbx-cron', 1);
@@ -101,6 +101,30 @@ sub in_child {
     }
     waitpid $pid, 0;                     # it has closed its end: it exits
     return map { HTTP::Response->parse($_) } grep { length } split /\n\x00\n/, $out;
+}
+
+# Connections the server dropped while they sat idle in the pool (a
+# restart, a failover, an idle timeout): their handles look alive until
+# used.  $kill drops them; after 1.5 s of quiet, $n writes at once (lone
+# statements, which cannot be run again once sent) must all succeed, the
+# module having checked each idle connection before using it (2).
+sub dropped_while_idle {
+    my ($kill, $y, $n) = @_;
+    my $msg = sub {
+        req(POST => "/api/$y/message", key => KEY_CLEAR,
+            json => { type => 'info', message => 'after an idle drop' });
+    };
+    fork_race($n, $msg);                # the pool holds n connections
+    my $before = count_messages($y);
+    $kill->();
+    select undef, undef, undef, 1.5;
+    my @res = fork_race($n, $msg);
+    my @bad = map { $_->status_line . ' ' . ($_->content // '') }
+              grep { $_->code != 200 } @res;
+    ok(@res == $n && !@bad,
+       "$n writes on connections dropped while idle: all 200")
+        or diag join "\n", @bad;
+    is(count_messages($y) - $before, $n, 'each of them stored once');
 }
 
 if ($drv eq 'SQLite') {
@@ -209,6 +233,9 @@ elsif ($drv eq 'Pg') {
         or diag join "\n", @$bad[0 .. ($#$bad > 9 ? 9 : $#$bad)];
     ok($created == $starts, 'one execution per start answered 200')
         or diag "starts $starts created $created";
+
+    # ---- connections dropped while idle (2)
+    dropped_while_idle($kill, $y, 8);
 }
 else {
     # MariaDB / MySQL: drop the module's connections twice (8)
@@ -244,4 +271,7 @@ else {
     my $m = messages_of($x);
     ok(@$m == 1 && $m->[0]{message} eq $end_body->{message}, 'its message stored')
         or diag explain $m;
+
+    # ---- connections dropped while idle (2)
+    dropped_while_idle($kill, $y, 8);
 }

@@ -68,6 +68,7 @@ void charon_db_failed(charon_db *db, const char *what, const char *label,
     db->fail_rv = rv;
     db->fail_label = label ? apr_pstrdup(db->pool, label) : NULL;
     db->fail_error = apr_pstrdup(db->pool, driver_error(db, rv));
+    db->fail_unwritten = db->in_tx;
     charon_db_log(db, APLOG_ERR, CHARON_LOGNO(105) "statement %s failed: %s",
                   what, db->fail_error);
 }
@@ -143,6 +144,7 @@ static charon_conn_t *conn_get(charon_db *db)
         return NULL;
     }
     st->dialect = d;
+    st->used = apr_time_now();
     apr_hash_set(db->dbd->prepared, STATE_KEY, APR_HASH_KEY_STRING, st);
     charon_db_log(db, APLOG_DEBUG,
                   CHARON_LOGNO(113) "new database connection: %s%s%s%s",
@@ -271,10 +273,11 @@ int charon_conn_ready(charon_db *db)
     for (sql = st->dialect->init; *sql; sql++) {
         rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, *sql);
         if (rv) {
+            charon_db_failed(db, *sql, NULL, rv);
+            db->fail_unwritten = 1; /* before the unit's first statement */
             charon_db_log(
                 db, APLOG_ERR,
-                CHARON_LOGNO(103) "setting up the connection failed (%s): %s",
-                *sql, driver_error(db, rv));
+                CHARON_LOGNO(103) "setting up the connection failed");
             return 0;
         }
     }
@@ -292,6 +295,47 @@ void charon_conn_forget(charon_db *db)
     memset(st->stmt, 0, sizeof(st->stmt));
     st->generation++;
     st->initialised = 0;
+}
+
+/* A server drops connections (a restart, pg_terminate_backend, KILL, a
+ * timeout) without the pooled handle knowing until it is used: PQstatus
+ * stays good, so mod_dbd's check at acquire lets it through.  The driver's
+ * check_conn then connects it again in place (PQreset; mysql_ping with the
+ * driver's reconnect=1), and what lived in the old session is forgotten. */
+int charon_conn_check(charon_db *db, int *lost)
+{
+    const char *ping = db->conn->dialect->ping;
+    apr_status_t rv;
+
+    *lost = 0;
+    if (!ping || ask(db, ping)) {
+        return 1;
+    }
+    *lost = 1;
+    rv = apr_dbd_check_conn(db->dbd->driver, db->pool, db->dbd->handle);
+    charon_conn_forget(db);
+    return rv == APR_SUCCESS && ask(db, ping);
+}
+
+/* HikariCP's rule: a connection used within the last second is taken as
+ * alive; one idle longer answers a ping first, so that a connection the
+ * server dropped while it sat in the pool costs a round trip, not a 503
+ * for a write that cannot be run again. */
+int charon_conn_check_idle(charon_db *db)
+{
+    int lost, ok;
+
+    if (apr_time_now() - db->conn->used < apr_time_from_sec(1)) {
+        return 1;
+    }
+    ok = charon_conn_check(db, &lost);
+    if (lost) {
+        charon_db_log(db, ok ? APLOG_INFO : APLOG_ERR,
+                      CHARON_LOGNO(115) "a pooled connection had been "
+                                        "dropped by the server: %s",
+                      ok ? "connected again" : "the server cannot be reached");
+    }
+    return ok;
 }
 
 /* PostgreSQL statement names are sent unquoted: plain lower case. */
@@ -322,6 +366,7 @@ apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e s)
         if (rv) {
             st->stmt[s] = NULL;
             charon_db_failed(db, charon_stmt_shapes[s].name, NULL, rv);
+            db->fail_unwritten = 1; /* it never ran */
             charon_db_log(db, APLOG_ERR,
                           CHARON_LOGNO(104) "preparing statement %s failed: "
                                             "is the schema from "
@@ -335,26 +380,31 @@ apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e s)
 
 /* ---- transactions ------------------------------------------------------ */
 
-/* Transaction control: no values, no preparing. */
+/* Transaction control: no values, no preparing.  A ROLLBACK's failure
+ * is not recorded: it follows the failure that matters (often a
+ * connection gone, which rolls back anyway). */
 static int plain(charon_db *db, const char *sql)
 {
     int nrows, rv;
 
     db->statements++;
     rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
-    if (rv) {
+    if (rv && strcmp(sql, "ROLLBACK")) {
         charon_db_failed(db, sql, NULL, rv);
-        return 0;
     }
-    return 1;
+    return rv == 0;
 }
 
 int charon_db_begin(charon_db *db)
 {
-    if (!charon_conn_ready(db) || !plain(db, db->conn->dialect->begin)) {
+    if (!charon_conn_ready(db)) {
         return 0;
     }
-    db->in_tx = 1;
+    db->in_tx = 1; /* so that a failed BEGIN counts as nothing written */
+    if (!plain(db, db->conn->dialect->begin)) {
+        db->in_tx = 0;
+        return 0;
+    }
     return 1;
 }
 

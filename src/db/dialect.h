@@ -16,6 +16,7 @@
 /* What a failed statement means for the operation that ran it (flags). */
 #define CHARON_ERR_RETRY  1 /* nothing was written: run it again */
 #define CHARON_ERR_FORGET 2 /* prepare the connection's statements anew */
+#define CHARON_ERR_LOST   4 /* the connection is gone (ping finds the rest) */
 
 typedef struct charon_dialect {
     const char *name;   /* "pgsql", "mysql", "mariadb", "sqlite3" */
@@ -33,6 +34,10 @@ typedef struct charon_dialect {
     /* The driver's return code, its message, and the label the failed
      * statement was prepared under (NULL for transaction control). */
     int (*classify)(int rv, const char *error, const char *label);
+    /* Answers on any live connection: run on a pooled connection that sat
+     * idle, and after a failure, to find one the server dropped.  NULL
+     * where a connection cannot be lost (SQLite). */
+    const char *ping;
 } charon_dialect_t;
 
 #define CHARON_SQL_NONE ""

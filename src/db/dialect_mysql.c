@@ -561,18 +561,26 @@ static int mariadb_10_5(const char *version)
 /* The driver returns MySQL's error number.  A deadlock's victim was
  * rolled back whole (1213): run it again.  Statements live in the client
  * and are cheap to prepare: after any failure they are prepared afresh,
- * which recovers from a reconnection the driver made on its own. */
+ * which recovers from a reconnection the driver made on its own.  The
+ * client's 2006 (gone away) and 2013 (lost during the query) say the
+ * connection is gone: the driver reconnects by itself, so a ping would
+ * not tell. */
 static int classify(int rv, const char *error, const char *label)
 {
     (void)error;
     (void)label;
-    return rv == 1213 ? CHARON_ERR_RETRY | CHARON_ERR_FORGET
-                      : CHARON_ERR_FORGET;
+    if (rv == 1213) {
+        return CHARON_ERR_RETRY | CHARON_ERR_FORGET;
+    }
+    if (rv == 2006 || rv == 2013) {
+        return CHARON_ERR_FORGET | CHARON_ERR_LOST;
+    }
+    return CHARON_ERR_FORGET;
 }
 
 const charon_dialect_t charon_dialect_mysql = {
-    "mysql", "mysql", NULL, NULL,    "START TRANSACTION",
-    init,    sql,     NULL, classify};
+    "mysql", "mysql", NULL, NULL,     "START TRANSACTION",
+    init,    sql,     NULL, classify, "SELECT 1"};
 
 const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  "mysql",
@@ -582,4 +590,5 @@ const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  init,
                                                  sql,
                                                  mariadb,
-                                                 classify};
+                                                 classify,
+                                                 "SELECT 1"};

@@ -540,5 +540,6 @@ static int classify(int rv, const char *error, const char *label)
     return 0;
 }
 
-const charon_dialect_t charon_dialect_pgsql = {
-    "pgsql", "pgsql", NULL, NULL, "BEGIN", init, sql, NULL, classify};
+const charon_dialect_t charon_dialect_pgsql = {"pgsql",  "pgsql",   NULL, NULL,
+                                               "BEGIN",  init,      sql,  NULL,
+                                               classify, "SELECT 1"};

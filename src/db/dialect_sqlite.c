@@ -525,5 +525,5 @@ static int classify(int rv, const char *error, const char *label)
 }
 
 const charon_dialect_t charon_dialect_sqlite = {
-    "sqlite3", "sqlite3", NULL, NULL,    "BEGIN IMMEDIATE",
-    init,      sql,       NULL, classify};
+    "sqlite3", "sqlite3", NULL, NULL,     "BEGIN IMMEDIATE",
+    init,      sql,       NULL, classify, NULL};

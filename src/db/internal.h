@@ -17,6 +17,7 @@ typedef struct {
     const charon_dialect_t *dialect;
     unsigned generation; /* part of PostgreSQL statement names */
     int initialised;     /* the dialect's init statements ran */
+    apr_time_t used;     /* when a unit of work last ended on it */
     apr_dbd_prepared_t *stmt[ST_COUNT];
 } charon_conn_t;
 
@@ -36,6 +37,10 @@ struct charon_db {
     int fail_rv;
     const char *fail_error;
     const char *fail_label; /* its name on the server, or NULL */
+    /* It failed before anything of the unit could be written: while
+     * preparing, or inside a transaction short of COMMIT (a server that
+     * drops the connection rolls that back). */
+    int fail_unwritten;
 };
 
 /* conn.c */
@@ -44,6 +49,11 @@ apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e st);
 const char *charon_conn_label(apr_pool_t *p, const charon_conn_t *st,
                               charon_stmt_e s);
 void charon_conn_forget(charon_db *db);
+/* Whether the connection answers; one the server dropped is connected
+ * again in place.  *lost: it had been dropped.  0: it cannot be. */
+int charon_conn_check(charon_db *db, int *lost);
+/* Checks a connection that sat idle in the pool before a unit of work. */
+int charon_conn_check_idle(charon_db *db);
 /* Records and logs a failure (label NULL: not a prepared statement). */
 void charon_db_failed(charon_db *db, const char *what, const char *label,
                       int rv);

@@ -5,7 +5,8 @@
  * a transaction rolled back): that is what allows running it once more
  * when the failure changed nothing (a deadlock's victim, a locked SQLite,
  * a PostgreSQL that forgot the connection's statements: the dialect
- * judges, dialect_*.c) or when a concurrent change made it come to
+ * judges, dialect_*.c; a connection the server dropped before anything
+ * was written, connected again) or when a concurrent change made it come to
  * nothing (an overlap lock that changed hands, an Idempotency-Key stored
  * by a concurrent duplicate).  A failure that may have written, or the
  * third run, is a 503: "not confirmed", which a retry with the same
@@ -39,7 +40,8 @@ static charon_db_e once(charon_db *db, int flags, charon_db_fn *fn,
  * whatever the verdict. */
 static int judge(charon_db *db, int last)
 {
-    int verdict;
+    int verdict, lost = 0, alive;
+    const char *what;
 
     if (!db->failed) {
         return 0; /* not the database's: nothing to retry */
@@ -49,12 +51,32 @@ static int judge(charon_db *db, int last)
     if (verdict & CHARON_ERR_FORGET) {
         charon_conn_forget(db);
     }
+    if (!(verdict & CHARON_ERR_RETRY)) {
+        /* Was the connection dropped?  Then it is connected again, for
+         * this request's next try and whichever request draws it next. */
+        alive = charon_conn_check(db, &lost);
+        lost |= !!(verdict & CHARON_ERR_LOST);
+        if (lost && alive && db->fail_unwritten) {
+            verdict |= CHARON_ERR_RETRY;
+        }
+        if (lost) {
+            charon_db_log(db, APLOG_INFO,
+                          CHARON_LOGNO(116) "the server had dropped the "
+                                            "connection: %s",
+                          !alive ? "the server cannot be reached"
+                          : db->fail_unwritten
+                              ? "connected again"
+                              : "connected again; what failed may have "
+                                "been written, so it is not run again");
+        }
+    }
     if (verdict & CHARON_ERR_RETRY) {
-        charon_db_log(
-            db, APLOG_INFO,
-            CHARON_LOGNO(109) "the failure changed nothing%s: %s",
-            verdict & CHARON_ERR_FORGET ? " (statements prepared afresh)" : "",
-            last ? "no more tries" : "running it again");
+        what = lost                          ? " (connected again)"
+               : verdict & CHARON_ERR_FORGET ? " (statements prepared afresh)"
+                                             : "";
+        charon_db_log(db, APLOG_INFO,
+                      CHARON_LOGNO(109) "the failure changed nothing%s: %s",
+                      what, last ? "no more tries" : "running it again");
     }
     return last ? verdict & ~CHARON_ERR_RETRY : verdict;
 }
@@ -69,6 +91,10 @@ charon_db_e charon_db_run(charon_db *db, int flags, charon_db_fn *fn,
         return once(db, flags, fn, baton);
     }
     db->running = 1;
+    if (!charon_conn_check_idle(db)) {
+        db->running = 0;
+        return CHARON_DB_FAILED;
+    }
     for (tries = 1;; tries++) {
         /* A child that is ending waits for this: no further try. */
         int last = tries == TRIES || (db->stopping && db->stopping());
@@ -84,6 +110,7 @@ charon_db_e charon_db_run(charon_db *db, int flags, charon_db_fn *fn,
         }
     }
     db->running = 0;
+    db->conn->used = apr_time_now();
     if (rv == CHARON_DB_AGAIN) {
         charon_db_log(db, APLOG_WARNING,
                       CHARON_LOGNO(112) "a concurrent change came in the way "

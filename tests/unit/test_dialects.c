@@ -119,8 +119,14 @@ void test_dialects(void)
               == CHARON_ERR_FORGET,
           "mysql: a lock wait timeout is a 503");
     CHECK(charon_dialect_mysql.classify(2013, "Lost connection", NULL)
-              == CHARON_ERR_FORGET,
-          "mysql: a lost connection is a 503");
+              == (CHARON_ERR_FORGET | CHARON_ERR_LOST),
+          "mysql: a lost connection is said lost, not run again here");
+    CHECK(charon_dialect_mariadb.classify(2006, "gone away", NULL)
+              == (CHARON_ERR_FORGET | CHARON_ERR_LOST),
+          "mariadb: a server gone away is said lost");
+    CHECK(charon_dialect_pgsql.ping && charon_dialect_mysql.ping
+              && charon_dialect_mariadb.ping && !charon_dialect_sqlite.ping,
+          "a ping where a connection can be dropped, none for SQLite");
     CHECK(charon_dialect_sqlite.classify(5, "database is locked", NULL)
               & CHARON_ERR_RETRY,
           "sqlite3: SQLITE_BUSY");
