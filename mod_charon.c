@@ -40,7 +40,10 @@ static void charon_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     ap_hook_post_config(charon_alerts_post_config, dbd, watchdog,
                         APR_HOOK_MIDDLE);
-    /* Shared memory and secrets, made before the children fork. */
+    /* Shared memory and secrets, made before the children fork (the
+     * outage cells after mod_dbd has grouped servers into pools). */
+    ap_hook_post_config(charon_outage_post_config, dbd, NULL, APR_HOOK_MIDDLE);
+
     ap_hook_post_config(charon_counters_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
     ap_hook_post_config(charon_manager_post_config, NULL, NULL,

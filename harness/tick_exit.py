@@ -43,7 +43,7 @@ FAULTS = ("tick-stop", "tick-graceful")
 say = proc.say_as("reliability")
 
 # A tick meeting the lock: the first try of its lost-run update failed.
-MET_LOCK = re.compile(r"\[pid (\d+):tid \d+\] CHARON105: .*WD_LOSE.*"
+MET_LOCK = re.compile(r"\[pid (\d+):tid \d+\] CHARON10[59]: .*WD_LOSE.*"
                       r"database is locked")
 OVERDUE = ("INSERT INTO charon_cron (slug, name, max_runtime) "
            "VALUES ('tick', 'A child ending during a tick', 1);\n"

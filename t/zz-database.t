@@ -13,7 +13,7 @@ use IO::Select;
 use POSIX ();
 
 my $drv = dbh()->{Driver}{Name};
-my %tests = (SQLite => 8, Pg => 16, MariaDB => 10, mysql => 10);
+my %tests = (SQLite => 8, Pg => 20, MariaDB => 10, mysql => 10);
 plan tests => $tests{$drv} // 0;
 
 my $cron = seed_cron('dbx-cron', 1);
@@ -103,6 +103,15 @@ sub in_child {
     return map { HTTP::Response->parse($_) } grep { length } split /\n\x00\n/, $out;
 }
 
+# The error_log from byte $from: lines matching $re.
+my $ERROR_LOG = Apache::Test::vars('t_logs') . '/error_log';
+sub log_lines {
+    my ($from, $re) = @_;
+    open my $fh, '<', $ERROR_LOG or return ();
+    seek $fh, $from, 0;
+    return grep { /$re/ } <$fh>;
+}
+
 # Connections the server dropped while they sat idle in the pool (a
 # restart, a failover, an idle timeout): their handles look alive until
 # used.  $kill drops them; after 1.5 s of quiet, $n writes at once (lone
@@ -184,6 +193,7 @@ elsif ($drv eq 'Pg') {
     my $locked = 0;
     END { eval { $admin->do("ALTER DATABASE $qdb ALLOW_CONNECTIONS true") }
               if $locked }
+    my $log_from = -s $ERROR_LOG // 0;
 
     # ---- the database refuses connections: 503 everywhere (6)
     my $x = start_exec($cron) // 0;
@@ -225,7 +235,24 @@ elsif ($drv eq 'Pg') {
     ok(@$m == 1 && $m->[0]{message} eq $end_body->{message}, 'its message stored')
         or diag explain $m;
 
-    # ---- a restart (connections dropped): recovery again (3)
+    # ---- the outage in the error_log: one line when it began, one when it
+    # ended (for every child together), no error for what was retried (3)
+    # (t/conf has virtual hosts whose databases are broken on purpose)
+    my @began = log_lines($log_from, qr/CHARON118: the database of the main server /);
+    my @ended = log_lines($log_from, qr/CHARON119: the database of the main server /);
+    is(scalar @began, 1, 'one line said the database could not be used')
+        or diag @began;
+    my ($refused) = map { /(\d+) requests were answered 503/ ? $1 : () } @ended;
+    ok(@ended == 1 && ($refused // 0) >= 4,
+       'one line said it could be used again, counting the 503s (at least 4)')
+        or diag @ended;
+    my @retried = log_lines($log_from,
+                            qr/\[charon:error\].*prepared statement .* does not exist/);
+    ok(!@retried, 'statements prepared again and retried are not logged as errors')
+        or diag @retried[0 .. ($#retried > 4 ? 4 : $#retried)];
+
+    # ---- a restart (connections dropped): recovery again (4)
+    $log_from = -s $ERROR_LOG // 0;
     $kill->();
     ($ok, $bad, $starts, $created, $msgs) = recover($y);
     ok($ok, 'connections dropped again: requests succeed again within 30 s');
@@ -233,6 +260,9 @@ elsif ($drv eq 'Pg') {
         or diag join "\n", @$bad[0 .. ($#$bad > 9 ? 9 : $#$bad)];
     ok($created == $starts, 'one execution per start answered 200')
         or diag "starts $starts created $created";
+    my @outage = log_lines($log_from, qr/CHARON118: the database of the main server /);
+    ok(!@outage, 'connections dropped while the server runs are no outage')
+        or diag @outage;
 
     # ---- connections dropped while idle (2)
     dropped_while_idle($kill, $y, 8);

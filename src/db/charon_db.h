@@ -92,6 +92,14 @@ typedef charon_db_e charon_db_fn(charon_db *db, void *baton);
 charon_db_e charon_db_run(charon_db *db, int flags, charon_db_fn *fn,
                           void *baton);
 
+/* ---- outage.c: an outage told once, across children -------------------- */
+
+typedef struct charon_outage charon_outage;
+
+/* Shared memory for every mod_dbd pool: after mod_dbd's post_config. */
+int charon_outage_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s);
+
 /* ---- gate.c: how long a request may wait for a connection ------------- */
 
 typedef struct charon_gate charon_gate;

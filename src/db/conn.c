@@ -61,16 +61,47 @@ static const char *driver_error(charon_db *db, int rv)
     return msg && *msg ? msg : "(no message from the driver)";
 }
 
-void charon_db_failed(charon_db *db, const char *what, const char *label,
-                      int rv)
+static void record(charon_db *db, const char *what, const char *label, int rv)
 {
     db->failed = 1;
     db->fail_rv = rv;
     db->fail_label = label ? apr_pstrdup(db->pool, label) : NULL;
     db->fail_error = apr_pstrdup(db->pool, driver_error(db, rv));
     db->fail_unwritten = db->in_tx;
+    db->fail_what = apr_pstrdup(db->pool, what);
+    db->fail_hint = NULL;
+}
+
+void charon_db_failed(charon_db *db, const char *what, const char *label,
+                      int rv)
+{
+    record(db, what, label, rv);
+    if (!db->running) {
+        charon_db_log_failure(db);
+    }
+}
+
+void charon_db_failed_hint(charon_db *db, const char *what, int rv,
+                           int unwritten, const char *hint)
+{
+    record(db, what, NULL, rv);
+    db->fail_unwritten = unwritten;
+    db->fail_hint = hint;
+    if (!db->running) {
+        charon_db_log_failure(db);
+    }
+}
+
+/* A failure retried with success (a deadlock's victim, a Galera
+ * certification conflict) is no error: only the one that ends a unit of
+ * work is logged as one. */
+void charon_db_log_failure(charon_db *db)
+{
     charon_db_log(db, APLOG_ERR, CHARON_LOGNO(105) "statement %s failed: %s",
-                  what, db->fail_error);
+                  db->fail_what, db->fail_error);
+    if (db->fail_hint) {
+        charon_db_log(db, APLOG_ERR, "%s", db->fail_hint);
+    }
 }
 
 /* The first column of the first row of a plain query, or NULL. */
@@ -155,15 +186,17 @@ static charon_conn_t *conn_get(charon_db *db)
 }
 
 /* mod_dbd answers NULL both when no connection can be opened and when the
- * pooled connection it drew had died (a database restart): it then drops
- * that one.  A dead pooled connection is found out quickly, so while
- * attempts fail fast, draw again, up to the pool's size; a slow failure is
- * a real attempt to connect, and is not repeated. */
-static ap_dbd_t *acquire(request_rec *r, charon_gate *gate)
+ * pooled connection it drew had died (a database restart; MySQL's check is
+ * a ping): it then drops that one.  A dead pooled connection is found out
+ * quickly, so while attempts fail fast, draw again, up to the pool's size;
+ * a slow failure is a real attempt to connect, and is not repeated.  A
+ * probe of a database already found unreachable tries once: every failed
+ * try is a few lines in mod_dbd's log. */
+static ap_dbd_t *acquire(request_rec *r, charon_gate *gate, int probe)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire =
         APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    int tries = gate ? charon_gate_size(gate) + 1 : 1;
+    int tries = gate && !probe ? charon_gate_size(gate) + 1 : 1;
     ap_dbd_t *dbd = NULL;
 
     while (dbd_acquire && tries-- > 0) {
@@ -177,6 +210,45 @@ static ap_dbd_t *acquire(request_rec *r, charon_gate *gate)
     return dbd;
 }
 
+/* Whether the schema has its triggers: asked on a connection's first use
+ * and, while they are missing, at most once a second (an operator fixing
+ * it needs no restart).  A query that fails says nothing: the statements
+ * that follow will tell. */
+static int schema_whole(charon_db *db)
+{
+    charon_conn_t *st = db->conn;
+    apr_time_t now = apr_time_now();
+    const char *n;
+    int found;
+
+    if (st->schema_whole) {
+        return 1;
+    }
+    if (st->schema_at && now - st->schema_at < apr_time_from_sec(1)) {
+        return 0;
+    }
+    if (!(n = ask(db, st->dialect->schema_check))) {
+        return 1;
+    }
+    found = atoi(n);
+    if (found >= st->dialect->triggers) {
+        st->schema_whole = 1;
+        return 1;
+    }
+    st->schema_at = now;
+    charon_outage_refused(
+        db,
+        apr_psprintf(db->pool,
+                     "its schema is incomplete: %d of the %d triggers "
+                     "that sql/ makes are missing or hidden from its "
+                     "user (MySQL and MariaDB with binary logging, "
+                     "Galera: load the schema with "
+                     "log_bin_trust_function_creators=1 or with SUPER; "
+                     "the user needs ALL or TRIGGER on its tables)",
+                     st->dialect->triggers - found, st->dialect->triggers));
+    return 0;
+}
+
 charon_db *charon_db_open(request_rec *r, const char **why)
 {
     charon_gate *gate = charon_gate_for(r);
@@ -184,8 +256,14 @@ charon_db *charon_db_open(request_rec *r, const char **why)
     int probe = 0;
 
     *why = "the database cannot be reached";
+    db->r = r;
+    db->s = r->server;
+    db->pool = r->pool;
+    db->outage = charon_outage_for(r->server);
     switch (gate ? charon_gate_enter(gate, r, &probe) : CHARON_GATE_OPEN) {
-    case CHARON_GATE_DOWN: return NULL; /* said once, when it was found down */
+    case CHARON_GATE_DOWN:
+        charon_outage_refused(db, "no connection could be opened");
+        return NULL;
     case CHARON_GATE_BUSY:
         *why = "every database connection stayed busy";
         ap_log_rerror(
@@ -195,10 +273,7 @@ charon_db *charon_db_open(request_rec *r, const char **why)
         return NULL;
     case CHARON_GATE_OPEN: break;
     }
-    db->r = r;
-    db->s = r->server;
-    db->pool = r->pool;
-    db->dbd = acquire(r, gate);
+    db->dbd = acquire(r, gate, probe);
     if (gate) {
         charon_gate_result(gate, probe, db->dbd != NULL);
         if (probe) {
@@ -210,15 +285,18 @@ charon_db *charon_db_open(request_rec *r, const char **why)
     if (!db->dbd) {
         /* mod_dbd has logged why: a database that cannot be reached, or a
          * statement of another module that fails to prepare. */
-        ap_log_rerror(
-            APLOG_MARK, APLOG_ERR, 0, r,
-            CHARON_LOGNO(
-                102) "no database connection (see mod_dbd's message above); "
-                     "answering 503 for a second before trying again");
+        charon_outage_refused(db, "no connection could be opened (mod_dbd "
+                                  "says why above; one try a second)");
         return NULL;
     }
-    db->conn = conn_get(db);
-    return db->conn ? db : NULL;
+    if (!(db->conn = conn_get(db))) {
+        return NULL;
+    }
+    if (!schema_whole(db)) {
+        *why = "the database is not ready";
+        return NULL;
+    }
+    return db;
 }
 
 charon_db *charon_db_open_server(apr_pool_t *p, server_rec *s)
@@ -229,12 +307,15 @@ charon_db *charon_db_open_server(apr_pool_t *p, server_rec *s)
 
     db->s = s;
     db->pool = p;
+    db->outage = charon_outage_for(s);
     db->dbd = dbd_open ? dbd_open(p, s) : NULL;
     if (!db->dbd) {
-        return NULL; /* mod_dbd has said why */
+        charon_outage_refused(db, "no connection could be opened (mod_dbd "
+                                  "says why above)");
+        return NULL;
     }
     db->opened = 1;
-    if (!(db->conn = conn_get(db))) {
+    if (!(db->conn = conn_get(db)) || !schema_whole(db)) {
         charon_db_close(db);
         return NULL;
     }
@@ -273,10 +354,9 @@ int charon_conn_ready(charon_db *db)
     for (sql = st->dialect->init; *sql; sql++) {
         rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, *sql);
         if (rv) {
-            charon_db_failed(db, *sql, NULL, rv);
-            db->fail_unwritten = 1; /* before the unit's first statement */
-            charon_db_log(
-                db, APLOG_ERR,
+            /* before the unit's first statement: nothing written */
+            charon_db_failed_hint(
+                db, *sql, rv, 1,
                 CHARON_LOGNO(103) "setting up the connection failed");
             return 0;
         }
@@ -329,11 +409,15 @@ int charon_conn_check_idle(charon_db *db)
         return 1;
     }
     ok = charon_conn_check(db, &lost);
-    if (lost) {
-        charon_db_log(db, ok ? APLOG_INFO : APLOG_ERR,
+    if (!ok) {
+        charon_outage_refused(db, "a pooled connection was dropped and the "
+                                  "server does not answer");
+    }
+    else if (lost) {
+        charon_db_log(db, APLOG_INFO,
                       CHARON_LOGNO(115) "a pooled connection had been "
-                                        "dropped by the server: %s",
-                      ok ? "connected again" : "the server cannot be reached");
+                                        "dropped by the server: connected "
+                                        "again");
     }
     return ok;
 }
@@ -365,13 +449,14 @@ apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e s)
                              charon_conn_label(st->pool, st, s), &st->stmt[s]);
         if (rv) {
             st->stmt[s] = NULL;
-            charon_db_failed(db, charon_stmt_shapes[s].name, NULL, rv);
-            db->fail_unwritten = 1; /* it never ran */
-            charon_db_log(db, APLOG_ERR,
-                          CHARON_LOGNO(104) "preparing statement %s failed: "
-                                            "is the schema from "
-                                            "sql/ loaded?",
-                          charon_stmt_shapes[s].name);
+            /* it never ran: nothing written */
+            charon_db_failed_hint(
+                db, charon_stmt_shapes[s].name, rv, 1,
+                apr_psprintf(db->pool,
+                             CHARON_LOGNO(104) "preparing statement %s "
+                                               "failed: is the schema from "
+                                               "sql/ loaded?",
+                             charon_stmt_shapes[s].name));
             return NULL;
         }
     }

@@ -38,6 +38,12 @@ typedef struct charon_dialect {
      * idle, and after a failure, to find one the server dropped.  NULL
      * where a connection cannot be lost (SQLite). */
     const char *ping;
+    /* The number of the schema's triggers the connection's user can see,
+     * and how many sql/ makes: a schema loaded without them (MySQL with
+     * binary logging and no SUPER: error 1419) loses outcomes and alerts
+     * silently, so the module refuses it. */
+    const char *schema_check;
+    int triggers;
 } charon_dialect_t;
 
 #define CHARON_SQL_NONE ""

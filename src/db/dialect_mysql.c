@@ -578,9 +578,17 @@ static int classify(int rv, const char *error, const char *label)
     return CHARON_ERR_FORGET;
 }
 
+/* information_schema shows a trigger to a user with a privilege on its
+ * table (ALL, or TRIGGER). */
+static const char schema_check[] =
+    "SELECT COUNT(*) FROM information_schema.TRIGGERS "
+    "WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME IN ("
+    "'charon_execution_outcome', 'charon_alert_attempt_counted', "
+    "'charon_execution_alert', 'charon_execution_alert_missed')";
+
 const charon_dialect_t charon_dialect_mysql = {
-    "mysql", "mysql", NULL, NULL,     "START TRANSACTION",
-    init,    sql,     NULL, classify, "SELECT 1"};
+    "mysql", "mysql", NULL,     NULL,       "START TRANSACTION", init,
+    sql,     NULL,    classify, "SELECT 1", schema_check,        4};
 
 const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  "mysql",
@@ -591,4 +599,6 @@ const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  sql,
                                                  mariadb,
                                                  classify,
-                                                 "SELECT 1"};
+                                                 "SELECT 1",
+                                                 schema_check,
+                                                 4};

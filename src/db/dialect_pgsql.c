@@ -540,6 +540,12 @@ static int classify(int rv, const char *error, const char *label)
     return 0;
 }
 
-const charon_dialect_t charon_dialect_pgsql = {"pgsql",  "pgsql",   NULL, NULL,
-                                               "BEGIN",  init,      sql,  NULL,
-                                               classify, "SELECT 1"};
+static const char schema_check[] =
+    "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    "WHERE NOT t.tgisinternal AND pg_table_is_visible(c.oid) "
+    "AND t.tgname IN ('charon_execution_outcome', "
+    "'charon_alert_attempt_counted', 'charon_execution_alert')";
+
+const charon_dialect_t charon_dialect_pgsql = {
+    "pgsql", "pgsql", NULL,     NULL,       "BEGIN",      init,
+    sql,     NULL,    classify, "SELECT 1", schema_check, 3};

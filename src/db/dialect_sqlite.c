@@ -524,6 +524,12 @@ static int classify(int rv, const char *error, const char *label)
     return CHARON_ERR_FORGET;
 }
 
+static const char schema_check[] =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ("
+    "'charon_execution_ended', 'charon_execution_lost', "
+    "'charon_alert_attempt_counted', 'charon_execution_alert_ended', "
+    "'charon_execution_alert_lost', 'charon_execution_alert_missed')";
+
 const charon_dialect_t charon_dialect_sqlite = {
-    "sqlite3", "sqlite3", NULL, NULL,     "BEGIN IMMEDIATE",
-    init,      sql,       NULL, classify, NULL};
+    "sqlite3", "sqlite3", NULL,     NULL, "BEGIN IMMEDIATE", init,
+    sql,       NULL,      classify, NULL, schema_check,      6};

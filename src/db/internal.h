@@ -15,9 +15,11 @@
 typedef struct {
     apr_pool_t *pool; /* holds the statements; cleared to forget */
     const charon_dialect_t *dialect;
-    unsigned generation; /* part of PostgreSQL statement names */
-    int initialised;     /* the dialect's init statements ran */
-    apr_time_t used;     /* when a unit of work last ended on it */
+    unsigned generation;  /* part of PostgreSQL statement names */
+    int initialised;      /* the dialect's init statements ran */
+    apr_time_t used;      /* when a unit of work last ended on it */
+    int schema_whole;     /* its triggers were all seen */
+    apr_time_t schema_at; /* when last looked for, while they were not */
     apr_dbd_prepared_t *stmt[ST_COUNT];
 } charon_conn_t;
 
@@ -41,7 +43,18 @@ struct charon_db {
      * preparing, or inside a transaction short of COMMIT (a server that
      * drops the connection rolls that back). */
     int fail_unwritten;
+    const char *fail_what; /* the statement, for the log */
+    const char *fail_hint; /* what to look at, or NULL */
+    int fail_said;         /* logged already, as an outage */
+    charon_outage *outage; /* the pool's, across children; or NULL */
 };
+
+/* outage.c: a request answered 503 because the database cannot be used
+ * (logged once an outage); a unit of work that succeeded (logs the end of
+ * an outage, once). */
+charon_outage *charon_outage_for(server_rec *s);
+void charon_outage_refused(const charon_db *db, const char *why);
+void charon_outage_over(const charon_db *db);
 
 /* conn.c */
 int charon_conn_ready(charon_db *db);
@@ -54,9 +67,16 @@ void charon_conn_forget(charon_db *db);
 int charon_conn_check(charon_db *db, int *lost);
 /* Checks a connection that sat idle in the pool before a unit of work. */
 int charon_conn_check_idle(charon_db *db);
-/* Records and logs a failure (label NULL: not a prepared statement). */
+/* Records a failure (label NULL: not a prepared statement); logged when
+ * it ends the unit of work (charon_db_log_failure), or at once outside
+ * charon_db_run. */
 void charon_db_failed(charon_db *db, const char *what, const char *label,
                       int rv);
+/* The same, with whether nothing can have been written, and a line of
+ * advice for the log. */
+void charon_db_failed_hint(charon_db *db, const char *what, int rv,
+                           int unwritten, const char *hint);
+void charon_db_log_failure(charon_db *db);
 /* A transaction: begin, and commit (0 when it failed: all rolled back). */
 int charon_db_begin(charon_db *db);
 int charon_db_commit(charon_db *db);

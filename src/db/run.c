@@ -14,6 +14,8 @@
  */
 #include "db/internal.h"
 
+#include "apr_strings.h"
+
 #define TRIES 3
 
 /* fn once; in a transaction of its own when asked and none is open. */
@@ -59,12 +61,21 @@ static int judge(charon_db *db, int last)
         if (lost && alive && db->fail_unwritten) {
             verdict |= CHARON_ERR_RETRY;
         }
+        if (!alive) {
+            /* The database, not the statement: an outage, told once. */
+            charon_outage_refused(
+                db, apr_psprintf(db->pool,
+                                 "statement %s failed (%s) and the "
+                                 "connection answers no query",
+                                 db->fail_what, db->fail_error));
+            db->fail_said = 1;
+            return 0;
+        }
         if (lost) {
             charon_db_log(db, APLOG_INFO,
                           CHARON_LOGNO(116) "the server had dropped the "
                                             "connection: %s",
-                          !alive ? "the server cannot be reached"
-                          : db->fail_unwritten
+                          db->fail_unwritten
                               ? "connected again"
                               : "connected again; what failed may have "
                                 "been written, so it is not run again");
@@ -75,8 +86,10 @@ static int judge(charon_db *db, int last)
                : verdict & CHARON_ERR_FORGET ? " (statements prepared afresh)"
                                              : "";
         charon_db_log(db, APLOG_INFO,
-                      CHARON_LOGNO(109) "the failure changed nothing%s: %s",
-                      what, last ? "no more tries" : "running it again");
+                      CHARON_LOGNO(109) "statement %s failed (%s); the "
+                                        "failure changed nothing%s: %s",
+                      db->fail_what, db->fail_error, what,
+                      last ? "no more tries" : "running it again");
     }
     return last ? verdict & ~CHARON_ERR_RETRY : verdict;
 }
@@ -100,6 +113,7 @@ charon_db_e charon_db_run(charon_db *db, int flags, charon_db_fn *fn,
         int last = tries == TRIES || (db->stopping && db->stopping());
 
         db->failed = 0;
+        db->fail_said = 0;
         rv = once(db, flags, fn, baton);
         charon_db_rollback(db); /* what fn left open, should it */
         if (rv == CHARON_DB_OK
@@ -111,6 +125,12 @@ charon_db_e charon_db_run(charon_db *db, int flags, charon_db_fn *fn,
     }
     db->running = 0;
     db->conn->used = apr_time_now();
+    if (rv == CHARON_DB_OK) {
+        charon_outage_over(db);
+    }
+    else if (db->failed && !db->fail_said) {
+        charon_db_log_failure(db);
+    }
     if (rv == CHARON_DB_AGAIN) {
         charon_db_log(db, APLOG_WARNING,
                       CHARON_LOGNO(112) "a concurrent change came in the way "

@@ -56,11 +56,14 @@ ServerName 127.0.0.1
   </IfModule>
 </IfModule>
 LoadModule dbd_module $modules/mod_dbd.so
+# Without an authorization module httpd refuses every request (AH00025).
+LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule charon_module "$t_dir/../.libs/mod_charon.so"
 Include "$t_dir/conf/db.conf"
 CharonWatchdogInterval 1
 <Location "/api/">
     SetHandler charon
+    Require all granted
     CharonApiKey second test-key-second-0123456789
 </Location>
 $extra

@@ -27,6 +27,47 @@ static int placeholders(const char *sql)
     return n;
 }
 
+/* The schema check names every trigger the dialect's sql/ file makes, and
+ * counts as many: a trigger added to the schema and not to the check
+ * would let a schema without it pass. */
+static void test_triggers(const charon_dialect_t *d)
+{
+    const char *file = !strcmp(d->driver, "pgsql")   ? "sql/postgresql.sql"
+                       : !strcmp(d->driver, "mysql") ? "sql/mysql.sql"
+                                                     : "sql/sqlite.sql";
+    static char text[1 << 20];
+    FILE *f = fopen(file, "rb");
+    size_t len;
+    char *p, name[128];
+    int n = 0;
+
+    CHECK(f != NULL, "%s: %s opens", d->name, file);
+    if (!f) {
+        return;
+    }
+    len = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    for (p = strstr(text, "CREATE TRIGGER "); p;
+         p = strstr(p + 1, "CREATE TRIGGER ")) {
+        char quoted[132];
+
+        p += strlen("CREATE TRIGGER ");
+        if (!strncmp(p, "IF NOT EXISTS ", 14)) {
+            p += 14;
+        }
+        if (sscanf(p, "%127[a-z_]", name) != 1) {
+            continue;
+        }
+        n++;
+        snprintf(quoted, sizeof(quoted), "'%s'", name);
+        CHECK(d->schema_check && strstr(d->schema_check, quoted),
+              "%s: the schema check looks for %s", d->name, name);
+    }
+    CHECK(n > 0 && n == d->triggers, "%s: %d triggers in %s, %d counted",
+          d->name, n, file, d->triggers);
+}
+
 /* Statements a dialect may leave out (see statements.h). */
 static int optional(charon_stmt_e st)
 {
@@ -78,6 +119,7 @@ static void test_one(const charon_dialect_t *d)
           "%s: END_LOST exactly when END returns nothing", d->name);
     CHECK(d->begin && *d->begin && d->init && d->classify,
           "%s: begin, init and classify", d->name);
+    test_triggers(d);
 }
 
 void test_dialects(void)
