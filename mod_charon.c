@@ -40,6 +40,8 @@ static void charon_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     ap_hook_post_config(charon_alerts_post_config, dbd, watchdog,
                         APR_HOOK_MIDDLE);
+    ap_hook_post_config(charon_canceller_post_config, NULL, watchdog,
+                        APR_HOOK_MIDDLE);
     /* Shared memory and secrets, made before the children fork (the
      * outage cells after mod_dbd has grouped servers into pools). */
     ap_hook_post_config(charon_outage_post_config, dbd, NULL, APR_HOOK_MIDDLE);
@@ -50,6 +52,7 @@ static void charon_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     /* After mod_dbd's post_config has grouped servers into pools. */
     ap_hook_child_init(charon_gate_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(charon_cancel_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(charon_watchdog_child_init, NULL, NULL,
                        APR_HOOK_MIDDLE);
     ap_hook_handler(charon_handler, NULL, NULL, APR_HOOK_MIDDLE);

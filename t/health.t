@@ -108,7 +108,7 @@ ok_line(req(GET => "$H?crons", vhost => 'charon_vhost_nodb'), 503,
         qr/^CRITICAL: database unavailable\n\z/,
         '?crons without a database: 503 CRITICAL');
 ok_line(req(GET => $H, vhost => 'charon_vhost_noschema'), 503,
-        qr/^CRITICAL: the database did not answer the query/,
+        qr/^CRITICAL: the database schema is incomplete \(see the error log\)\n\z/,
         'database without the schema: 503 CRITICAL');
 my $h503 = req(HEAD => $H, vhost => 'charon_vhost_nodb');
 ok($h503->code == 503 && !length($h503->content // ''),

@@ -476,7 +476,7 @@ ok_text(req(GET => $M, vhost => 'charon_vhost_nodb'), 503,
         'database that cannot be opened: 503 with a one-line body',
         headers => { 'Retry-After' => '5' });
 ok_text(req(GET => $M, vhost => 'charon_vhost_noschema'), 503,
-        qr/^charon-metrics: the database did not answer the query .*\n\z/,
+        qr/^charon-metrics: the database schema is incomplete \(see the error log\)\n\z/,
         'database without the schema: 503', headers => { 'Retry-After' => '5' });
 my $h503 = req(HEAD => $M, vhost => 'charon_vhost_nodb');
 ok($h503->code == 503 && !length($h503->content // ''),

@@ -55,8 +55,8 @@ sub lines {
 my $res = $ua->get($url, @key);
 my $body = eval { JSON::PP::decode_json($res->content) } // {};
 ok($res->code == 503 && $res->header('Retry-After')
-   && ($body->{detail} // '') =~ /not ready/,
-   'its requests are answered 503: the database is not ready')
+   && ($body->{detail} // '') =~ /schema is incomplete/,
+   'its requests are answered 503: the schema is incomplete')
     or diag $res->as_string, grep { !/:(debug|trace)/ } lines(qr/./);
 
 my @said = lines(qr/CHARON118: .*schema is incomplete/);

@@ -47,14 +47,16 @@ static int send_line(request_rec *r, int status, const char *line)
 
 /* No connection (unreachable, or every connection stayed busy), or a
  * query that failed (a missing schema, the database gone meanwhile). */
-static int send_critical(request_rec *r, int connected)
+static int send_critical(request_rec *r, int connected, const char *why)
 {
     apr_table_setn(r->headers_out, "Retry-After", CHARON_RETRY_AFTER);
     return send_line(
         r, HTTP_SERVICE_UNAVAILABLE,
         connected ? "CRITICAL: the database did not answer the query (is "
                     "the schema loaded?)"
-                  : "CRITICAL: database unavailable");
+        : why == charon_db_schema_incomplete
+            ? apr_pstrcat(r->pool, "CRITICAL: ", why, NULL)
+            : "CRITICAL: database unavailable");
 }
 
 /* Reads the query string: 1 when it is one the handler knows. */
@@ -170,7 +172,7 @@ int charon_health_handler(request_rec *r)
                          "be empty, crons, or crons&strict");
     }
     if (!(db = charon_db_open(r, &why))) {
-        return send_critical(r, 0);
+        return send_critical(r, 0, why);
     }
     q.st = crons ? ST_HEALTH_FAILING : ST_HEALTH_ALIVE;
     m.st = ST_HEALTH_MISSED;
@@ -180,7 +182,7 @@ int charon_health_handler(request_rec *r)
     if (charon_db_run(db, 0, read_rows, &q) != CHARON_DB_OK
         || (crons && charon_db_run(db, 0, read_rows, &m) != CHARON_DB_OK)
         || (crons && charon_db_run(db, 0, read_rows, &a) != CHARON_DB_OK)) {
-        return send_critical(r, 1);
+        return send_critical(r, 1, NULL);
     }
     if (!crons) {
         return send_line(r, HTTP_OK, "OK: database answers");

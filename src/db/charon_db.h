@@ -24,6 +24,8 @@ typedef struct charon_db charon_db;
 /* The request's connection, waiting a bounded time; NULL (logged, *why
  * set for the answer) when none can be had. */
 charon_db *charon_db_open(request_rec *r, const char **why);
+/* The *why of a database whose schema lacks its triggers. */
+extern const char charon_db_schema_incomplete[];
 /* One of server s's pool for work outside requests (the watchdog). */
 charon_db *charon_db_open_server(apr_pool_t *p, server_rec *s);
 void charon_db_close(charon_db *db);
@@ -99,6 +101,13 @@ typedef struct charon_outage charon_outage;
 /* Shared memory for every mod_dbd pool: after mod_dbd's post_config. */
 int charon_outage_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s);
+
+/* ---- cancel.c: no PostgreSQL statement waits for ever ------------------ */
+
+void charon_cancel_child_init(apr_pool_t *pchild, server_rec *s);
+/* Cancels what ran past the bound: a thread of each child calls it, a few
+ * times a second. */
+void charon_cancel_tick(server_rec *s);
 
 /* ---- gate.c: how long a request may wait for a connection ------------- */
 

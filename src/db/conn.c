@@ -210,6 +210,9 @@ static ap_dbd_t *acquire(request_rec *r, charon_gate *gate, int probe)
     return dbd;
 }
 
+const char charon_db_schema_incomplete[] =
+    "the database schema is incomplete (see the error log)";
+
 /* Whether the schema has its triggers: asked on a connection's first use
  * and, while they are missing, at most once a second (an operator fixing
  * it needs no restart).  A query that fails says nothing: the statements
@@ -293,7 +296,7 @@ charon_db *charon_db_open(request_rec *r, const char **why)
         return NULL;
     }
     if (!schema_whole(db)) {
-        *why = "the database is not ready";
+        *why = charon_db_schema_incomplete;
         return NULL;
     }
     return db;
@@ -470,10 +473,13 @@ apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e s)
  * connection gone, which rolls back anyway). */
 static int plain(charon_db *db, const char *sql)
 {
+    charon_watch w;
     int nrows, rv;
 
     db->statements++;
+    charon_watch_begin(db, &w); /* a COMMIT waiting for a standby */
     rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
+    charon_watch_end(db, &w);
     if (rv && strcmp(sql, "ROLLBACK")) {
         charon_db_failed(db, sql, NULL, rv);
     }

@@ -44,6 +44,8 @@ typedef struct charon_dialect {
      * silently, so the module refuses it. */
     const char *schema_check;
     int triggers;
+    /* Statements past a bound are cancelled (cancel.c: PostgreSQL). */
+    int cancellable;
 } charon_dialect_t;
 
 #define CHARON_SQL_NONE ""

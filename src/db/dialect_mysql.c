@@ -227,10 +227,10 @@ static const char *const sql[ST_COUNT] = {
     [ST_WD_NEXT_CRON] = "SELECT MIN(id) FROM charon_cron WHERE id > " ID,
     [ST_WD_RETENTION] =
         "DELETE charon_execution FROM (SELECT r.id FROM (SELECT e.id, "
-        "e.started_at, " KIND " AS kind, ROW_NUMBER() OVER (ORDER BY e.id "
-        "DESC) AS run_rank, ROW_NUMBER() OVER (PARTITION BY " KIND " ORDER "
-        "BY e.id DESC) AS kind_rank FROM charon_execution e WHERE e.cron_id "
-        "= " ID ") r WHERE r.kind <> 2 AND ((%d > 0 AND r.run_rank > %d) OR "
+        "e.started_at, " KIND " AS kind, ROW_NUMBER() OVER (ORDER BY "
+        "e.started_at DESC, e.id DESC) AS run_rank, ROW_NUMBER() OVER "
+        "(PARTITION BY " KIND " ORDER BY e.started_at DESC, e.id DESC) AS "
+        "kind_rank FROM charon_execution e WHERE e.cron_id = " ID ") r WHERE r.kind <> 2 AND ((%d > 0 AND r.run_rank > %d) OR "
         "(%d > 0 AND " OLDER("r.started_at", "%d") ")) AND NOT (r.kind = 0 "
         "AND r.kind_rank <= %d) LIMIT " BATCH ") batch STRAIGHT_JOIN "
         "charon_execution ON charon_execution.id = batch.id",
@@ -345,8 +345,7 @@ static const char *const sql[ST_COUNT] = {
         "WHERE execution_id = " ID " ORDER BY id DESC LIMIT "
         CHARON_STR(CHARON_ALERT_MSGS),
     [ST_AL_OUTCOMES_DONE] =
-        "DELETE FROM charon_alert_outcome WHERE cron_id = " ID " AND id <= "
-        ID,
+        "DELETE FROM charon_alert_outcome WHERE id = " ID,
     [ST_AL_STATE_SET] =
         "UPDATE charon_cron_alert SET state = %s, bad_streak = " ID ", "
         "good_streak = " ID ", changed_at = " AT_OR_NULL("%s") ", alerted_at "
@@ -587,8 +586,9 @@ static const char schema_check[] =
     "'charon_execution_alert', 'charon_execution_alert_missed')";
 
 const charon_dialect_t charon_dialect_mysql = {
-    "mysql", "mysql", NULL,     NULL,       "START TRANSACTION", init,
-    sql,     NULL,    classify, "SELECT 1", schema_check,        4};
+    "mysql",      "mysql", NULL, NULL,     "START TRANSACTION",
+    init,         sql,     NULL, classify, "SELECT 1",
+    schema_check, 4,       0};
 
 const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  "mysql",
@@ -601,4 +601,5 @@ const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  classify,
                                                  "SELECT 1",
                                                  schema_check,
-                                                 4};
+                                                 4,
+                                                 0};

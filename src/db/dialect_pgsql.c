@@ -212,8 +212,9 @@ static const char *const sql[ST_COUNT] = {
     [ST_WD_RETENTION] =
         "DELETE FROM charon_execution WHERE id = ANY (ARRAY(SELECT id FROM "
         "(SELECT r.id FROM (SELECT e.id, e.started_at, " KIND " AS kind, "
-        "ROW_NUMBER() OVER (ORDER BY e.id DESC) AS run_rank, ROW_NUMBER() "
-        "OVER (PARTITION BY " KIND " ORDER BY e.id DESC) AS kind_rank FROM "
+        "ROW_NUMBER() OVER (ORDER BY e.started_at DESC, e.id DESC) AS "
+        "run_rank, ROW_NUMBER() OVER (PARTITION BY " KIND " ORDER BY "
+        "e.started_at DESC, e.id DESC) AS kind_rank FROM "
         "charon_execution e WHERE e.cron_id = %lld) r WHERE r.kind <> 2 AND "
         "((%d > 0 AND r.run_rank > %d) OR (%d > 0 AND "
         OLDER("r.started_at", "%d") ")) AND NOT (r.kind = 0 AND "
@@ -327,8 +328,7 @@ static const char *const sql[ST_COUNT] = {
         "WHERE execution_id = %lld ORDER BY id DESC LIMIT "
         CHARON_STR(CHARON_ALERT_MSGS),
     [ST_AL_OUTCOMES_DONE] =
-        "DELETE FROM charon_alert_outcome WHERE cron_id = %lld AND id <= "
-        "%lld",
+        "DELETE FROM charon_alert_outcome WHERE id = %lld",
     [ST_AL_STATE_SET] =
         "UPDATE charon_cron_alert SET state = %s, bad_streak = %d, "
         "good_streak = %d, changed_at = " AT_OR_NULL("%s") ", alerted_at = "
@@ -547,5 +547,5 @@ static const char schema_check[] =
     "'charon_alert_attempt_counted', 'charon_execution_alert')";
 
 const charon_dialect_t charon_dialect_pgsql = {
-    "pgsql", "pgsql", NULL,     NULL,       "BEGIN",      init,
-    sql,     NULL,    classify, "SELECT 1", schema_check, 3};
+    "pgsql", "pgsql",  NULL,       NULL,         "BEGIN", init, sql,
+    NULL,    classify, "SELECT 1", schema_check, 3,       1};

@@ -205,8 +205,9 @@ static const char *const sql[ST_COUNT] = {
     [ST_WD_RETENTION] =
         "DELETE FROM charon_execution WHERE (id) IN (SELECT id FROM (SELECT "
         "r.id FROM (SELECT e.id, e.started_at, " KIND " AS kind, "
-        "ROW_NUMBER() OVER (ORDER BY e.id DESC) AS run_rank, ROW_NUMBER() "
-        "OVER (PARTITION BY " KIND " ORDER BY e.id DESC) AS kind_rank FROM "
+        "ROW_NUMBER() OVER (ORDER BY e.started_at DESC, e.id DESC) AS "
+        "run_rank, ROW_NUMBER() OVER (PARTITION BY " KIND " ORDER BY "
+        "e.started_at DESC, e.id DESC) AS kind_rank FROM "
         "charon_execution e WHERE e.cron_id = %lld) r WHERE r.kind <> 2 AND "
         "((" INT("%d") " > 0 AND r.run_rank > " INT("%d") ") OR (" INT("%d")
         " > 0 AND " OLDER("r.started_at", INT("%d")) ")) AND NOT (r.kind = 0 "
@@ -321,8 +322,7 @@ static const char *const sql[ST_COUNT] = {
         "WHERE execution_id = " INT("%lld") " ORDER BY id DESC LIMIT "
         CHARON_STR(CHARON_ALERT_MSGS),
     [ST_AL_OUTCOMES_DONE] =
-        "DELETE FROM charon_alert_outcome WHERE cron_id = " INT("%lld")
-        " AND id <= " INT("%lld"),
+        "DELETE FROM charon_alert_outcome WHERE id = " INT("%lld"),
     [ST_AL_STATE_SET] =
         "UPDATE charon_cron_alert SET state = %s, bad_streak = " INT("%d")
         ", good_streak = " INT("%d") ", changed_at = " AT_OR_NULL("%s") ", "
@@ -531,5 +531,6 @@ static const char schema_check[] =
     "'charon_execution_alert_lost', 'charon_execution_alert_missed')";
 
 const charon_dialect_t charon_dialect_sqlite = {
-    "sqlite3", "sqlite3", NULL,     NULL, "BEGIN IMMEDIATE", init,
-    sql,       NULL,      classify, NULL, schema_check,      6};
+    "sqlite3",    "sqlite3", NULL, NULL,     "BEGIN IMMEDIATE",
+    init,         sql,       NULL, classify, NULL,
+    schema_check, 6,         0};

@@ -47,6 +47,7 @@ struct charon_db {
     const char *fail_hint; /* what to look at, or NULL */
     int fail_said;         /* logged already, as an outage */
     charon_outage *outage; /* the pool's, across children; or NULL */
+    int cancelled;         /* a statement ran past the bound (cancel.c) */
 };
 
 /* outage.c: a request answered 503 because the database cannot be used
@@ -55,6 +56,19 @@ struct charon_db {
 charon_outage *charon_outage_for(server_rec *s);
 void charon_outage_refused(const charon_db *db, const char *why);
 void charon_outage_over(const charon_db *db);
+
+/* cancel.c: a statement watched from its start to its end is cancelled
+ * once it runs past the bound, and db->cancelled set. */
+#define CHARON_CANCEL_AFTER_SECS 6 /* statement_timeout, and a second */
+
+typedef struct charon_watch {
+    struct charon_watch *next;
+    apr_time_t deadline;
+    void *cancel; /* libpq's PGcancel */
+    int firing, fired;
+} charon_watch;
+void charon_watch_begin(charon_db *db, charon_watch *w);
+void charon_watch_end(charon_db *db, charon_watch *w);
 
 /* conn.c */
 int charon_conn_ready(charon_db *db);

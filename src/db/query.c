@@ -27,14 +27,17 @@ int charon_db_exec(charon_db *db, charon_stmt_e st, const char *const *args,
                    int *changed)
 {
     apr_dbd_prepared_t *stmt = charon_conn_stmt(db, st);
+    charon_watch w;
     int rv, n = 0;
 
     if (!stmt) {
         return 0;
     }
     db->statements++;
+    charon_watch_begin(db, &w);
     rv = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle, &n, stmt,
                         charon_stmt_shapes[st].nargs, (const char **)args);
+    charon_watch_end(db, &w);
     if (rv) {
         failed(db, st, rv);
         return 0;
@@ -68,6 +71,7 @@ int charon_db_rows(charon_db *db, charon_stmt_e st, const char *const *args,
     apr_dbd_results_t *res = NULL;
     const char ***rows;
     apr_pool_t *qp;
+    charon_watch w;
     int rv, n, i, c, kept = 0;
 
     memset(out, 0, sizeof(*out));
@@ -75,8 +79,10 @@ int charon_db_rows(charon_db *db, charon_stmt_e st, const char *const *args,
         return 0;
     }
     db->statements++;
+    charon_watch_begin(db, &w);
     rv = apr_dbd_pselect(db->dbd->driver, qp, db->dbd->handle, &res, stmt, 1,
                          charon_stmt_shapes[st].nargs, (const char **)args);
+    charon_watch_end(db, &w);
     if (rv) {
         failed(db, st, rv);
         apr_pool_destroy(qp);

@@ -114,8 +114,23 @@ charon_db_e charon_db_run(charon_db *db, int flags, charon_db_fn *fn,
 
         db->failed = 0;
         db->fail_said = 0;
+        db->cancelled = 0;
         rv = once(db, flags, fn, baton);
         charon_db_rollback(db); /* what fn left open, should it */
+        if (db->cancelled) {
+            /* A commit cancelled while it waited for a standby completes
+             * on the primary: written, perhaps, and not confirmed. */
+            charon_db_log(db, APLOG_ERR,
+                          CHARON_LOGNO(121) "a statement ran past %d s and "
+                                            "was cancelled (a synchronous "
+                                            "standby that is gone?): what "
+                                            "it wrote may stand; answering "
+                                            "503",
+                          CHARON_CANCEL_AFTER_SECS);
+            db->fail_said = 1;
+            rv = CHARON_DB_FAILED;
+            break;
+        }
         if (rv == CHARON_DB_OK
             || (rv == CHARON_DB_FAILED
                 && !(judge(db, last) & CHARON_ERR_RETRY))

@@ -54,8 +54,11 @@ enum {
 /* AL_MESSAGES (arg: execution): its last CHARON_ALERT_MAX_MSGS messages,
  * newest first. */
 enum { AM_COL_TYPE, AM_COL_MESSAGE, AM_COL_AT, AM_NCOLS };
-/* AL_OUTCOMES_DONE: deletes the cron's outcomes up to an id. */
-enum { AOD_ARG_CRON, AOD_ARG_LAST, AOD_NARGS };
+/* AL_OUTCOMES_DONE: deletes one outcome read.  Not "up to an id": ids
+ * are not given in commit order (Galera's nodes interleave them, and an
+ * insert with a lower id may commit later), and such a delete would take
+ * an outcome never read. */
+enum { AOD_ARG_ID, AOD_NARGS };
 /* AL_STATE_SET: times are Unix seconds, '' for NULL. */
 enum {
     ASET_ARG_STATE, /* 'up' or 'down' */

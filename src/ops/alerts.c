@@ -167,14 +167,14 @@ static const char *secs_or_empty(charon_db *db, apr_int64_t t)
 static charon_db_e cron_tx(charon_db *db, void *baton)
 {
     cron_tx_t *t = baton;
-    const char *args[ONE_NARGS], *sargs[ASET_NARGS];
+    const char *args[ONE_NARGS], *sargs[ASET_NARGS], *dargs[AOD_NARGS];
     const char *const *row;
     charon_alert_policy_t policy;
     charon_alert_state_t st;
     charon_alert_run_t runs[MAX_RUNS];
     charon_alert_doc_t doc;
     charon_rows_t out;
-    apr_int64_t now, last = 0;
+    apr_int64_t now;
     int i, nruns = 0, muted;
 
     args[ONE_ARG] = charon_db_num(db, t->cron);
@@ -224,7 +224,10 @@ static charon_db_e cron_tx(charon_db *db, void *baton)
             charon_alert_run_t *run;
             int was_bad_streak = st.bad_streak, was_good = st.good_streak;
 
-            num(r[AO_COL_ID], &last);
+            dargs[AOD_ARG_ID] = r[AO_COL_ID];
+            if (!charon_db_exec(db, ST_AL_OUTCOMES_DONE, dargs, NULL)) {
+                return CHARON_DB_FAILED;
+            }
             if (!charon_outcome_parse(r[AO_COL_OUTCOME], &o)) {
                 continue;
             }
@@ -264,15 +267,6 @@ static charon_db_e cron_tx(charon_db *db, void *baton)
                 return CHARON_DB_FAILED;
             }
             nruns = 0;
-        }
-        if (last) {
-            const char *dargs[AOD_NARGS];
-
-            dargs[AOD_ARG_CRON] = args[ONE_ARG];
-            dargs[AOD_ARG_LAST] = charon_db_num(db, last);
-            if (!charon_db_exec(db, ST_AL_OUTCOMES_DONE, dargs, NULL)) {
-                return CHARON_DB_FAILED;
-            }
         }
     }
     sargs[ASET_ARG_STATE] = st.down ? "down" : "up";

@@ -18,5 +18,9 @@ void charon_watchdog_child_init(apr_pool_t *pchild, server_rec *s);
  * before mod_watchdog starts its threads). */
 int charon_alerts_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s);
+/* canceller.c: a thread per child that cancels PostgreSQL statements run
+ * past their bound (post_config, before mod_watchdog's). */
+int charon_canceller_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s);
 
 #endif /* CHARON_SERVER_H */
