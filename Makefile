@@ -129,6 +129,15 @@ build/bigtables_gen: tests/bench/bigtables_gen.c
 	@mkdir -p build
 	$(CC) $(WARN) -O2 tests/bench/bigtables_gen.c -o $@
 
+# One apr_dbd connection opened as mod_dbd opens it, timed (tests/dbd/):
+# what DBDParams and the client library's option files do against a
+# server that does not answer, for the Galera runs (harness/galera.py).
+APU_LIBS := $(shell apu-1-config --link-ld --libs 2>/dev/null)
+build/dbd_probe: tests/dbd/dbd_probe.c
+	@mkdir -p build
+	$(CC) $(WARN) -O2 $(APR_CFLAGS) $(APU_INC) tests/dbd/dbd_probe.c \
+		$(APU_LIBS) $(APR_LIBS) -o $@
+
 UNIT_SOURCES = $(wildcard tests/unit/*.c)
 UNIT_HEADERS = $(wildcard tests/unit/*.h)
 
@@ -442,7 +451,7 @@ check: deps
 # Every C file of the project, as clang-format sees it.
 C_FILES = mod_charon.c $(wildcard src/*/*.[ch] tools/*.[ch] tests/unit/*.[ch] \
           tests/fuzz/*.[ch] tests/charon-run/*.[ch] tests/bench/*.c \
-          tests/send/*.[ch])
+          tests/send/*.[ch] tests/dbd/*.c)
 
 lint: deps
 	$(PYTHON) tests/layers.py --self-test

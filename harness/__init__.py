@@ -4,6 +4,7 @@ Run from the top of the tree as ``python3 -m harness.<module>``:
 
   proc          processes, the cleanup stack, ports, passwords, timing
   db            throwaway PostgreSQL, MariaDB and SQLite databases
+  galera        a throwaway 3-node MariaDB Galera cluster, its faults
   httpd         a throwaway httpd with a configuration of the caller's
   stats         percentiles, ratios, the markdown table
   reports       the AddressSanitizer and valgrind report scanner

@@ -26,7 +26,8 @@ libaprutil1-dbd-mysql libjson-c-dev libssl-dev mariadb-server mariadb-client
 sqlite3 libapache2-mod-perl2 libwww-perl libjson-perl libdbi-perl
 libdbd-sqlite3-perl libdbd-pg-perl libdbd-mariadb-perl postgresql-15 wrk
 pkg-config gcc make curl gdb python3 valgrind prometheus chromium nodejs npm
-libcurl4-openssl-dev clang-format git libicu-dev tzdata python3-aiosmtpd"
+libcurl4-openssl-dev clang-format git libicu-dev tzdata python3-aiosmtpd
+galera-4 rsync"
 
 # debian_packages: install those of PKGS that are missing.
 debian_packages() {
