@@ -63,7 +63,7 @@ Faults:
   galera-kill-used   SIGKILL node 0 (Apache server 1's), restart it 5 s
                      later: server 1 answers 503 meanwhile, then recovers
   galera-partition   SIGSTOP node 1 (Apache server 2's) past the group's
-                     timeout (CHARON_SCALE_FREEZE_SECONDS, 10 s), SIGCONT:
+                     timeout (CHARON_SCALE_FREEZE_SECONDS, 8 s), SIGCONT:
                      the others go on as the primary component, node 1
                      rejoins
   apache-kill-graceful  (both topologies) SIGKILL every process of Apache
@@ -140,7 +140,8 @@ class Scale:
         # waiting for a pooled connection before it: about 12 s at worst.
         self.max_lat = _env("CHARON_SCALE_MAX_LATENCY", 12)
         self.late_grace = _env("CHARON_SCALE_LATE_GRACE", 5)
-        self.freeze_s = _env("CHARON_SCALE_FREEZE_SECONDS", 10)
+        # harness.galera evicts a silent node after 3 s (its FAST_EVS)
+        self.freeze_s = _env("CHARON_SCALE_FREEZE_SECONDS", 8)
         # long enough for a try that waits 5 s for a pooled connection and
         # 6 s at its COMMIT, and its retry
         self.stuck_s = _env("CHARON_SCALE_STUCK_SECONDS", 16)
@@ -153,6 +154,7 @@ class Scale:
         self.results = []       # (row, doc) per fault
         self.setup_failed = 0
         self.finished = False
+        self.current = None     # the ScaleFault under way
 
     def faults_of(self, topo):
         if self.quick:
@@ -311,24 +313,36 @@ class GaleraTopology(Topology):
     USED = (0, 1)
 
     def start_db(self):
-        from . import galera
+        from . import galera     # harness/galera.py (branch scale-galera)
+        self.down = set()
+        self.hit = None
+        self._env = os.environ.get("MARIADB_HOME")
         self.cluster = galera.Cluster(os.path.join(self.dir, "galera"), nodes=3)
         self.cluster.start()
-        self.down = set()
+        self.cluster.node(0).load(os.path.join(TOP, "sql", "mysql.sql"))
+        # apr_dbd_mysql has no connect_timeout key: the client library
+        # reads one from an option file (DBDParams group=charon) found
+        # through MARIADB_HOME, in httpd's environment from its start. A
+        # connection opened to a frozen node would otherwise hang, under
+        # mod_dbd's pool lock.
+        self._env = os.environ.get("MARIADB_HOME")
+        os.environ["MARIADB_HOME"] = self.cluster.client_cnf(
+            group="charon", connect_timeout=3)
 
     def dbd_params(self, i):
-        return self.cluster.node(self.USED[i]).dbd_params
+        return self.cluster.node(self.USED[i]).params(group="charon")
 
     def alive_node(self):
-        for i in (2, 0, 1):
-            if i not in self.down:
-                return self.cluster.node(i)
-        raise Failure("galera: no node is up")
+        """A node to read and write through: up, and not the one the
+        last fault hit (which has just rejoined, by IST)."""
+        order = [i for i in (0, 1, 2) if i not in self.down]
+        order.sort(key=lambda i: i == self.hit)
+        if not order:
+            raise Failure("galera: no node is up")
+        return self.cluster.node(order[0])
 
     def store(self):
-        s = GaleraStore(self.alive_node())
-        s.kind = "mysql"
-        return s
+        return GaleraStore(self.alive_node())
 
     def write(self, sql):
         return self.alive_node().query(sql)
@@ -343,6 +357,10 @@ class GaleraTopology(Topology):
     def stop_db(self):
         if getattr(self, "cluster", None):
             self.cluster.stop()
+            if self._env is None:
+                os.environ.pop("MARIADB_HOME", None)
+            else:
+                os.environ["MARIADB_HOME"] = self._env
 
 
 # ----------------------------------------------------------------- checks ---
@@ -549,6 +567,7 @@ class ScaleFault:
         self.failures, self.notes = [], []
         self.wd_cron = None
         self.t0 = proc.now()
+        run.current = self
         say("---- %s: %s" % (topo.kind, name))
 
     def mark(self, name):
@@ -889,6 +908,7 @@ def galera_kill(run, topo, node, name, down_s):
     time.sleep(4)
     f.mark("fault")
     topo.down.add(node)
+    topo.hit = node
     topo.cluster.kill(node)
     f.wd_cron = seed_overdue(topo)
     time.sleep(down_s)
@@ -917,6 +937,7 @@ def galera_partition(run, topo):
     time.sleep(4)
     f.mark("fault")
     topo.down.add(1)
+    topo.hit = 1
     topo.cluster.freeze(1)
     time.sleep(2)
     f.wd_cron = seed_overdue(topo)
@@ -1038,12 +1059,11 @@ def run_topology(run, kind):
                 continue
             try:
                 f = RUNNERS[name](run, topo)
-                if not selfcheck_done and f.docs and f.docs[0].get("verify"):
-                    self_test(run, topo, f.docs[0])
+                if not selfcheck_done and clean(f.docs):
+                    self_test(run, topo, clean(f.docs))
                     selfcheck_done = True
-            except Failure as e:
-                say("%s %s: %s" % (kind, name, e))
-                run.setup_failed += 1
+            except (Failure, subprocess.TimeoutExpired) as e:
+                fault_broke(run, kind, name, e)
             finally:
                 topo.teardown()
     else:
@@ -1059,17 +1079,46 @@ def run_topology(run, kind):
             for name in names:
                 try:
                     f = RUNNERS[name](run, topo)
-                except Failure as e:
-                    say("%s %s: %s" % (kind, name, e))
-                    run.setup_failed += 1
-                    continue
-                if not selfcheck_done and f.docs and f.docs[0].get("verify"):
-                    self_test(run, topo, f.docs[0])
+                except (Failure, subprocess.TimeoutExpired) as e:
+                    # the cluster is in no known state: the faults after
+                    # this one would not test what they say
+                    fault_broke(run, kind, name, e)
+                    break
+                if not selfcheck_done and clean(f.docs):
+                    self_test(run, topo, clean(f.docs))
                     selfcheck_done = True
         finally:
             topo.teardown()
     say("%s done in %.0f s; logs in %s" % (kind, proc.now() - t0,
                                            os.path.join(run.logdir, kind)))
+
+
+def clean(docs):
+    """The first load result that verified clean (the self-test damages
+    its rows and expects exactly that damage), or None."""
+    for d in docs:
+        v = d.get("verify")
+        if v and not v["lost"] and not v["bad"]:
+            return d
+    return None
+
+
+def fault_broke(run, kind, name, e):
+    """A fault that could not be carried out (a step of the topology
+    failed): a failed row, with why; the load clients it started are
+    stopped by the cleanup stack's turn for them (proc.finish) or at the
+    end."""
+    say("%s %s: could not be carried out: %s" % (kind, name, e))
+    f = run.current
+    if f is not None and f.name == name:
+        for p, _, _ in f.loads:
+            proc.finish(p, timeout=0)
+    run.results.append({
+        "fault": name, "topology": kind, "requests": 0, "503": 0,
+        "first_200": None, "max_latency": 0, "lost": 0, "dup": 0,
+        "unacked": 0, "lock": "-", "watchdog": "-", "log118_119": [],
+        "seconds": 0, "notes": [],
+        "failures": ["could not be carried out: %s" % str(e)[:600]]})
 
 
 def parse_args(argv):
