@@ -417,6 +417,18 @@ fuzz-merge: fuzz-build
 reliability: all
 	$(PYTHON) -m harness.reliability
 
+# Two Apache servers on a replicated database, under load, while a node
+# dies, a standby is promoted, a node is cut off, an Apache server is
+# killed and the other restarted gracefully: nothing acknowledged is lost,
+# nothing is done twice, the overlap lock and the watchdog still act once
+# (python3 -m harness.scale; PostgreSQL primary + synchronous standby, and
+# a three-node MariaDB Galera cluster). Logs in build/scale/<topology>/.
+# QUICK=1: one fault per topology (python3 -m harness.scale --quick, which
+# make test runs).
+.PHONY: scale-test
+scale-test: all
+	$(PYTHON) -m harness.scale $(if $(filter-out 0,$(QUICK)),--quick)
+
 # ---- MPMs and memory checks: harness.apache_test --mpm, --check ---------
 #
 #   make test-mpm       the Apache::Test suite on $(MPM_DBS) under each MPM
