@@ -104,17 +104,27 @@ void charon_db_log_failure(charon_db *db)
     }
 }
 
-/* The first column of the first row of a plain query, or NULL. */
+/* The first column of the first row of a plain query, or NULL.
+ * apr_dbd_mysql answers success when the query ran but its result could
+ * not be read (mysql_store_result() gave NULL: a Galera abort reported
+ * right then), and every later call on that result would dereference
+ * NULL: the client's error message tells that case. */
 static const char *ask(charon_db *db, const char *sql)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    const char *v = NULL;
+    const char *v = NULL, *err;
     int n, i;
 
     if (apr_dbd_select(db->dbd->driver, db->pool, db->dbd->handle, &res, sql,
                        1)
-        != 0) {
+            != 0
+        || !res) {
+        return NULL;
+    }
+    if (!strcmp(apr_dbd_name(db->dbd->driver), "mysql")
+        && (err = apr_dbd_error(db->dbd->driver, db->dbd->handle, 0))
+        && *err) {
         return NULL;
     }
     n = apr_dbd_num_tuples(db->dbd->driver, res);
@@ -176,6 +186,11 @@ static charon_conn_t *conn_get(charon_db *db)
     }
     st->dialect = d;
     st->used = apr_time_now();
+    if (d->galera_check) {
+        const char *on = ask(db, d->galera_check);
+
+        st->galera = on && !strcmp(on, "1") && d->in_tx_check;
+    }
     apr_hash_set(db->dbd->prepared, STATE_KEY, APR_HASH_KEY_STRING, st);
     charon_db_log(db, APLOG_DEBUG,
                   CHARON_LOGNO(113) "new database connection: %s%s%s%s",
@@ -506,6 +521,24 @@ int charon_db_commit(charon_db *db)
         return 0;
     }
     db->in_tx = 0;
+    if (db->conn->galera) {
+        const char *open = ask(db, db->conn->dialect->in_tx_check);
+
+        if (!open || strcmp(open, "1")) {
+            /* Gone already (or the question failed): nothing of it will
+             * be committed.  Like a certification conflict: again. */
+            db->failed = 1;
+            db->fail_rv = 1213;
+            db->fail_label = NULL;
+            db->fail_what = "COMMIT";
+            db->fail_error = "the transaction was no longer open before "
+                             "COMMIT (aborted by the cluster without a word)";
+            db->fail_hint = NULL;
+            db->fail_unwritten = 1;
+            plain(db, "ROLLBACK");
+            return 0;
+        }
+    }
     if (!plain(db, "COMMIT")) {
         plain(db, "ROLLBACK");
         return 0;

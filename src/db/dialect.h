@@ -46,6 +46,13 @@ typedef struct charon_dialect {
     int triggers;
     /* Statements past a bound are cancelled (cancel.c: PostgreSQL). */
     int cancellable;
+    /* galera_check answers 1 on a node of a Galera cluster.  There,
+     * in_tx_check (1 while a transaction is open) is asked before each
+     * COMMIT: a node may abort a transaction between two statements
+     * without a word (measured under certification conflicts), and COMMIT
+     * then commits nothing and says OK.  NULL: not needed. */
+    const char *galera_check;
+    const char *in_tx_check;
 } charon_dialect_t;
 
 #define CHARON_SQL_NONE ""

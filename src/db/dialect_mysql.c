@@ -588,7 +588,7 @@ static const char schema_check[] =
 const charon_dialect_t charon_dialect_mysql = {
     "mysql",      "mysql", NULL, NULL,     "START TRANSACTION",
     init,         sql,     NULL, classify, "SELECT 1",
-    schema_check, 4,       0};
+    schema_check, 4,       0,    NULL,     NULL};
 
 const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  "mysql",
@@ -602,4 +602,6 @@ const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  "SELECT 1",
                                                  schema_check,
                                                  4,
-                                                 0};
+                                                 0,
+                                                 "SELECT @@wsrep_on",
+                                                 "SELECT @@in_transaction"};

@@ -19,6 +19,7 @@ typedef struct {
     int initialised;      /* the dialect's init statements ran */
     apr_time_t used;      /* when a unit of work last ended on it */
     int schema_whole;     /* its triggers were all seen */
+    int galera;           /* a node of a Galera cluster (dialect.h) */
     apr_time_t schema_at; /* when last looked for, while they were not */
     apr_dbd_prepared_t *stmt[ST_COUNT];
 } charon_conn_t;
