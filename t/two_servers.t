@@ -95,8 +95,16 @@ for my $c (@crons) {
     push @wrong, "cron $c: judged to " . ($w->{checked_until} // 'never')
         unless ($w->{checked_until} // 0) > $t0 + $BACK - 120;
     my $st = cron_stats($c);
+    # On a miscount, what the next look needs: the cron's slots and their
+    # rows' kinds and ids, its counters and its watch.
     push @miscount, "cron $c: $st->{runs_missed} counted, " . scalar(@$rows)
-        . ' rows' unless $st->{runs_missed} == @$rows;
+        . ' rows; watch ' . join(',', map { "$_=" . ($w->{$_} // '-') }
+                                   sort keys %$w)
+        . '; stats ' . join(',', map { "$_=" . ($st->{$_} // '-') }
+                             sort keys %$st)
+        . '; rows ' . join(' ', map { join(':', map { $_ // '-' } @$_{
+              sort keys %$_ }) } @$rows)
+        unless $st->{runs_missed} == @$rows;
 }
 ok(!@wrong, 'every slot of the forty minutes has its missed row')
     or diag join "\n", @wrong;
