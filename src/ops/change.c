@@ -71,13 +71,20 @@ charon_db_e charon_op_switch_off(charon_db *db, apr_int64_t id,
     return run_update(db, ST_MGR_OFF, args, args[OFF_ARG_ID], out);
 }
 
-charon_db_e charon_op_switch_on(charon_db *db, apr_int64_t id,
-                                charon_change_e *out)
+/* A change that takes the cron's id alone. */
+static charon_db_e id_update(charon_db *db, charon_stmt_e st, apr_int64_t id,
+                             charon_change_e *out)
 {
     const char *args[ONE_NARGS];
 
     args[ONE_ARG] = charon_db_num(db, id);
-    return run_update(db, ST_MGR_ON, args, args[ONE_ARG], out);
+    return run_update(db, st, args, args[ONE_ARG], out);
+}
+
+charon_db_e charon_op_switch_on(charon_db *db, apr_int64_t id,
+                                charon_change_e *out)
+{
+    return id_update(db, ST_MGR_ON, id, out);
 }
 
 charon_db_e charon_op_policy(charon_db *db, apr_int64_t id,
@@ -120,10 +127,7 @@ charon_db_e charon_op_mute(charon_db *db, apr_int64_t id, apr_int64_t secs,
 charon_db_e charon_op_unmute(charon_db *db, apr_int64_t id,
                              charon_change_e *out)
 {
-    const char *args[ONE_NARGS];
-
-    args[ONE_ARG] = charon_db_num(db, id);
-    return run_update(db, ST_MGR_UNMUTE, args, args[ONE_ARG], out);
+    return id_update(db, ST_MGR_UNMUTE, id, out);
 }
 
 /* The three that say when the cron runs are written together, as a start

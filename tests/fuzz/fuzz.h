@@ -56,6 +56,16 @@ static inline void fuzz_init(void)
     }
 }
 
+/* LLVMFuzzerInitialize of a harness that needs nothing but fuzz_pool. */
+#define FUZZ_INITIALIZE_POOL_ONLY()                   \
+    int LLVMFuzzerInitialize(int *argc, char ***argv) \
+    {                                                 \
+        (void)argc;                                   \
+        (void)argv;                                   \
+        fuzz_init();                                  \
+        return 0;                                     \
+    }
+
 /* A heap copy of exactly n bytes (malloc(0) for none), so that
  * AddressSanitizer sees any read past the end of the input. */
 __attribute__((noinline, unused)) static char *fuzz_dup(const uint8_t *data,

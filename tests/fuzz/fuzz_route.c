@@ -159,13 +159,7 @@ static void check_json_id(const uint8_t *data, size_t size)
                "charon_json_id(%" PRId64 ") = %s", id, got ? got : "(null)");
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_init();
-    return 0;
-}
+FUZZ_INITIALIZE_POOL_ONLY()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

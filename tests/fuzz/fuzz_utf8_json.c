@@ -86,13 +86,7 @@ static void want_int(json_object *o, const char *key, int64_t want,
                "answer %s: \"%s\" is not %lld", text, key, (long long)want);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_init();
-    return 0;
-}
+FUZZ_INITIALIZE_POOL_ONLY()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -14,6 +14,7 @@
 #define CHARON_TEST_H
 
 #include "lib/charon_lib.h"
+#include "lib/alert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,10 +155,24 @@ void test_schedule_form(void);
  * words for alerts (src/lib/alerts_form.c, alerts_view.c). */
 void test_alerts_page(void);
 
-/* test_alert_state.c, test_alert_channel.c, test_alert_payload.c: alerts
- * (src/lib/alert*.c); the payloads against tests/unit/golden_alerts/. */
+/* test_alert_state.c, test_alert_channel.c, test_alert_doc.c,
+ * test_alert_payload.c: alerts (src/lib/alert*.c); the payloads against
+ * tests/unit/golden_alerts/. */
 void test_alert_state(void);
 void test_alert_channel(void);
+void test_alert_doc(void);
 void test_alert_payload(void);
+
+/* alert_fixtures.c: events (down, up, test) and channels to render them
+ * with: a parsed CharonAlert line (aborts when it does not parse), and one
+ * of each preset format. */
+charon_alert_doc_t alert_doc_down(void);
+charon_alert_doc_t alert_doc_up(void);
+charon_alert_doc_t alert_doc_test(void);
+charon_channel_t *alert_channel(const char *line);
+charon_channel_t *alert_format_channel(charon_format_e f);
+/* The events' time: 2026-12-07T10:00:00Z; the down event's runs. */
+#define ALERT_T10 1796637600LL
+extern const charon_alert_run_t alert_runs_down[3];
 
 #endif

@@ -115,6 +115,7 @@ int main(void)
     test_alerts_page();
     test_alert_state();
     test_alert_channel();
+    test_alert_doc();
     test_alert_payload();
 
     apr_pool_destroy(pool);
