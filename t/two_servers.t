@@ -94,6 +94,14 @@ for my $c (@crons) {
     push @wrong, "cron $c: no row for @missing" if @missing;
     push @wrong, "cron $c: judged to " . ($w->{checked_until} // 'never')
         unless ($w->{checked_until} // 0) > $t0 + $BACK - 120;
+    # The counter and the rows in one statement: the same snapshot on each
+    # database.  Read apart, a slot judged in between (the clock runs on:
+    # one comes due each minute) counts one more than the rows read before.
+    my ($counted, $nrows) = dbh()->selectrow_array(
+        'SELECT s.runs_missed, (SELECT COUNT(*) FROM charon_execution e '
+      . 'WHERE e.cron_id = s.cron_id AND e.missed IS NOT NULL) '
+      . 'FROM charon_cron_stats s WHERE s.cron_id = ?', undef, $c);
+    next if defined $counted && $counted == $nrows;
     my $st = cron_stats($c);
     # On a miscount, what the next look needs: the cron's slots and their
     # rows' kinds and ids, its counters and its watch.
@@ -104,7 +112,8 @@ for my $c (@crons) {
                              sort keys %$st)
         . '; rows ' . join(' ', map { join(':', map { $_ // '-' } @$_{
               sort keys %$_ }) } @$rows)
-        unless $st->{runs_missed} == @$rows;
+        . " (in one statement: " . ($counted // 'no stats row') . " counted, "
+        . ($nrows // '-') . ' rows)';
 }
 ok(!@wrong, 'every slot of the forty minutes has its missed row')
     or diag join "\n", @wrong;
