@@ -186,10 +186,10 @@ static charon_conn_t *conn_get(charon_db *db)
     }
     st->dialect = d;
     st->used = apr_time_now();
-    if (d->galera_check) {
-        const char *on = ask(db, d->galera_check);
+    if (d->galera) {
+        const char *on = ask(db, d->galera->check);
 
-        st->galera = on && !strcmp(on, "1") && d->in_tx_check;
+        st->galera = on && !strcmp(on, "1");
     }
     apr_hash_set(db->dbd->prepared, STATE_KEY, APR_HASH_KEY_STRING, st);
     charon_db_log(db, APLOG_DEBUG,
@@ -379,6 +379,16 @@ int charon_conn_ready(charon_db *db)
             return 0;
         }
     }
+    if (st->galera) {
+        rv = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
+                           st->dialect->galera->session);
+        if (rv) {
+            charon_db_failed_hint(
+                db, st->dialect->galera->session, rv, 1,
+                CHARON_LOGNO(103) "setting up the connection failed");
+            return 0;
+        }
+    }
     st->initialised = 1;
     return 1;
 }
@@ -507,7 +517,8 @@ int charon_db_begin(charon_db *db)
         return 0;
     }
     db->in_tx = 1; /* so that a failed BEGIN counts as nothing written */
-    if (!plain(db, db->conn->dialect->begin)) {
+    if (!plain(db, db->conn->galera ? db->conn->dialect->galera->begin
+                                    : db->conn->dialect->begin)) {
         db->in_tx = 0;
         return 0;
     }
@@ -522,7 +533,7 @@ int charon_db_commit(charon_db *db)
     }
     db->in_tx = 0;
     if (db->conn->galera) {
-        const char *open = ask(db, db->conn->dialect->in_tx_check);
+        const char *open = ask(db, db->conn->dialect->galera->in_tx);
 
         if (!open || strcmp(open, "1")) {
             /* Gone already (or the question failed): nothing of it will

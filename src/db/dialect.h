@@ -18,6 +18,20 @@
 #define CHARON_ERR_FORGET 2 /* prepare the connection's statements anew */
 #define CHARON_ERR_LOST   4 /* the connection is gone (ping finds the rest) */
 
+/* A node of a Galera cluster may abort a transaction between two
+ * statements without a word (measured under certification conflicts): the
+ * statements after it then run on their own, autocommitted, and COMMIT
+ * commits nothing and says OK.  On such a node every transaction is
+ * opened read-write in a session that is otherwise read-only, so that a
+ * write left outside its transaction fails (1792) instead of committing
+ * half a unit; and in_tx is asked before each COMMIT. */
+typedef struct charon_galera {
+    const char *check;   /* answers 1 on a node of a Galera cluster */
+    const char *session; /* run once on such a connection */
+    const char *begin;   /* opens a write transaction there */
+    const char *in_tx;   /* 1 while a transaction is open */
+} charon_galera_t;
+
 typedef struct charon_dialect {
     const char *name;   /* "pgsql", "mysql", "mariadb", "sqlite3" */
     const char *driver; /* apr_dbd_name() of its driver */
@@ -46,13 +60,8 @@ typedef struct charon_dialect {
     int triggers;
     /* Statements past a bound are cancelled (cancel.c: PostgreSQL). */
     int cancellable;
-    /* galera_check answers 1 on a node of a Galera cluster.  There,
-     * in_tx_check (1 while a transaction is open) is asked before each
-     * COMMIT: a node may abort a transaction between two statements
-     * without a word (measured under certification conflicts), and COMMIT
-     * then commits nothing and says OK.  NULL: not needed. */
-    const char *galera_check;
-    const char *in_tx_check;
+    /* Where a node of a Galera cluster can be met; NULL elsewhere. */
+    const struct charon_galera *galera;
 } charon_dialect_t;
 
 #define CHARON_SQL_NONE ""
@@ -67,5 +76,8 @@ extern const charon_dialect_t charon_dialect_sqlite;
 
 /* The statement's text in this dialect, or NULL when it has none. */
 const char *charon_dialect_sql(const charon_dialect_t *d, charon_stmt_e st);
+
+/* 1 when the statement writes (INSERT, UPDATE, DELETE, REPLACE). */
+int charon_sql_writes(const char *sql);
 
 #endif /* CHARON_DIALECT_H */

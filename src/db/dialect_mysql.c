@@ -568,7 +568,10 @@ static int classify(int rv, const char *error, const char *label)
 {
     (void)error;
     (void)label;
-    if (rv == 1213) {
+    /* 1792: a write outside a transaction in a read-only session, which
+     * only a Galera node's silent abort leaves (dialect.h): nothing of
+     * the unit stands. */
+    if (rv == 1213 || rv == 1792) {
         return CHARON_ERR_RETRY | CHARON_ERR_FORGET;
     }
     if (rv == 2006 || rv == 2013) {
@@ -585,10 +588,16 @@ static const char schema_check[] =
     "'charon_execution_outcome', 'charon_alert_attempt_counted', "
     "'charon_execution_alert', 'charon_execution_alert_missed')";
 
+/* MariaDB's Galera (dialect.h).  The session's default is read-only; a
+ * unit's transaction is read-write. */
+static const charon_galera_t galera = {
+    "SELECT @@wsrep_on", "SET SESSION TRANSACTION READ ONLY",
+    "START TRANSACTION READ WRITE", "SELECT @@in_transaction"};
+
 const charon_dialect_t charon_dialect_mysql = {
     "mysql",      "mysql", NULL, NULL,     "START TRANSACTION",
     init,         sql,     NULL, classify, "SELECT 1",
-    schema_check, 4,       0,    NULL,     NULL};
+    schema_check, 4,       0,    NULL};
 
 const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  "mysql",
@@ -603,5 +612,4 @@ const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  schema_check,
                                                  4,
                                                  0,
-                                                 "SELECT @@wsrep_on",
-                                                 "SELECT @@in_transaction"};
+                                                 &galera};

@@ -533,4 +533,4 @@ static const char schema_check[] =
 const charon_dialect_t charon_dialect_sqlite = {
     "sqlite3",    "sqlite3", NULL, NULL,     "BEGIN IMMEDIATE",
     init,         sql,       NULL, classify, NULL,
-    schema_check, 6,         0,    NULL,     NULL};
+    schema_check, 6,         0,    NULL};

@@ -4,7 +4,10 @@
  */
 #include "db/dialect.h"
 
+#include <ctype.h>
 #include <stddef.h>
+#include <strings.h>
+#include <string.h>
 
 const charon_dialect_t *const charon_dialects[] = {
     &charon_dialect_pgsql,
@@ -27,4 +30,22 @@ const char *charon_dialect_sql(const charon_dialect_t *d, charon_stmt_e st)
     }
     sql = d->over && d->over[st] ? d->over[st] : d->sql[st];
     return sql && *sql ? sql : NULL;
+}
+
+int charon_sql_writes(const char *sql)
+{
+    static const char *const verbs[] = {"INSERT", "UPDATE", "DELETE",
+                                        "REPLACE", NULL};
+    const char *const *v;
+    size_t n;
+
+    sql += strspn(sql, " \t\r\n(");
+    for (v = verbs; *v; v++) {
+        n = strlen(*v);
+        if (!strncasecmp(sql, *v, n) && !isalnum((unsigned char)sql[n])
+            && sql[n] != '_') {
+            return 1;
+        }
+    }
+    return 0;
 }

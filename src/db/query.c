@@ -23,8 +23,8 @@ static void failed(charon_db *db, charon_stmt_e st, int rv)
                      charon_conn_label(db->pool, db->conn, st), rv);
 }
 
-int charon_db_exec(charon_db *db, charon_stmt_e st, const char *const *args,
-                   int *changed)
+static int exec1(charon_db *db, charon_stmt_e st, const char *const *args,
+                 int *changed)
 {
     apr_dbd_prepared_t *stmt = charon_conn_stmt(db, st);
     charon_watch w;
@@ -63,8 +63,8 @@ static const char *cell(charon_db *db, apr_dbd_row_t *row, int c)
     return x ? apr_pstrdup(db->pool, x) : NULL;
 }
 
-int charon_db_rows(charon_db *db, charon_stmt_e st, const char *const *args,
-                   int max_rows, charon_rows_t *out)
+static int rows1(charon_db *db, charon_stmt_e st, const char *const *args,
+                 int max_rows, charon_rows_t *out)
 {
     apr_dbd_prepared_t *stmt = charon_conn_stmt(db, st);
     int ncols = charon_stmt_shapes[st].ncols;
@@ -125,6 +125,50 @@ int charon_db_rows(charon_db *db, charon_stmt_e st, const char *const *args,
     out->nrows = kept;
     out->rows = (const char *const *const *)rows;
     return 1;
+}
+
+/* On a Galera node a write outside a unit gets a transaction of its own:
+ * the session is read-only there (dialect.h). */
+static int galera_own(charon_db *db, charon_stmt_e st)
+{
+    const char *sql;
+
+    return db->conn->galera && !db->in_tx
+           && (sql = charon_dialect_sql(db->conn->dialect, st))
+           && charon_sql_writes(sql);
+}
+
+int charon_db_exec(charon_db *db, charon_stmt_e st, const char *const *args,
+                   int *changed)
+{
+    if (!galera_own(db, st)) {
+        return exec1(db, st, args, changed);
+    }
+    if (!charon_db_begin(db)) {
+        return 0;
+    }
+    if (!exec1(db, st, args, changed)) {
+        charon_db_rollback(db);
+        return 0;
+    }
+    return charon_db_commit(db);
+}
+
+int charon_db_rows(charon_db *db, charon_stmt_e st, const char *const *args,
+                   int max_rows, charon_rows_t *out)
+{
+    if (!galera_own(db, st)) {
+        return rows1(db, st, args, max_rows, out);
+    }
+    if (!charon_db_begin(db)) {
+        memset(out, 0, sizeof(*out));
+        return 0;
+    }
+    if (!rows1(db, st, args, max_rows, out)) {
+        charon_db_rollback(db);
+        return 0;
+    }
+    return charon_db_commit(db);
 }
 
 int charon_db_row(charon_db *db, charon_stmt_e st, const char *const *args,

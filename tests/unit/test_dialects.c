@@ -96,6 +96,13 @@ static void test_one(const charon_dialect_t *d)
               shape->name, placeholders(sql), shape->nargs);
         CHECK(!strchr(sql, '\n') && !strchr(sql, '\t'), "%s %s: one line",
               d->name, shape->name);
+        /* Where the session can be read-only (Galera), a write must be
+         * known from its first word, or it would run outside a
+         * transaction and fail every time. */
+        CHECK(!d->galera || charon_sql_writes(sql)
+                  || !strncmp(sql, "SELECT ", 7),
+              "%s %s: a read begins with SELECT, a write with its verb",
+              d->name, shape->name);
     }
     CHECK(n_has >= ST_COUNT - 6, "%s has its statements", d->name);
     /* A claim by ids takes both halves, and the ids one claim can hold. */
@@ -157,6 +164,23 @@ void test_dialects(void)
           "mysql: a deadlock");
     CHECK(charon_dialect_mariadb.classify(1213, "", "x") & CHARON_ERR_RETRY,
           "mariadb: a deadlock");
+    CHECK(charon_dialect_mariadb.classify(1792, "READ ONLY transaction", "x")
+              == (CHARON_ERR_RETRY | CHARON_ERR_FORGET),
+          "mariadb: a write the Galera guard stopped is run again");
+    CHECK(charon_dialect_mariadb.galera && !charon_dialect_mysql.galera
+              && !charon_dialect_pgsql.galera && !charon_dialect_sqlite.galera,
+          "the Galera guard on MariaDB only");
+    CHECK(strstr(charon_dialect_mariadb.galera->session, "READ ONLY")
+              && strstr(charon_dialect_mariadb.galera->begin, "READ WRITE"),
+          "Galera: read-only sessions, read-write transactions");
+    CHECK(charon_sql_writes("INSERT INTO t VALUES (1)")
+              && charon_sql_writes(" update t SET a = 1")
+              && charon_sql_writes("DELETE FROM t")
+              && charon_sql_writes("REPLACE INTO t VALUES (1)")
+              && !charon_sql_writes("SELECT 1")
+              && !charon_sql_writes("UPDATED") && !charon_sql_writes("INSERTS")
+              && !charon_sql_writes(""),
+          "a write is known by its verb");
     CHECK(charon_dialect_mysql.classify(1205, "Lock wait timeout", NULL)
               == CHARON_ERR_FORGET,
           "mysql: a lock wait timeout is a 503");
