@@ -4,6 +4,7 @@
   python3 -m harness.load run  --base URL --key KEY --key-name NAME --crons ID:SLUG,...
                                --out FILE [--connections N] [--duration S]
                                [--max-requests N] [--marks FILE] [--recover-mark NAME]
+                               [--run-past-mark SECONDS]
                                [--max-latency S [--max-slow N]] [--late-grace S]
                                [--expect-503] [--allow-conn-errors]
                                [--sample-db-conns [--max-db-conns N] DB options]
@@ -246,7 +247,19 @@ def cmd_run(a):
                for i in range(a.connections)]
     for t in threads:
         t.start()
+    past = a.run_past_mark if a.marks and a.recover_mark else None
+    if past is not None:
+        # The fault's end is not known in advance (a node's restart takes
+        # what it takes): run on until the recovery mark is past by that
+        # much, within four times the duration.
+        run.deadline = t_begin + 4 * a.duration
     while any(t.is_alive() for t in threads):
+        if past is not None:
+            m = read_marks(a.marks).get(a.recover_mark)
+            if m is not None:
+                run.deadline = min(run.deadline, max(
+                    t_begin + a.duration, now() + m + past - time.time()))
+                past = None
         if db is not None:
             try:
                 n = db.connections()
@@ -435,6 +448,9 @@ def main():
     r.add_argument("--seed", type=int)
     r.add_argument("--marks")
     r.add_argument("--recover-mark")
+    r.add_argument("--run-past-mark", type=float,
+                   help="run until SECONDS after the recovery mark was set "
+                        "(--duration is then the least)")
     r.add_argument("--late-grace", type=float, default=5.0)
     r.add_argument("--max-latency", type=float, default=0.0)
     r.add_argument("--max-slow", type=int, default=0,

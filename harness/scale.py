@@ -578,8 +578,9 @@ class ScaleFault:
         return "%s-%d" % (self.name, i + 1)
 
     def start_load(self, duration, recover=("back", "back"), allow_conn=(False, False),
-                   expect_503=(False, False)):
-        """A load client per server, for duration seconds."""
+                   expect_503=(False, False), past=None):
+        """A load client per server, for duration seconds (with past: at
+        least, and until past seconds after its recovery mark)."""
         topo = self.topo
         self.recover = recover
         for i, h in enumerate(topo.httpds):
@@ -595,6 +596,8 @@ class ScaleFault:
                     "--marks", self.marks, "--recover-mark", recover[i],
                     "--max-latency", "%g" % self.run.max_lat,
                     "--late-grace", "%g" % self.run.late_grace]
+            if past is not None:
+                argv += ["--run-past-mark", "%g" % past]
             if allow_conn[i]:
                 argv.append("--allow-conn-errors")
             if expect_503[i]:
@@ -904,7 +907,7 @@ def galera_kill(run, topo, node, name, down_s):
     synced (IST)."""
     f = ScaleFault(run, topo, name)
     used = node in GaleraTopology.USED
-    f.start_load(down_s + 16, expect_503=(node == 0, node == 1))
+    f.start_load(down_s + 16, expect_503=(node == 0, node == 1), past=10)
     time.sleep(4)
     f.mark("fault")
     topo.down.add(node)
@@ -933,7 +936,7 @@ def galera_kill_used(run, topo):
 def galera_partition(run, topo):
     """SIGSTOP node 1 past the group's timeout; SIGCONT; it rejoins."""
     f = ScaleFault(run, topo, "galera-partition")
-    f.start_load(run.freeze_s + 20, expect_503=(False, True))
+    f.start_load(run.freeze_s + 20, expect_503=(False, True), past=10)
     time.sleep(4)
     f.mark("fault")
     topo.down.add(1)

@@ -3,9 +3,14 @@
 # same Idempotency-Key then gets the first answer, and nothing twice.
 #
 # A second server (t/lib/SecondServer.pm) reaches the database through a
-# proxy started here.  Armed, the proxy lets a COMMIT through, waits for
-# the database's answer, and cuts the connection instead of passing it
-# on.  SQLite has no connection to cut.
+# proxy started here.  Armed (SIGUSR1), the proxy lets a COMMIT through,
+# waits for the database's answer, and cuts the connection instead of
+# passing it on.  Armed with SIGUSR2, it keeps the connection open and
+# passes nothing more from the database: a server that stopped answering
+# (a Galera node frozen), which only the module's bound on a statement
+# ends (MySQL: the socket shut down after 6 s; PostgreSQL's PQcancel
+# would go to the server and leave the read waiting, so that half runs on
+# MySQL only).  SQLite has no connection to cut.
 use strict;
 use warnings;
 
@@ -19,11 +24,13 @@ use IO::Socket::INET;
 use LWP::UserAgent;
 use JSON::PP ();
 use POSIX ();
+use Time::HiRes ();
 
 my $drv = dbh()->{Driver}{Name};
 plan skip_all => 'SQLite: no connection between the module and the database'
     if $drv eq 'SQLite';
-plan tests => 7;
+my $mysql = $drv ne 'Pg';
+plan tests => 7 + ($mysql ? 4 : 0);
 
 my $params = $ENV{CHARON_TEST_DBDPARAMS} // '';
 my ($db_port) = $params =~ /\bport=(\d+)/;
@@ -40,10 +47,12 @@ my $listen = IO::Socket::INET->new(Listen => 64, LocalAddr => '127.0.0.1',
 my $proxy_port = $listen->sockport;
 my $proxy = fork // die "fork: $!";
 if (!$proxy) {
-    my $armed = 0;
+    my $armed = 0;    # 1: cut after the COMMIT; 2: silence after it
     local $SIG{USR1} = sub { $armed = 1 };
+    local $SIG{USR2} = sub { $armed = 2 };
     my $sel = IO::Select->new($listen);
-    my (%peer, %cut);    # fileno -> the other socket; server fileno -> 1
+    # fileno -> the other socket; server fileno -> 0, or the mode armed
+    my (%peer, %cut);
     my $close = sub {
         my ($s) = @_;
         my $o = delete $peer{fileno $s};
@@ -61,6 +70,7 @@ if (!$proxy) {
             if (open my $fh, '>', "$cut_file.armed") { close $fh }
             $said = 1;
         }
+        $said = 0 if !$armed;
         for my $s (@ready) {
             if ($s == $listen) {
                 my $c = $listen->accept or next;
@@ -78,12 +88,12 @@ if (!$proxy) {
             if (exists $cut{fileno $s} && $cut{fileno $s}) {
                 # The database answered the COMMIT: the client never hears.
                 if (open my $fh, '>', $cut_file) { close $fh }
-                $close->($s);
-                next;
+                if ($cut{fileno $s} == 1) { $close->($s) }
+                next;    # 2: silence, the connection left open
             }
             if ($armed && !exists $cut{fileno $s} && $buf =~ /COMMIT/) {
+                $cut{fileno $o} = $armed;
                 $armed = 0;
-                $cut{fileno $o} = 1;
             }
             syswrite $o, $buf;
         }
@@ -128,4 +138,28 @@ ok($again->code == 200 && ($again->header('Idempotent-Replayed') // '') eq 'true
    'the retry with the same Idempotency-Key replays the first answer')
     or diag $again->as_string;
 is($body->{id} // 0, $row->{id} // -1, 'the id of the execution that was written');
+is(count_executions($cron), $before + 1, 'nothing written twice');
+
+exit 0 unless $mysql;
+
+# A database that stops answering after the COMMIT reached it.
+unlink $cut_file, "$cut_file.armed";
+$before = count_executions($cron);
+kill 'USR2', $proxy;
+$until = time + 10;
+select undef, undef, undef, 0.05 while !-e "$cut_file.armed" && time < $until;
+my $t0 = Time::HiRes::time();
+$res = $start->('commit-then-silence');
+my $took = Time::HiRes::time() - $t0;
+is($res->code, 503, 'no answer to the COMMIT: 503 once the bound passed, '
+                  . 'not a request held for ever')
+    or diag sprintf("%.1f s: %s", $took, $res->as_string);
+ok(-e $cut_file && count_executions($cron) == $before + 1,
+   sprintf('the start was written all the same (answered in %.1f s)', $took))
+    or diag 'silence ' . (-e $cut_file ? 'began' : 'never began')
+          . ', executions ' . (count_executions($cron) - $before);
+$again = $start->('commit-then-silence');
+ok($again->code == 200 && ($again->header('Idempotent-Replayed') // '') eq 'true',
+   'the retry with the same Idempotency-Key replays the first answer')
+    or diag $again->as_string;
 is(count_executions($cron), $before + 1, 'nothing written twice');

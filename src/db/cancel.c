@@ -1,5 +1,5 @@
 /*
- * cancel.c: a bound on how long a PostgreSQL statement waits.
+ * cancel.c: a bound on how long a statement waits.
  *
  * statement_timeout bounds a statement's work but not the wait at commit
  * for a synchronous standby: the server turns the timeout off before it
@@ -11,12 +11,21 @@
  * that it cancelled, and answers 503, not confirmed (an Idempotency-Key
  * retry gets the first answer).
  *
- * libpq is reached through the symbols apr_dbd's pgsql driver loaded
- * (dlsym): sites that use SQLite or MySQL need no libpq.
+ * MySQL: a server that stops answering after the connection opened (a
+ * Galera node frozen, a host gone without a reset) holds the read for
+ * ever, and apr_dbd_mysql passes no read timeout to the client library.
+ * The thread shuts the connection's socket down instead: the read fails
+ * (2013), the connection is dropped, the unit is answered 503, not
+ * confirmed.
+ *
+ * libpq and the MySQL client are reached through the symbols apr_dbd's
+ * drivers loaded (dlsym): a site needs neither library for the other's
+ * sake, and SQLite sites need none.
  */
 #include "db/internal.h"
 
 #include <dlfcn.h>
+#include <sys/socket.h>
 
 #include "apr_thread_mutex.h"
 #include "apr_thread_cond.h"
@@ -27,6 +36,7 @@ typedef void pq_cancel_t;
 static pq_cancel_t *(*pq_get_cancel)(void *conn);
 static void (*pq_free_cancel)(pq_cancel_t *c);
 static int (*pq_cancel)(pq_cancel_t *c, char *errbuf, int size);
+static int (*my_get_socket)(void *mysql); /* mysql_get_socket() */
 
 static apr_thread_mutex_t *mutex;
 static apr_thread_cond_t *fired_cond;
@@ -50,11 +60,12 @@ void charon_cancel_child_init(apr_pool_t *pchild, server_rec *s)
         pq_get_cancel =
             (pq_cancel_t * (*)(void *)) dlsym(RTLD_DEFAULT, "PQgetCancel");
     }
+    my_get_socket = (int (*)(void *))dlsym(RTLD_DEFAULT, "mysql_get_socket");
 }
 
 int charon_cancel_ready(void)
 {
-    return pq_get_cancel != NULL;
+    return pq_get_cancel || my_get_socket;
 }
 
 void charon_watch_begin(charon_db *db, charon_watch *w)
@@ -62,11 +73,26 @@ void charon_watch_begin(charon_db *db, charon_watch *w)
     void *conn;
 
     w->cancel = NULL;
-    if (!pq_get_cancel || !db->conn->dialect->cancellable
-        || !(conn = apr_dbd_native_handle(db->dbd->driver, db->dbd->handle))
-        || !(w->cancel = pq_get_cancel(conn))) {
+    w->fd = -1;
+    w->armed = 0;
+    if (!mutex
+        || !(conn = apr_dbd_native_handle(db->dbd->driver, db->dbd->handle))) {
         return;
     }
+    switch (db->conn->dialect->cancellable) {
+    case CHARON_CANCEL_PQ:
+        if (!pq_get_cancel || !(w->cancel = pq_get_cancel(conn))) {
+            return;
+        }
+        break;
+    case CHARON_CANCEL_SOCKET:
+        if (!my_get_socket || (w->fd = my_get_socket(conn)) < 0) {
+            return;
+        }
+        break;
+    default: return;
+    }
+    w->armed = 1;
     w->deadline = apr_time_now() + CHARON_CANCEL_AFTER;
     w->firing = w->fired = 0;
     apr_thread_mutex_lock(mutex);
@@ -79,7 +105,7 @@ void charon_watch_end(charon_db *db, charon_watch *w)
 {
     charon_watch **p;
 
-    if (!w->cancel) {
+    if (!w->armed) {
         return;
     }
     apr_thread_mutex_lock(mutex);
@@ -93,10 +119,16 @@ void charon_watch_end(charon_db *db, charon_watch *w)
         }
     }
     apr_thread_mutex_unlock(mutex);
-    pq_free_cancel(w->cancel);
-    w->cancel = NULL;
+    if (w->cancel) {
+        pq_free_cancel(w->cancel);
+        w->cancel = NULL;
+    }
+    w->armed = 0;
     if (w->fired) {
         db->cancelled = 1;
+        db->cancel_why = w->fd >= 0 ? "a server that stopped answering? its "
+                                      "connection was closed"
+                                    : "a synchronous standby that is gone?";
     }
 }
 
@@ -106,7 +138,7 @@ void charon_cancel_tick(server_rec *s)
     charon_watch *w;
     char err[256];
 
-    if (!pq_get_cancel) {
+    if (!mutex) {
         return;
     }
     apr_thread_mutex_lock(mutex);
@@ -119,7 +151,13 @@ again:
         w->firing = 1;
         apr_thread_mutex_unlock(mutex);
         err[0] = '\0';
-        if (!pq_cancel(w->cancel, err, sizeof(err))) {
+        if (w->fd >= 0) {
+            /* The request's thread holds the connection, blocked in its
+             * read: the socket stays open (its fd is not reused) until
+             * the read fails and the thread drops the connection. */
+            shutdown(w->fd, SHUT_RDWR);
+        }
+        else if (!pq_cancel(w->cancel, err, sizeof(err))) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                          CHARON_LOGNO(120) "cancelling a statement that "
                                            "waited too long failed: %s",

@@ -460,7 +460,7 @@ const char *charon_conn_label(apr_pool_t *p, const charon_conn_t *st,
 apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e s)
 {
     charon_conn_t *st = db->conn;
-    const char *sql = charon_dialect_sql(st->dialect, s);
+    const char *sql = charon_dialect_sql(st->dialect, s), *err;
     int rv;
 
     if (!sql) {
@@ -477,14 +477,20 @@ apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e s)
                              charon_conn_label(st->pool, st, s), &st->stmt[s]);
         if (rv) {
             st->stmt[s] = NULL;
-            /* it never ran: nothing written */
+            /* It never ran: nothing written.  A conflict (Galera aborts
+             * a transaction and the next command, a prepare, hears of
+             * it) is no sign of a missing schema. */
+            err = apr_dbd_error(db->dbd->driver, db->dbd->handle, rv);
             charon_db_failed_hint(
                 db, charon_stmt_shapes[s].name, rv, 1,
-                apr_psprintf(db->pool,
-                             CHARON_LOGNO(104) "preparing statement %s "
-                                               "failed: is the schema from "
-                                               "sql/ loaded?",
-                             charon_stmt_shapes[s].name));
+                st->dialect->classify(rv, err ? err : "", NULL)
+                        & CHARON_ERR_CONFLICT
+                    ? NULL
+                    : apr_psprintf(db->pool,
+                                   CHARON_LOGNO(104) "preparing statement %s "
+                                                     "failed: is the schema "
+                                                     "from sql/ loaded?",
+                                   charon_stmt_shapes[s].name));
             return NULL;
         }
     }

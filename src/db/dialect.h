@@ -14,9 +14,15 @@
 #include "db/statements.h"
 
 /* What a failed statement means for the operation that ran it (flags). */
-#define CHARON_ERR_RETRY  1 /* nothing was written: run it again */
-#define CHARON_ERR_FORGET 2 /* prepare the connection's statements anew */
-#define CHARON_ERR_LOST   4 /* the connection is gone (ping finds the rest) */
+#define CHARON_ERR_RETRY    1 /* nothing was written: run it again */
+#define CHARON_ERR_FORGET   2 /* prepare the connection's statements anew */
+#define CHARON_ERR_LOST     4 /* the connection is gone (ping finds the rest) */
+/* lost to a concurrent writer: worth more tries than other failures,
+ * spaced */
+#define CHARON_ERR_CONFLICT 8
+/* the server answers but does no work (a Galera node outside the primary
+ * component): an outage, told once */
+#define CHARON_ERR_DOWN     16
 
 /* A node of a Galera cluster may abort a transaction between two
  * statements without a word (measured under certification conflicts): the
@@ -58,13 +64,23 @@ typedef struct charon_dialect {
      * silently, so the module refuses it. */
     const char *schema_check;
     int triggers;
-    /* Statements past a bound are cancelled (cancel.c: PostgreSQL). */
+    /* How a statement past the bound is ended (cancel.c). */
     int cancellable;
     /* Where a node of a Galera cluster can be met; NULL elsewhere. */
     const struct charon_galera *galera;
 } charon_dialect_t;
 
 #define CHARON_SQL_NONE ""
+
+/* charon_dialect_t.cancellable */
+#define CHARON_CANCEL_NONE 0
+#define CHARON_CANCEL_PQ \
+    1 /* PQcancel: the statement ends, the
+                                * connection stays */
+#define CHARON_CANCEL_SOCKET \
+    2 /* the connection's socket is shut down: no
+                                * other way reaches a MySQL server that
+                                * stopped answering */
 
 /* NULL-terminated, in the order they are tried. */
 extern const charon_dialect_t *const charon_dialects[];

@@ -572,7 +572,12 @@ static int classify(int rv, const char *error, const char *label)
      * only a Galera node's silent abort leaves (dialect.h): nothing of
      * the unit stands. */
     if (rv == 1213 || rv == 1792) {
-        return CHARON_ERR_RETRY | CHARON_ERR_FORGET;
+        return CHARON_ERR_RETRY | CHARON_ERR_FORGET | CHARON_ERR_CONFLICT;
+    }
+    /* 1047: a Galera node that left the group, or has not joined it yet,
+     * answers SELECT 1 and refuses every table. */
+    if (rv == 1047) {
+        return CHARON_ERR_FORGET | CHARON_ERR_DOWN;
     }
     if (rv == 2006 || rv == 2013) {
         return CHARON_ERR_FORGET | CHARON_ERR_LOST;
@@ -594,10 +599,20 @@ static const charon_galera_t galera = {
     "SELECT @@wsrep_on", "SET SESSION TRANSACTION READ ONLY",
     "START TRANSACTION READ WRITE", "SELECT @@in_transaction"};
 
-const charon_dialect_t charon_dialect_mysql = {
-    "mysql",      "mysql", NULL, NULL,     "START TRANSACTION",
-    init,         sql,     NULL, classify, "SELECT 1",
-    schema_check, 4,       0,    NULL};
+const charon_dialect_t charon_dialect_mysql = {"mysql",
+                                               "mysql",
+                                               NULL,
+                                               NULL,
+                                               "START TRANSACTION",
+                                               init,
+                                               sql,
+                                               NULL,
+                                               classify,
+                                               "SELECT 1",
+                                               schema_check,
+                                               4,
+                                               CHARON_CANCEL_SOCKET,
+                                               NULL};
 
 const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  "mysql",
@@ -611,5 +626,5 @@ const charon_dialect_t charon_dialect_mariadb = {"mariadb",
                                                  "SELECT 1",
                                                  schema_check,
                                                  4,
-                                                 0,
+                                                 CHARON_CANCEL_SOCKET,
                                                  &galera};

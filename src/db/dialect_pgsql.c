@@ -547,5 +547,7 @@ static const char schema_check[] =
     "'charon_alert_attempt_counted', 'charon_execution_alert')";
 
 const charon_dialect_t charon_dialect_pgsql = {
-    "pgsql", "pgsql",  NULL,       NULL,         "BEGIN", init, sql,
-    NULL,    classify, "SELECT 1", schema_check, 3,       1,    NULL};
+    "pgsql",          "pgsql",    NULL,         NULL,
+    "BEGIN",          init,       sql,          NULL,
+    classify,         "SELECT 1", schema_check, 3,
+    CHARON_CANCEL_PQ, NULL};

@@ -531,6 +531,7 @@ static const char schema_check[] =
     "'charon_execution_alert_lost', 'charon_execution_alert_missed')";
 
 const charon_dialect_t charon_dialect_sqlite = {
-    "sqlite3",    "sqlite3", NULL, NULL,     "BEGIN IMMEDIATE",
-    init,         sql,       NULL, classify, NULL,
-    schema_check, 6,         0,    NULL};
+    "sqlite3",          "sqlite3", NULL,         NULL,
+    "BEGIN IMMEDIATE",  init,      sql,          NULL,
+    classify,           NULL,      schema_check, 6,
+    CHARON_CANCEL_NONE, NULL};

@@ -44,11 +44,12 @@ struct charon_db {
      * preparing, or inside a transaction short of COMMIT (a server that
      * drops the connection rolls that back). */
     int fail_unwritten;
-    const char *fail_what; /* the statement, for the log */
-    const char *fail_hint; /* what to look at, or NULL */
-    int fail_said;         /* logged already, as an outage */
-    charon_outage *outage; /* the pool's, across children; or NULL */
-    int cancelled;         /* a statement ran past the bound (cancel.c) */
+    const char *fail_what;  /* the statement, for the log */
+    const char *fail_hint;  /* what to look at, or NULL */
+    int fail_said;          /* logged already, as an outage */
+    charon_outage *outage;  /* the pool's, across children; or NULL */
+    int cancelled;          /* a statement ran past the bound (cancel.c) */
+    const char *cancel_why; /* and what became of it, for the log */
 };
 
 /* outage.c: a request answered 503 because the database cannot be used
@@ -59,13 +60,16 @@ void charon_outage_refused(const charon_db *db, const char *why);
 void charon_outage_over(const charon_db *db);
 
 /* cancel.c: a statement watched from its start to its end is cancelled
- * once it runs past the bound, and db->cancelled set. */
+ * once it runs past the bound (the dialect says how), and db->cancelled
+ * set. */
 #define CHARON_CANCEL_AFTER_SECS 6 /* statement_timeout, and a second */
 
 typedef struct charon_watch {
     struct charon_watch *next;
     apr_time_t deadline;
     void *cancel; /* libpq's PGcancel */
+    int fd;       /* or the MySQL connection's socket */
+    int armed;
     int firing, fired;
 } charon_watch;
 void charon_watch_begin(charon_db *db, charon_watch *w);

@@ -1,7 +1,7 @@
 /*
- * canceller.c: the thread that bounds PostgreSQL statements (the db
- * layer's cancel.c), one per child, through mod_watchdog, a few times a
- * second.  Where no PostgreSQL is used it finds nothing to do.
+ * canceller.c: the thread that bounds statements (the db layer's
+ * cancel.c), one per child, through mod_watchdog, a few times a second.
+ * Where only SQLite is used it finds nothing to do.
  */
 #include "server/charon_server.h"
 
@@ -43,9 +43,11 @@ int charon_canceller_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
-                     CHARON_LOGNO(122) "no thread to bound PostgreSQL "
-                                       "statements: a commit waiting for a "
-                                       "standby that is gone waits for ever");
+                     CHARON_LOGNO(122) "no thread to bound statements: a "
+                                       "commit waiting for a standby that "
+                                       "is gone, or a MySQL server that "
+                                       "stopped answering, holds its "
+                                       "request for ever");
     }
     return OK;
 }

@@ -160,12 +160,12 @@ void test_dialects(void)
             == 0,
         "pgsql: transaction control is not run again");
     CHECK(charon_dialect_mysql.classify(1213, "Deadlock found", NULL)
-              == (CHARON_ERR_RETRY | CHARON_ERR_FORGET),
-          "mysql: a deadlock");
+              == (CHARON_ERR_RETRY | CHARON_ERR_FORGET | CHARON_ERR_CONFLICT),
+          "mysql: a deadlock, run again with more tries");
     CHECK(charon_dialect_mariadb.classify(1213, "", "x") & CHARON_ERR_RETRY,
           "mariadb: a deadlock");
     CHECK(charon_dialect_mariadb.classify(1792, "READ ONLY transaction", "x")
-              == (CHARON_ERR_RETRY | CHARON_ERR_FORGET),
+              == (CHARON_ERR_RETRY | CHARON_ERR_FORGET | CHARON_ERR_CONFLICT),
           "mariadb: a write the Galera guard stopped is run again");
     CHECK(charon_dialect_mariadb.galera && !charon_dialect_mysql.galera
               && !charon_dialect_pgsql.galera && !charon_dialect_sqlite.galera,
@@ -181,6 +181,12 @@ void test_dialects(void)
               && !charon_sql_writes("UPDATED") && !charon_sql_writes("INSERTS")
               && !charon_sql_writes(""),
           "a write is known by its verb");
+    CHECK(charon_dialect_mariadb.classify(1047,
+                                          "WSREP has not yet prepared "
+                                          "node for application use",
+                                          "x")
+              & CHARON_ERR_DOWN,
+          "mariadb: a Galera node outside the group is an outage");
     CHECK(charon_dialect_mysql.classify(1205, "Lock wait timeout", NULL)
               == CHARON_ERR_FORGET,
           "mysql: a lock wait timeout is a 503");
