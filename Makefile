@@ -183,6 +183,7 @@ test: deps
 	$(PYTHON) -m harness.apache_test
 	$(MAKE) test-mysql-plain
 	$(PYTHON) -m harness.reliability --quick
+	$(PYTHON) -m harness.scale --quick
 	$(PYTHON) -m harness.bench --smoke
 	$(PYTHON) -m harness.bench_alerts --smoke
 

@@ -200,7 +200,9 @@ def summarise(run, a, t_begin, t_end):
             out["late_503s"] = len(late)
             out["last_503_after_mark"] = max([t1 - m for _, st, t0, t1, _ in run.events
                                               if st == 503 and t1 >= m], default=None)
-            if late:
+            after = sum(1 for _, st, t0, t1, _ in run.events
+                        if t0 >= m + a.late_grace)
+            if len(late) > a.late_503_rate * after:
                 fails.append("%d requests sent more than %.1f s after %s still got 503"
                              % (len(late), a.late_grace, a.recover_mark))
     # Contract: nothing but 200 and 503 (409 only for the ends of the
@@ -452,6 +454,10 @@ def main():
                    help="run until SECONDS after the recovery mark was set "
                         "(--duration is then the least)")
     r.add_argument("--late-grace", type=float, default=5.0)
+    r.add_argument("--late-503-rate", type=float, default=0.0,
+                   help="late 503s allowed, as a share of the requests "
+                        "sent after the grace (Galera: conflicts lost on "
+                        "every try)")
     r.add_argument("--max-latency", type=float, default=0.0)
     r.add_argument("--max-slow", type=int, default=0,
                    help="requests allowed to exceed --max-latency")

