@@ -22,6 +22,9 @@ Run from the top of the tree as ``python3 -m harness.<module>``:
   bigtables     the big-table benchmark (make bench-bigtables); its parts
                 bigt_data (the rows and their loads), bigt_plans,
                 bigt_watchdog, bigt_wrk (latency, big against empty)
+  scale         two Apache servers on a replicated database under faults
+                (make scale-test); its parts: scale_topo (the topologies,
+                the Apache servers), scale_checks, scale_faults
 
 Every server a module of it starts listens on 127.0.0.1 only and is stopped
 by the program that started it, also when a test fails, on Ctrl-C and on
