@@ -45,6 +45,9 @@ its own, at the same time. Then, for each fault:
     and CHARON119 (it ended) lines, and no crash.
 
 Faults:
+  throughput         no fault: the load through Apache server 1 alone for
+                     10 s, then through both at once; requests a second
+                     of each, side by side, in the row's notes
   pg-kill-primary    SIGKILL the primary, 1 s later promote the standby,
                      emptying its synchronous_standby_names (what a
                      failover tool does)
@@ -98,9 +101,10 @@ from .scale_topo import TOP, GaleraTopology, PgTopology
 
 TOPOLOGIES = ("pgsql", "galera")
 FAULTS = {
-    "pgsql": ("pg-kill-primary", "pg-sync-stuck", "apache-kill-graceful"),
-    "galera": ("galera-kill-node", "galera-kill-used", "galera-partition",
-               "apache-kill-graceful"),
+    "pgsql": ("throughput", "pg-kill-primary", "pg-sync-stuck",
+              "apache-kill-graceful"),
+    "galera": ("throughput", "galera-kill-node", "galera-kill-used",
+               "galera-partition", "apache-kill-graceful"),
 }
 QUICK = {"pgsql": "pg-kill-primary", "galera": "galera-kill-used"}
 ALL_FAULTS = sorted(set(f for fs in FAULTS.values() for f in fs)
@@ -179,7 +183,7 @@ def table(rows):
         logs = "; ".join("%d/%d" % x for x in r["log118_119"]) or "-"
         f200 = r["first_200"]
         out.append((r["fault"], r["topology"], str(r["requests"]), str(r["503"]),
-                    "never" if f200 is None and r["requests"] else
+                    "never" if f200 is None and r["requests"] and r.get("timed", True) else
                     "-" if f200 is None else "%.2f" % f200,
                     "%.2f" % r["max_latency"],
                     "yes" if r["lost"] == 0 else "NO (%d)" % r["lost"],
@@ -200,6 +204,8 @@ def key_names(names):
     out = ["lock", "idem"]
     for n in names:
         out += ["%s-1" % n, "%s-2" % n]
+        if n == "throughput":
+            out.append("throughput-one-1")
     return out
 
 

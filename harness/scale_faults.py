@@ -47,24 +47,29 @@ class ScaleFault:
         return "%s-%d" % (self.name, i + 1)
 
     def start_load(self, duration, recover=("back", "back"), allow_conn=(False, False),
-                   expect_503=(False, False), past=None):
+                   expect_503=(False, False), past=None, servers=(0, 1), tag=""):
         """A load client per server, for duration seconds (with past: at
-        least, and until past seconds after its recovery mark)."""
+        least, and until past seconds after its recovery mark). recover
+        None: no fault, no recovery to time."""
         topo = self.topo
         self.recover = recover
         for i, h in enumerate(topo.httpds):
-            kn = self.key_name(i)
-            out = os.path.join(self.dir, "%s-load%d.json" % (self.name, i + 1))
-            text = os.path.join(self.dir, "%s-load%d.out" % (self.name, i + 1))
+            if i not in servers:
+                continue
+            kn = "%s%s-%d" % (self.name, tag, i + 1)
+            out = os.path.join(self.dir, "%s%s-load%d.json" % (self.name, tag, i + 1))
+            text = os.path.join(self.dir, "%s%s-load%d.out" % (self.name, tag, i + 1))
             argv = [sys.executable, "-m", "harness.load", "run",
                     "--base", h.base, "--key", topo.keys[kn],
                     "--key-name", "load-" + kn, "--crons", topo.crons,
                     "--out", out, "--scenario", "%s/server%d" % (self.name, i + 1),
                     "--db-label", topo.kind, "--duration", "%g" % duration,
                     "--connections", str(self.run.connections),
-                    "--marks", self.marks, "--recover-mark", recover[i],
+                    "--marks", self.marks,
                     "--max-latency", "%g" % self.run.max_lat,
                     "--late-grace", "%g" % self.run.late_grace]
+            if recover is not None:
+                argv += ["--recover-mark", recover[i]]
             if past is not None:
                 argv += ["--run-past-mark", "%g" % past]
             if topo.kind == "galera":
@@ -130,6 +135,8 @@ class ScaleFault:
         clients had answered 200 again (None: some never did). Each
         client counts its recovery from its --recover-mark."""
         worst = 0.0
+        if self.recover is None:
+            return None
         for doc, ref in zip(self.docs, self.recover):
             r = doc.get("run", {})
             rec, marks = r.get("recovery"), r.get("marks", {})
@@ -161,6 +168,7 @@ class ScaleFault:
         f200 = self.first_200()
         maxlat = max([d.get("run", {}).get("max_latency", 0) for d in self.docs] or [0])
         row = {"fault": self.name, "topology": self.topo.kind,
+               "timed": self.recover is not None,
                "requests": reqs, "503": n503,
                "first_200": f200, "max_latency": maxlat,
                "lost": lost, "dup": dup, "unacked": unacked,
@@ -390,7 +398,32 @@ def galera_partition(run, topo):
     return f
 
 
+def throughput(run, topo):
+    """No fault: the same load through one Apache server, then through
+    both at once, each for THROUGHPUT_S seconds; answered requests a
+    second, side by side (one machine: the servers, the database and the
+    load clients share its cores)."""
+    f = ScaleFault(run, topo, "throughput")
+    f.start_load(THROUGHPUT_S, recover=None, servers=(0,), tag="-one")
+    f.wait_load()
+    one = f.docs[0].get("run", {})
+    f.loads = []
+    f.start_load(THROUGHPUT_S, recover=None)
+    f.finish(no_503)
+    rate1 = one.get("requests", 0) / max(one.get("duration", 1), 1e-6)
+    rate2 = sum(d.get("run", {}).get("requests", 0)
+                / max(d.get("run", {}).get("duration", 1), 1e-6)
+                for d in f.docs[1:])
+    f.notes.append("one Apache server %.0f requests/s, two %.0f requests/s "
+                   "(x%.2f)" % (rate1, rate2, rate2 / rate1 if rate1 else 0))
+    return f
+
+
+THROUGHPUT_S = 10
+
+
 RUNNERS = {
+    "throughput": throughput,
     "pg-kill-primary": pg_kill_primary,
     "pg-sync-stuck": pg_sync_stuck,
     "apache-kill-graceful": apache_kill_graceful,
