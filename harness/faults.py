@@ -10,6 +10,7 @@ own, and the checks after it: the database against what was acknowledged
 (harness.ledger), no crash in error_log, the same httpd parent.
 """
 
+import argparse
 import os
 import re
 import subprocess
@@ -17,8 +18,50 @@ import sys
 import time
 
 from . import httpd, ledger, load, proc
+from .proc import Usage
 
 say = proc.say_as("reliability")
+
+def parse_args(argv, prog, doc, what, metavar, choices, known, module):
+    """The command line of a fault harness (reliability, scale): what
+    (METAVAR...) among choices (default: all), --quick, --only F1,F2
+    among known, --module SO."""
+    p = argparse.ArgumentParser(
+        prog=prog, description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(what, nargs="*", metavar=metavar,
+                   help="%s (default: all)" % ", ".join(choices))
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", metavar="F1,F2")
+    p.add_argument("--module", default=module)
+    a = p.parse_args(argv)
+    for x in getattr(a, what):
+        if x not in choices:
+            p.error("unknown %s %r (%s)" % (metavar.lower(), x,
+                                            ", ".join(choices)))
+    unknown = set(a.only.split(",")) - set(known) if a.only else ()
+    if unknown:
+        p.error("unknown fault %s (known: %s)" % (", ".join(sorted(unknown)),
+                                                  ", ".join(known)))
+    return a
+
+
+def env_seconds(name, default):
+    """A number of seconds from the environment, or default."""
+    v = os.environ.get(name, default)
+    try:
+        return float(v)
+    except ValueError:
+        raise Usage("%s must be a number of seconds, not %r" % (name, v)) from None
+
+
+def check_server(module):
+    """httpd and the module built, said before anything starts."""
+    if not os.access(httpd.HTTPD, os.X_OK):
+        raise Usage("%s not found (apt-get install apache2)" % httpd.HTTPD)
+    if not os.path.isfile(module):
+        raise Usage("%s is missing: run make first" % module)
+
 
 # A crash of a child, as httpd's error_log tells it (AH00051/AH00052 say
 # "exit signal"; an assertion's message goes to the child's stderr).

@@ -72,7 +72,6 @@ Run as root (httpd's children then run as www-data, CHARON_REL_USER,
 PostgreSQL as postgres) or as a plain user.
 """
 
-import argparse
 import gzip
 import os
 import shutil
@@ -96,14 +95,6 @@ CLIENTS = {"pgsql": (), "mysql": ("mariadb",), "sqlite": ("sqlite3",)}
 say = proc.say_as("reliability")
 
 
-def _env(name, default):
-    v = os.environ.get(name, default)
-    try:
-        return float(v)
-    except ValueError:
-        raise Usage("%s must be a number of seconds, not %r" % (name, v)) from None
-
-
 class Reliability:
     """One run: its options, bounds, work directory and results."""
 
@@ -119,17 +110,17 @@ class Reliability:
         # request may take one statement timeout (plus 1 s of slack on this
         # small machine); when the pool is exhausted, the wait for a
         # connection on top.
-        stmt = _env("CHARON_REL_STMT_TIMEOUT", 5)
-        gate = _env("CHARON_REL_GATE_WAIT", 5)
-        self.max_lat = _env("CHARON_REL_MAX_LATENCY", stmt + 1)
-        self.max_lat_pool = _env("CHARON_REL_MAX_LATENCY_POOL", gate + stmt + 1)
-        self.late_grace = _env("CHARON_REL_LATE_GRACE", 5)
+        stmt = faults.env_seconds("CHARON_REL_STMT_TIMEOUT", 5)
+        gate = faults.env_seconds("CHARON_REL_GATE_WAIT", 5)
+        self.max_lat = faults.env_seconds("CHARON_REL_MAX_LATENCY", stmt + 1)
+        self.max_lat_pool = faults.env_seconds("CHARON_REL_MAX_LATENCY_POOL", gate + stmt + 1)
+        self.late_grace = faults.env_seconds("CHARON_REL_LATE_GRACE", 5)
         # Locks are held longer than the bounds, so that a request that
         # waited for the lock instead of giving up is caught.
-        self.lock_s = _env("CHARON_REL_LOCK_SECONDS", 12)
-        self.lock_pool_s = _env("CHARON_REL_LOCK_POOL_SECONDS", 15)
-        self.frozen_s = _env("CHARON_REL_FROZEN_SECONDS", 12)
-        self.tick_bound = _env("CHARON_REL_TICK_STOP_BOUND", 8)
+        self.lock_s = faults.env_seconds("CHARON_REL_LOCK_SECONDS", 12)
+        self.lock_pool_s = faults.env_seconds("CHARON_REL_LOCK_POOL_SECONDS", 15)
+        self.frozen_s = faults.env_seconds("CHARON_REL_FROZEN_SECONDS", 12)
+        self.tick_bound = faults.env_seconds("CHARON_REL_TICK_STOP_BOUND", 8)
         # seconds of load for a fault that comes and goes
         self.t_short = 12 if self.quick else 14
         self.logdir = os.environ.get("CHARON_REL_LOGDIR",
@@ -257,31 +248,14 @@ def run_site(rel, site):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(
-        prog="python3 -m harness.reliability",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("dbs", nargs="*", metavar="DB",
-                   help="pgsql, mysql, sqlite (default: all three)")
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--only", metavar="F1,F2")
-    p.add_argument("--module", default=os.path.join(TOP, ".libs", "mod_charon.so"))
-    a = p.parse_args(argv)
-    for d in a.dbs:
-        if d not in DBS:
-            p.error("unknown database %r (pgsql, mysql, sqlite)" % d)
-    unknown = set(a.only.split(",")) - set(FAULTS) if a.only else ()
-    if unknown:
-        p.error("unknown fault %s (known: %s)" % (", ".join(sorted(unknown)),
-                                                  ", ".join(FAULTS)))
-    return a
+    return faults.parse_args(
+        argv, "python3 -m harness.reliability", __doc__, "dbs", "DB", DBS,
+        list(FAULTS), os.path.join(TOP, ".libs", "mod_charon.so"))
 
 
 def preflight(rel):
     """What the run needs, said before anything starts."""
-    if not os.access(httpd.HTTPD, os.X_OK):
-        raise Usage("%s not found (apt-get install apache2)" % httpd.HTTPD)
-    if not os.path.isfile(rel.module):
-        raise Usage("%s is missing: run make first" % rel.module)
+    faults.check_server(rel.module)
     for kind in rel.dbs:
         for c in CLIENTS[kind]:
             if not shutil.which(c):

@@ -87,13 +87,12 @@ also on failure or Ctrl-C. Run as root (httpd's children run as www-data,
 PostgreSQL as postgres).
 """
 
-import argparse
 import os
 import shutil
 import subprocess
 import sys
 
-from . import httpd, ledger, proc, stats
+from . import faults, httpd, ledger, proc, stats
 from .proc import Failure, Usage
 from .scale_checks import self_test
 from .scale_faults import RUNNERS
@@ -113,14 +112,6 @@ ALL_FAULTS = sorted(set(f for fs in FAULTS.values() for f in fs)
 say = proc.say_as("scale")
 
 
-def _env(name, default):
-    v = os.environ.get(name, default)
-    try:
-        return float(v)
-    except ValueError:
-        raise Usage("%s must be a number of seconds, not %r" % (name, v)) from None
-
-
 class Scale:
     """One run: options, bounds, directories, results. PROCS, THREADS and
     DBDMAX are what faults.make_httpd reads: two servers and the database
@@ -134,14 +125,14 @@ class Scale:
         self.only = set(a.only.split(",")) if a.only else set()
         # 6 s until the module cancels a PostgreSQL statement, up to 5 s
         # waiting for a pooled connection before it: about 12 s at worst.
-        self.max_lat = _env("CHARON_SCALE_MAX_LATENCY", 12)
-        self.late_grace = _env("CHARON_SCALE_LATE_GRACE", 5)
+        self.max_lat = faults.env_seconds("CHARON_SCALE_MAX_LATENCY", 12)
+        self.late_grace = faults.env_seconds("CHARON_SCALE_LATE_GRACE", 5)
         # harness.galera evicts a silent node after 3 s (its FAST_EVS)
-        self.freeze_s = _env("CHARON_SCALE_FREEZE_SECONDS", 8)
+        self.freeze_s = faults.env_seconds("CHARON_SCALE_FREEZE_SECONDS", 8)
         # long enough for a try that waits 5 s for a pooled connection and
         # 6 s at its COMMIT, and its retry
-        self.stuck_s = _env("CHARON_SCALE_STUCK_SECONDS", 16)
-        self.connections = int(_env("CHARON_SCALE_CONNECTIONS", 6))
+        self.stuck_s = faults.env_seconds("CHARON_SCALE_STUCK_SECONDS", 16)
+        self.connections = int(faults.env_seconds("CHARON_SCALE_CONNECTIONS", 6))
         self.logdir = os.environ.get("CHARON_SCALE_LOGDIR",
                                      os.path.join(TOP, "build", "scale"))
         self.user = (os.environ.get("CHARON_SCALE_USER", "www-data")
@@ -292,30 +283,14 @@ def fault_broke(run, kind, name, e):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(
-        prog="python3 -m harness.scale", description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("topologies", nargs="*", metavar="TOPOLOGY",
-                   help="pgsql, galera (default: both)")
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--only", metavar="F1,F2")
-    p.add_argument("--module", default=os.path.join(TOP, ".libs", "mod_charon.so"))
-    a = p.parse_args(argv)
-    for t in a.topologies:
-        if t not in TOPOLOGIES:
-            p.error("unknown topology %r (pgsql, galera)" % t)
-    unknown = set(a.only.split(",")) - set(ALL_FAULTS) if a.only else ()
-    if unknown:
-        p.error("unknown fault %s (known: %s)" % (", ".join(sorted(unknown)),
-                                                  ", ".join(ALL_FAULTS)))
-    return a
+    return faults.parse_args(
+        argv, "python3 -m harness.scale", __doc__, "topologies", "TOPOLOGY",
+        TOPOLOGIES,
+        ALL_FAULTS, os.path.join(TOP, ".libs", "mod_charon.so"))
 
 
 def preflight(run):
-    if not os.access(httpd.HTTPD, os.X_OK):
-        raise Usage("%s not found (apt-get install apache2)" % httpd.HTTPD)
-    if not os.path.isfile(run.module):
-        raise Usage("%s is missing: run make first" % run.module)
+    faults.check_server(run.module)
     if "galera" in run.topologies:
         for c in ("mariadb", "mariadbd"):
             if not shutil.which(c) and not os.path.exists("/usr/sbin/" + c):
