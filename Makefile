@@ -67,7 +67,7 @@ CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: all install unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots bench-alerts deps browser-deps charon-run clean
+.PHONY: openapi-lint openapi-selftest all install unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots bench-alerts deps browser-deps charon-run clean
 
 all: .libs/mod_charon.so build/charon-run
 
@@ -467,7 +467,30 @@ C_FILES = mod_charon.c $(wildcard src/*/*.[ch] tools/*.[ch] tests/unit/*.[ch] \
           tests/fuzz/*.[ch] tests/charon-run/*.[ch] tests/bench/*.c \
           tests/send/*.[ch] tests/dbd/*.c)
 
-lint: deps
+# docs/openapi.yaml against the OpenAPI 3.1 rules and Redocly's
+# recommended ones (tests/openapi/redocly.yaml): no error, no warning.
+REDOCLY = build/openapi/node_modules/.bin/redocly
+openapi-lint:
+	./scripts/deps.sh --openapi
+	$(REDOCLY) lint --config tests/openapi/redocly.yaml --max-problems 50 \
+		--format stylish docs/openapi.yaml 2>&1 | tee build/openapi-lint.txt
+	@! grep -q -i -E "(error|warning|problem)" build/openapi-lint.txt \
+	    || { echo "openapi-lint: docs/openapi.yaml has problems (above)"; exit 1; }
+
+# The answer checker must be able to fail: ten answers that break the
+# document each in one way are ten mismatches; ten that keep it, none.
+OPENAPI_CHECK = node tests/openapi/check.js --doc docs/openapi.yaml \
+	--conf tests/openapi/fixtures/conf --answers
+openapi-selftest: openapi-lint
+	$(OPENAPI_CHECK) tests/openapi/fixtures/good.jsonl
+	@out=$$($(OPENAPI_CHECK) tests/openapi/fixtures/bad.jsonl); rc=$$?; \
+	  echo "$$out" | head -1; \
+	  if [ $$rc -ne 1 ] || ! echo "$$out" | grep -q "; 10 mismatched$$" \
+	     || [ $$(echo "$$out" | grep -c MISMATCH) -ne 10 ]; then \
+	    echo "$$out"; echo "openapi-selftest: the checker passed answers it must refuse"; exit 1; \
+	  fi; echo "openapi-selftest: the checker refused each of the 10 bad answers"
+
+lint: deps openapi-lint openapi-selftest
 	$(PYTHON) tests/layers.py --self-test
 	$(PYTHON) tests/layers.py
 	@clang-format --dry-run --Werror $(C_FILES) \

@@ -396,6 +396,10 @@ class Run:
             self.result = "FAIL"
         if summary:
             self.detail += "; " + summary
+        failed, summary = self.check_openapi()
+        if failed:
+            self.result = "FAIL"
+        self.detail += "; " + summary
         self.keep_logs(log)
         t = proc.now()
         for name in ("postgres.log", "mariadb.err"):
@@ -543,6 +547,38 @@ class Run:
             print(shown)
         sys.stdout.flush()
         return failed, "%s: FAIL, %s" % (line, why) if failed else line
+
+    def check_openapi(self):
+        """Every answer the suite received (t/logs/answers.jsonl, written
+        by t/lib/CharonTest.pm) against docs/openapi.yaml
+        (tests/openapi/check.js): (whether it fails the run, a summary).
+        A run of chosen test files may have no answer to check; the whole
+        suite must have some."""
+        modules = os.path.join(TOP, "build", "openapi", "node_modules")
+        whole = not any(a.endswith(".t") for a in self.s.opts.pass_args)
+        if not os.path.isdir(modules):
+            if whole:
+                return True, "openapi: not checked (scripts/deps.sh --openapi)"
+            return False, "openapi: not checked"
+        answers = os.path.join(self.copy, "t", "logs", "answers.jsonl")
+        r = proc.run(["node", os.path.join(TOP, "tests", "openapi", "check.js"),
+                      "--doc", os.path.join(TOP, "docs", "openapi.yaml"),
+                      "--conf", os.path.join(self.copy, "t", "conf",
+                                             "extra.conf.in"),
+                      "--answers", answers],
+                     check=False, merge=True,
+                     env=dict(os.environ, CHARON_OPENAPI_MODULES=modules))
+        print(r.stdout, end="", flush=True)
+        copy_quietly(answers, os.path.join(self.logdir, "answers.jsonl"))
+        m = re.search(r"openapi-check: (\d+) answers checked.*; (\d+) mismatched",
+                      r.stdout)
+        summary = ("openapi: %s answers checked, %s mismatched" % m.groups()
+                   if m else "openapi: the check failed")
+        if r.returncode == 0:
+            return False, summary
+        if not whole and m and m.group(1) == "0" and m.group(2) == "0":
+            return False, "openapi: no answer of the run API"
+        return True, summary + ": FAIL"
 
     def keep_logs(self, log):
         copy_quietly(log, os.path.join(self.logdir, "apache-test.log"))

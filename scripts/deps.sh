@@ -3,8 +3,10 @@
 #
 #   scripts/deps.sh             Debian's packages (make deps)
 #   scripts/deps.sh --browser   those, then what the browser test
-#                               (t/browser.t) needs besides them (make
-#                               browser-deps; make test runs it)
+#                               (t/browser.t) and the OpenAPI checks need
+#                               besides them (make browser-deps; make test
+#                               runs it)
+#   scripts/deps.sh --openapi   those, then the OpenAPI checks' packages
 #
 # Does nothing (quickly) when everything is present, so `make run` and
 # `make test` can call it every time.
@@ -17,6 +19,11 @@
 # cannot be reached. Runs at the same time (two `make test` in one tree)
 # take turns (flock), and an install is renamed into place only once
 # complete.
+#
+# The OpenAPI checks (make openapi-lint, and the check of every answer the
+# Apache::Test suite received): Redocly's CLI, openapi-backend and
+# openapi-response-validator as pinned in tests/openapi/package-lock.json,
+# into build/openapi/node_modules, the same way.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,44 +65,38 @@ debian_packages() {
 
 # ------------------------------------------------------------- --browser ---
 
-src=$top/t/browser
-dest=$top/build/browser
-stamp=$dest/.installed-lock   # the package-lock.json that was installed
-
-bsay() { printf 'browser-deps: %s\n' "$*"; }
-bdie() { printf 'browser-deps: %s\n' "$*" >&2; exit 1; }
-
-# browser_installed: the pinned lock is what build/browser holds.
-browser_installed() {
-    [ -f "$stamp" ] && cmp -s "$stamp" "$src/package-lock.json" &&
-        [ -f "$dest/node_modules/playwright-core/package.json" ]
-}
-
-browser_packages() {
+# npm_packages LABEL SRC DEST: the packages pinned by SRC/package-lock.json
+# (`npm ci`) into DEST/node_modules, unless DEST already holds that lock.
+npm_packages() {
+    label=$1 src=$2 dest=$3
+    stamp=$dest/.installed-lock   # the package-lock.json that was installed
+    nsay() { printf '%s: %s\n' "$label" "$*"; }
+    ndie() { printf '%s: %s\n' "$label" "$*" >&2; exit 1; }
     if [ ! -f "$src/package.json" ] || [ ! -f "$src/package-lock.json" ]; then
-        bdie "$src/package.json or package-lock.json is missing"
+        ndie "$src/package.json or package-lock.json is missing"
     fi
-    browser_installed && return 0
+    [ -f "$stamp" ] && cmp -s "$stamp" "$src/package-lock.json" &&
+        [ -d "$dest/node_modules" ] && return 0
 
     command -v node >/dev/null ||
-        bdie "node not found: run scripts/deps.sh (Debian package nodejs)"
+        ndie "node not found: run scripts/deps.sh (Debian package nodejs)"
     command -v npm >/dev/null ||
-        bdie "npm not found: run scripts/deps.sh (Debian package npm)"
-    [ -x /usr/bin/chromium ] ||
-        bdie "/usr/bin/chromium not found: run scripts/deps.sh (Debian package chromium)"
+        ndie "npm not found: run scripts/deps.sh (Debian package npm)"
     major=$(node -p 'process.versions.node.split(".")[0]')
     [ "$major" -ge 18 ] ||
-        bdie "node $(node --version) is too old: playwright-core needs 18 or later"
+        ndie "node $(node --version) is too old: 18 or later is needed"
 
     mkdir -p "$top/build"
-    exec 9>"$top/build/.browser-deps.lock"
+    exec 9>"$top/build/.$label.lock"
     flock 9
-    browser_installed && return 0   # another run installed it while we waited
+    # another run installed it while we waited
+    [ -f "$stamp" ] && cmp -s "$stamp" "$src/package-lock.json" &&
+        [ -d "$dest/node_modules" ] && return 0
 
-    tmp=$(mktemp -d "$top/build/browser.new.XXXXXX")
+    tmp=$(mktemp -d "$dest.new.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
     cp "$src/package.json" "$src/package-lock.json" "$tmp/"
-    bsay "installing playwright-core from $src/package-lock.json into $dest"
+    nsay "installing from $src/package-lock.json into $dest"
     # --prefer-offline: from npm's cache when it holds that version (`make
     # clean` removes build/, so make test reinstalls; the lock's integrity
     # hash is checked either way). Few, short retries: an unreachable
@@ -106,32 +107,49 @@ browser_packages() {
             --fetch-retries=1 --fetch-retry-mintimeout=2000 \
             --fetch-retry-maxtimeout=10000 --fetch-timeout=60000 \
             --loglevel=error); then
-        bdie "npm ci failed: is the npm registry reachable? (npm config get registry: $(npm config get registry 2>/dev/null || echo '?'))"
+        ndie "npm ci failed: is the npm registry reachable? (npm config get registry: $(npm config get registry 2>/dev/null || echo '?'))"
     fi
+    # Each package the lock pins directly is the pinned version, and loads.
     # shellcheck disable=SC2016  # JavaScript, not shell
-    node -e '
+    (cd "$tmp" && node -e '
         const fs = require("fs");
-        const [lockFile, pkgFile] = process.argv.slice(1);
-        const want = JSON.parse(fs.readFileSync(lockFile)).packages["node_modules/playwright-core"].version;
-        const got = JSON.parse(fs.readFileSync(pkgFile)).version;
-        if (got !== want) {
-            console.error(`browser-deps: installed playwright-core ${got}, the lock says ${want}`);
-            process.exit(1);
+        const lock = JSON.parse(fs.readFileSync("package-lock.json"));
+        for (const name of Object.keys(lock.packages[""].dependencies)) {
+            const want = lock.packages["node_modules/" + name].version;
+            const got = JSON.parse(fs.readFileSync("node_modules/" + name + "/package.json")).version;
+            if (got !== want) {
+                console.error(`installed ${name} ${got}, the lock says ${want}`);
+                process.exit(1);
+            }
         }
-        require(require("path").dirname(pkgFile));   // it loads
-    ' "$src/package-lock.json" "$tmp/node_modules/playwright-core/package.json" ||
-        bdie "the installed playwright-core is not the pinned one, or does not load"
+    ') || ndie "the installed packages are not the pinned ones"
     cp "$src/package-lock.json" "$tmp/.installed-lock"
     # The tests run as another user (nobody when root runs them).
     chmod -R a+rX "$tmp"
     rm -rf "$dest"
     mv "$tmp" "$dest"
     trap - EXIT
-    bsay "playwright-core $(node -p "require('$dest/node_modules/playwright-core/package.json').version") installed"
+    nsay "installed: $(cd "$dest" && node -p 'Object.entries(require("./package.json").dependencies).map(([n, v]) => n + " " + v).join(", ")')"
+}
+
+browser_packages() {
+    [ -x /usr/bin/chromium ] || {
+        echo "browser-deps: /usr/bin/chromium not found: run scripts/deps.sh (Debian package chromium)" >&2
+        exit 1
+    }
+    npm_packages browser-deps "$top/t/browser" "$top/build/browser"
+    # playwright-core loads
+    node -e 'require(process.argv[1])' "$top/build/browser/node_modules/playwright-core" ||
+        { echo "browser-deps: playwright-core does not load" >&2; exit 1; }
+}
+
+openapi_packages() {
+    npm_packages openapi-deps "$top/tests/openapi" "$top/build/openapi"
 }
 
 case ${1:-} in
     "") debian_packages ;;
-    --browser) debian_packages; browser_packages ;;
-    *) echo "deps: unknown argument '$1' (expected nothing or --browser)" >&2; exit 2 ;;
+    --browser) debian_packages; browser_packages; openapi_packages ;;
+    --openapi) debian_packages; openapi_packages ;;
+    *) echo "deps: unknown argument '$1' (expected nothing, --browser or --openapi)" >&2; exit 2 ;;
 esac

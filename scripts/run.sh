@@ -50,6 +50,17 @@ if [ ! -s "$run/manager-password" ] || [ ! -s "$run/manager.htpasswd" ]; then
 fi
 manager_password=$(cat "$run/manager-password")
 
+# The API's OpenAPI document and a page that shows it (Redoc, from the
+# packages of tests/openapi: its script served from here, not a CDN).
+"$top/scripts/deps.sh" --openapi >/dev/null
+mkdir -p "$dbdir/openapi"
+cp "$top/docs/openapi.yaml" "$dbdir/openapi/openapi.yaml"
+cp "$top/build/openapi/node_modules/redoc/bundles/redoc.standalone.js" "$dbdir/openapi/"
+"$top/build/openapi/node_modules/.bin/redocly" build-docs --disableGoogleFont \
+    -o "$dbdir/openapi/index.html" "$top/docs/openapi.yaml" >/dev/null 2>&1
+sed -i 's|https://cdn.redocly.com/redoc/[^"]*/redoc.standalone.js|redoc.standalone.js|' \
+    "$dbdir/openapi/index.html"
+
 cat > "$run/httpd.conf" <<CONF
 # Written by scripts/run.sh for 'make run'; not for production.
 ServerRoot "$run"
@@ -88,6 +99,16 @@ CharonDefaultTimezone UTC
 # manager page.
 CharonAlert demo "file:$alerts"
 CharonManagerURL "http://127.0.0.1:$port/charon-manager"
+
+LoadModule alias_module      $mods/mod_alias.so
+LoadModule mime_module       $mods/mod_mime.so
+TypesConfig /etc/mime.types
+AddType application/yaml .yaml
+# docs/openapi.yaml, and a viewer of it.
+Alias "/openapi/" "$dbdir/openapi/"
+<Directory "$dbdir/openapi">
+    Require all granted
+</Directory>
 
 <Location "/api/">
     SetHandler charon
@@ -158,6 +179,8 @@ The operator's view:
   http://127.0.0.1:$port/charon-manager   (user operator, password $manager_password)
   curl -s http://127.0.0.1:$port/charon-metrics
   curl -s 'http://127.0.0.1:$port/charon-health?crons'
+The API described (OpenAPI 3.1, docs/openapi.yaml), and shown:
+  http://127.0.0.1:$port/openapi/   (the document: /openapi/openapi.yaml)
 Database: $db  (sqlite3 $db 'SELECT * FROM charon_execution')
 Serving in the foreground; Ctrl-C stops.
 

@@ -12,7 +12,9 @@ package CharonTest;
 #   harness gives in CHARON_TEST_DSN (DBD::SQLite, DBD::Pg, DBD::MariaDB
 #   or DBD::mysql); read back every write, seed crons.
 # - Every response seen is checked for an API key in its headers or body;
-#   no_leak_ok() reports it as one test at the end of each file.
+#   no_leak_ok() reports it as one test at the end of each file; and
+#   recorded in t/logs/answers.jsonl, which the harness checks against
+#   docs/openapi.yaml (tests/openapi/check.js).
 # - Run control: set_cron()/cron_row()/execution_rc() read and write the
 #   schema 2 columns, times in each database's own format (db_ts, db_now);
 #   insert_execution(s) write past runs; wait_until() polls with a
@@ -30,6 +32,8 @@ use IO::Select;
 use IO::Socket::INET;
 use JSON ();
 use LWP::UserAgent;
+use MIME::Base64 ();
+use URI;
 use Test::Builder;
 use Time::HiRes ();
 use Time::Local ();
@@ -93,6 +97,42 @@ sub no_leak_ok {
 }
 
 # ----------------------------------------------------------------- HTTP
+
+# Every answer received, for tests/openapi/check.js (the harness runs it
+# after the suite): one JSON line per answer in t/logs/answers.jsonl, from
+# every LWP user agent of every test (and its forked children: appends of
+# one line each) and from raw_req().
+my $ANSWERS;
+sub record_answer {
+    my ($method, $uri, $res, $how) = @_;
+    return if ($res->header('Client-Warning') // '') eq 'Internal response';
+    my $u = ref $uri ? $uri : URI->new($uri);
+    my %h;
+    for my $name ($res->headers->header_field_names) {
+        next if $name =~ /^Client-/i;    # LWP's own notes
+        $h{lc $name} = join ', ', $res->headers->header($name);
+    }
+    my $line = JSON->new->canonical->encode({
+        method => $method, path => $u->path, port => $u->port,
+        status => 0 + $res->code, headers => \%h, how => $how,
+        body => MIME::Base64::encode_base64($res->content // '', ''),
+    }) . "\n";
+    $ANSWERS //= (Apache::Test::vars('t_logs') // '.') . '/answers.jsonl';
+    if (open my $fh, '>>', $ANSWERS) {
+        binmode $fh;
+        syswrite $fh, $line;    # one write: lines of children do not mix
+        close $fh;
+    }
+}
+{
+    no warnings 'redefine';
+    my $orig = \&LWP::UserAgent::simple_request;
+    *LWP::UserAgent::simple_request = sub {
+        my $res = $orig->(@_);
+        record_answer($_[1]->method, $_[1]->uri, $res, 'lwp') if $res;
+        return $res;
+    };
+}
 
 my $UA;
 sub ua {
@@ -210,6 +250,8 @@ sub raw_req {
 
     my $res = parse_raw_response($in);
     check_leak($res, "$method $o{path} (raw)");
+    record_answer($method, "http://$host:$port$o{path}", $res, 'raw')
+        if $res->code != 599;
     return $res;
 }
 
