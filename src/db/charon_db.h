@@ -125,6 +125,14 @@ charon_gate *charon_gate_for(request_rec *r);
 charon_gate_e charon_gate_enter(charon_gate *gate, request_rec *r, int *probe);
 int charon_gate_size(const charon_gate *gate);
 void charon_gate_result(charon_gate *gate, int probe, int connected);
+/* A connection found dead goes back to the pool all the same (mod_dbd has
+ * no way to drop it): counted, so that a try to connect draws past them
+ * (mod_dbd drops each as its check fails) instead of failing on the first
+ * one, a second a time. */
+void charon_gate_dead(charon_gate *gate);
+/* When the database was found unreachable, or 0. */
+apr_time_t charon_gate_down_at(const charon_gate *gate);
+int charon_gate_take_dead(charon_gate *gate);
 /* What identifies server s's mod_dbd pool (after mod_dbd's post_config). */
 const void *charon_dbd_pool_id(server_rec *s);
 

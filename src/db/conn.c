@@ -205,13 +205,19 @@ static charon_conn_t *conn_get(charon_db *db)
  * a ping): it then drops that one.  A dead pooled connection is found out
  * quickly, so while attempts fail fast, draw again, up to the pool's size;
  * a slow failure is a real attempt to connect, and is not repeated.  A
- * probe of a database already found unreachable tries once: every failed
- * try is a few lines in mod_dbd's log. */
+ * probe of a database already found unreachable draws past the
+ * connections found dead since (requests that were using them when it
+ * went put them back) and tries once more: every failed try to connect is
+ * a few lines in mod_dbd's log, and a probe a second drawing one dead
+ * connection at a time kept a child answering 503 for seconds after the
+ * database was back. */
 static ap_dbd_t *acquire(request_rec *r, charon_gate *gate, int probe)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire =
         APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    int tries = gate && !probe ? charon_gate_size(gate) + 1 : 1;
+    int tries = !gate   ? 1
+                : probe ? charon_gate_take_dead(gate) + 1
+                        : charon_gate_size(gate) + 1;
     ap_dbd_t *dbd = NULL;
 
     while (dbd_acquire && tries-- > 0) {
@@ -278,6 +284,12 @@ charon_db *charon_db_open(request_rec *r, const char **why)
     db->s = r->server;
     db->pool = r->pool;
     db->outage = charon_outage_for(r->server);
+    /* Another child saw the database back since this one found it away:
+     * no need to wait for this child's next try (a 503 meanwhile would
+     * begin the outage's line again). */
+    if (gate && charon_outage_back_after(db, charon_gate_down_at(gate))) {
+        charon_gate_result(gate, 0, 1);
+    }
     switch (gate ? charon_gate_enter(gate, r, &probe) : CHARON_GATE_OPEN) {
     case CHARON_GATE_DOWN:
         charon_outage_refused(db, "no connection could be opened");
@@ -438,6 +450,7 @@ int charon_conn_check_idle(charon_db *db)
     }
     ok = charon_conn_check(db, &lost);
     if (!ok) {
+        charon_conn_dead(db);
         charon_outage_refused(db, "a pooled connection was dropped and the "
                                   "server does not answer");
     }
@@ -448,6 +461,16 @@ int charon_conn_check_idle(charon_db *db)
                                         "again");
     }
     return ok;
+}
+
+/* This request's connection is dead and will go back to the pool. */
+void charon_conn_dead(charon_db *db)
+{
+    charon_gate *gate = db->r ? charon_gate_for(db->r) : NULL;
+
+    if (gate) {
+        charon_gate_dead(gate);
+    }
 }
 
 /* PostgreSQL statement names are sent unquoted: plain lower case. */

@@ -34,6 +34,8 @@ struct charon_gate {
     int down;            /* the last attempt to connect failed */
     int probing;         /* requests trying to connect */
     apr_time_t retry_at; /* when down: the next try */
+    apr_time_t down_at;  /* when down: when it was found so */
+    int dead;            /* connections found dead and gone back to the pool */
 };
 
 /* server_rec * -> charon_gate *, built in child_init, read-only after. */
@@ -176,10 +178,37 @@ void charon_gate_result(charon_gate *gate, int probe, int connected)
     }
     else {
         gate->down = 1;
-        gate->retry_at = apr_time_now() + CHARON_GATE_RETRY;
+        gate->down_at = apr_time_now();
+        gate->retry_at = gate->down_at + CHARON_GATE_RETRY;
     }
     apr_thread_cond_broadcast(gate->settled);
     apr_thread_mutex_unlock(gate->mutex);
+}
+
+apr_time_t charon_gate_down_at(const charon_gate *gate)
+{
+    /* Read without the lock: a stale answer costs one 503, or one try. */
+    return gate->down ? gate->down_at : 0;
+}
+
+void charon_gate_dead(charon_gate *gate)
+{
+    apr_thread_mutex_lock(gate->mutex);
+    if (gate->dead < gate->max) {
+        gate->dead++;
+    }
+    apr_thread_mutex_unlock(gate->mutex);
+}
+
+int charon_gate_take_dead(charon_gate *gate)
+{
+    int n;
+
+    apr_thread_mutex_lock(gate->mutex);
+    n = gate->dead;
+    gate->dead = 0;
+    apr_thread_mutex_unlock(gate->mutex);
+    return n;
 }
 
 const void *charon_dbd_pool_id(server_rec *s)

@@ -58,6 +58,9 @@ struct charon_db {
 charon_outage *charon_outage_for(server_rec *s);
 void charon_outage_refused(const charon_db *db, const char *why);
 void charon_outage_over(const charon_db *db);
+/* Whether another child (or thread) saw the database usable again after
+ * time t. */
+int charon_outage_back_after(const charon_db *db, apr_time_t t);
 
 /* cancel.c: a statement watched from its start to its end is cancelled
  * once it runs past the bound (the dialect says how), and db->cancelled
@@ -77,6 +80,7 @@ void charon_watch_end(charon_db *db, charon_watch *w);
 
 /* conn.c */
 int charon_conn_ready(charon_db *db);
+void charon_conn_dead(charon_db *db);
 apr_dbd_prepared_t *charon_conn_stmt(charon_db *db, charon_stmt_e st);
 const char *charon_conn_label(apr_pool_t *p, const charon_conn_t *st,
                               charon_stmt_e s);

@@ -20,6 +20,7 @@
 struct charon_outage {
     volatile apr_uint64_t since;   /* usec since the epoch, 0: no outage */
     volatile apr_uint64_t refused; /* requests answered 503 meanwhile */
+    volatile apr_uint64_t back;    /* when the last outage ended */
 };
 
 /* pool id -> charon_outage *, built in post_config, read-only after. */
@@ -115,6 +116,7 @@ void charon_outage_over(const charon_db *db)
         || apr_atomic_cas64(&o->since, 0, since) != since) {
         return;
     }
+    apr_atomic_set64(&o->back, (apr_uint64_t)apr_time_now());
     refused = apr_atomic_xchg64(&o->refused, 0);
     charon_db_log(db, APLOG_WARNING,
                   CHARON_LOGNO(119) "the database %s can be used again "
@@ -123,4 +125,10 @@ void charon_outage_over(const charon_db *db)
                   whose(db),
                   (double)((apr_uint64_t)apr_time_now() - since) / 1e6,
                   refused);
+}
+
+int charon_outage_back_after(const charon_db *db, apr_time_t t)
+{
+    return db->outage && t
+           && apr_atomic_read64(&db->outage->back) > (apr_uint64_t)t;
 }

@@ -75,6 +75,7 @@ static int judge(charon_db *db, int last)
         }
         if (!alive) {
             /* The database, not the statement: an outage, told once. */
+            charon_conn_dead(db);
             charon_outage_refused(
                 db, apr_psprintf(db->pool,
                                  "statement %s failed (%s) and the "
