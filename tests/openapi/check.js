@@ -25,6 +25,7 @@ const nm = process.env.CHARON_OPENAPI_MODULES ||
     path.join(__dirname, '..', '..', 'build', 'openapi', 'node_modules');
 const OpenAPIBackend = require(path.join(nm, 'openapi-backend')).default;
 const ResponseValidator = require(path.join(nm, 'openapi-response-validator')).default;
+const yaml = require(path.join(nm, 'js-yaml'));
 
 function args() {
     const a = {};
@@ -59,12 +60,19 @@ function mediaType(h) {
 
 async function main() {
     const a = args();
-    const api = new OpenAPIBackend({definition: a.doc, quick: true, apiRoot: '/'});
+    // The document read here (js-yaml), and taken from openapi-backend
+    // dereferenced (api.definition): in quick mode its api.document is
+    // filled in after init() returns, or not, by chance.
+    const definition = yaml.load(fs.readFileSync(a.doc, 'utf8'));
+    const api = new OpenAPIBackend({definition, quick: true, apiRoot: '/'});
     await api.init();
-    const problems = api.document.components.responses;
+    if (!api.definition || !api.definition.components) {
+        throw new Error(`openapi-backend did not take ${a.doc}`);
+    }
+    const problems = api.definition.components.responses;
     const unrouted = new ResponseValidator({
         responses: {401: problems.Unauthorized, 404: problems.NotFound},
-        components: api.document.components,
+        components: api.definition.components,
     });
     const validators = {};
     const under = mounts(a.conf);
@@ -137,7 +145,7 @@ async function main() {
             if (ans.method !== 'HEAD') {
                 validators[op.operationId] = validators[op.operationId] ||
                     new ResponseValidator({responses: op.responses,
-                                          components: api.document.components});
+                                          components: api.definition.components});
                 const r = validators[op.operationId].validateResponse(ans.status, body);
                 if (r) fail(`body: ${JSON.stringify(r.errors)}`);
             }
