@@ -180,7 +180,7 @@ The operator's view:
   curl -s http://127.0.0.1:$port/charon-metrics
   curl -s 'http://127.0.0.1:$port/charon-health?crons'
 The API described (OpenAPI 3.1, docs/openapi.yaml), and shown:
-  http://127.0.0.1:$port/openapi/   (the document: /openapi/openapi.yaml)
+  http://127.0.0.1:$port/openapi/index.html   (the document: /openapi/openapi.yaml)
 Database: $db  (sqlite3 $db 'SELECT * FROM charon_execution')
 Serving in the foreground; Ctrl-C stops.
 
