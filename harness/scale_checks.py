@@ -137,6 +137,36 @@ def lock_check(topo, key):
     return "%d/%d" % (ok, LOCK_ROUNDS), fails
 
 
+CROSS_ROUNDS = 200
+
+
+def cross_check(topo, key):
+    """A job behind a load balancer: each run started through one Apache
+    server and, at once, given a message and ended through the other
+    (each on its own database node with Galera). CROSS_ROUNDS runs, half
+    each way: every answer must be 200 (a node that has not yet applied
+    the start would answer 404). Returns (summary text, failures)."""
+    cron = topo.new_cron("cross")
+    bad = []
+    for i in range(CROSS_ROUNDS):
+        a, b = topo.httpds[i % 2].port, topo.httpds[(i + 1) % 2].port
+        st, _, payload, _ = api(a, "POST", "%d/start" % cron, key)
+        eid = (_json(payload) or {}).get("id") if st == 200 else None
+        if eid is None:
+            bad.append("start answered %s" % st)
+            continue
+        st2 = api(b, "POST", "%d/message" % eid, key,
+                  body={"type": "info", "message": "cross"})[0]
+        st3 = api(b, "POST", "%d/end" % eid, key,
+                  body={"success": True, "type": "success"})[0]
+        if st2 != 200 or st3 != 200:
+            bad.append("run %d: message %s, end %s through the other server"
+                       % (eid, st2, st3))
+    fails = ["%d of %d runs ended through the other server failed: %s"
+             % (len(bad), CROSS_ROUNDS, "; ".join(bad[:5]))] if bad else []
+    return "%d/%d" % (CROSS_ROUNDS - len(bad), CROSS_ROUNDS), fails
+
+
 def seed_overdue(topo):
     """A cron with max_runtime 1 and OVERDUE runs started 2 h ago, written
     directly: both servers' watchdogs find them on their next tick."""

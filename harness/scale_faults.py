@@ -12,8 +12,8 @@ import time
 
 from . import faults, ledger, proc
 from .proc import Failure
-from .scale_checks import (NO_503_RATE, _json, api, lock_check, log_counts,
-                           no_503, seed_overdue, watchdog_check)
+from .scale_checks import (NO_503_RATE, _json, api, cross_check, lock_check,
+                           log_counts, no_503, seed_overdue, watchdog_check)
 from .scale_topo import GaleraTopology, kill_httpd, restart_httpd
 
 say = proc.say_as("scale")
@@ -409,7 +409,15 @@ def throughput(run, topo):
     one = f.docs[0].get("run", {})
     f.loads = []
     f.start_load(THROUGHPUT_S, recover=None)
-    f.finish(no_503)
+
+    def more(f):
+        no_503(f)
+        # after the load: each run's start and end meet on two nodes
+        cross, fails = cross_check(topo, topo.keys["lock"])
+        f.failures += fails
+        f.notes.append("started through one server, ended through the other "
+                       "at once: %s runs answered 200 throughout" % cross)
+    f.finish(more)
     rate1 = one.get("requests", 0) / max(one.get("duration", 1), 1e-6)
     rate2 = sum(d.get("run", {}).get("requests", 0)
                 / max(d.get("run", {}).get("duration", 1), 1e-6)

@@ -594,9 +594,13 @@ static const char schema_check[] =
     "'charon_execution_alert', 'charon_execution_alert_missed')";
 
 /* MariaDB's Galera (dialect.h).  The session's default is read-only; a
- * unit's transaction is read-write. */
+ * unit's transaction is read-write.  wsrep_sync_wait = 1: a read, or a
+ * transaction's start, waits until the node has applied what the cluster
+ * committed before it, so that a run started through one node can be
+ * ended at once through another (a node applies others' writes a moment
+ * after they commit). */
 static const charon_galera_t galera = {
-    "SELECT @@wsrep_on", "SET SESSION TRANSACTION READ ONLY",
+    "SELECT @@wsrep_on", "SET SESSION tx_read_only = 1, wsrep_sync_wait = 1",
     "START TRANSACTION READ WRITE", "SELECT @@in_transaction"};
 
 const charon_dialect_t charon_dialect_mysql = {"mysql",

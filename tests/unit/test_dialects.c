@@ -170,7 +170,9 @@ void test_dialects(void)
     CHECK(charon_dialect_mariadb.galera && !charon_dialect_mysql.galera
               && !charon_dialect_pgsql.galera && !charon_dialect_sqlite.galera,
           "the Galera guard on MariaDB only");
-    CHECK(strstr(charon_dialect_mariadb.galera->session, "READ ONLY")
+    CHECK(strstr(charon_dialect_mariadb.galera->session, "tx_read_only = 1")
+              && strstr(charon_dialect_mariadb.galera->session,
+                        "wsrep_sync_wait = 1")
               && strstr(charon_dialect_mariadb.galera->begin, "READ WRITE"),
           "Galera: read-only sessions, read-write transactions");
     CHECK(charon_sql_writes("INSERT INTO t VALUES (1)")
