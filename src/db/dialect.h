@@ -90,6 +90,10 @@ extern const charon_dialect_t charon_dialect_mysql;
 extern const charon_dialect_t charon_dialect_mariadb;
 extern const charon_dialect_t charon_dialect_sqlite;
 
+/* dialect_mysql_sql.c: the statements of the mysql and mariadb dialects. */
+extern const char *const charon_mysql_sql[ST_COUNT];
+extern const char *const charon_mysql_mariadb_sql[ST_COUNT];
+
 /* The statement's text in this dialect, or NULL when it has none. */
 const char *charon_dialect_sql(const charon_dialect_t *d, charon_stmt_e st);
 

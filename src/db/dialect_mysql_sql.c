@@ -1,0 +1,535 @@
+/*
+ * dialect_mysql_sql.c: every statement of the module in MySQL's SQL
+ * (MySQL 8 and MariaDB), and MariaDB 10.5+'s variant, which has INSERT ...
+ * RETURNING: start and message in one round trip instead of four.  How
+ * the dialects speak to the server is in dialect_mysql.c.
+ *
+ * Ids are bound as CAST(%s AS SIGNED): MySQL compares a string with a
+ * BIGINT as a double, which loses exactness past 2^53.  Times are
+ * DATETIME(6) holding UTC.  The overlap lock is the unique generated
+ * column lock_cron_id.  The server's isolation level is kept (REPEATABLE
+ * READ by default): under READ COMMITTED an end with its message and a
+ * concurrent message took the AUTO-INC lock and the execution's row lock
+ * in opposite orders and deadlocked.
+ */
+#include "db/dialect.h"
+
+/* The SQL is laid out for reading, not by clang-format. */
+/* clang-format off */
+#define BATCH CHARON_STR(CHARON_DB_BATCH)
+
+#define ID            "CAST(%s AS SIGNED)"
+#define NOW           "UTC_TIMESTAMP(6)"
+#define ISO(t)        "DATE_FORMAT(" t ", '%%Y-%%m-%%dT%%H:%%i:%%sZ')"
+#define PASSED(t)     "(" t " <= " NOW ")"
+#define OLDER(t, s)   "(" t " < " NOW " - INTERVAL " s " SECOND)"
+#define OVERDUE(t, s) "(" t " + INTERVAL " s " SECOND <= " NOW ")"
+#define ON(c)         c ".active OR (" c ".off_until IS NOT NULL AND "       \
+                      PASSED(c ".off_until") ")"
+/* A missed slot is kept like a failure, an unknown one like a success. */
+#define KIND          "CASE WHEN e.success OR e.missed = 'unknown' THEN 1 "  \
+                      "WHEN e.ended_at IS NULL AND e.lost_at IS NULL THEN 2 "\
+                      "ELSE 0 END"
+/* Whole Unix seconds, both ways, for the watchdog's judgments. */
+#define EPOCH_0       "'1970-01-01 00:00:00'"
+#define SECS(t)       "TIMESTAMPDIFF(SECOND, " EPOCH_0 ", " t ")"
+#define AT(x)         "TIMESTAMPADD(SECOND, CAST(" x " AS SIGNED), "         \
+                      EPOCH_0 ")"
+#define AT_OR_NULL(x) AT("NULLIF(" x ", '')")
+#define AL_EVENT_INSERT                                                      \
+    "INSERT INTO charon_alert_event (uid, cron_id, event, muted, document, " \
+    "created_at) VALUES (%s, CAST(NULLIF(%s, '') AS SIGNED), %s, " ID " <> " \
+    "0, %s, " NOW ")"
+#define WATCH_SAME    "(w.schedule = c.schedule AND w.timezone <=> "         \
+                      "c.timezone AND w.grace = c.grace)"
+/* A batch of watched crons, joined as the watchdog's other writes do. */
+#define WATCH_BATCH(where)                                                   \
+    "(SELECT w.cron_id FROM charon_cron_watch w JOIN charon_cron c ON c.id " \
+    "= w.cron_id WHERE " where " LIMIT " BATCH ") batch STRAIGHT_JOIN "      \
+    "charon_cron_watch ON charon_cron_watch.cron_id = batch.cron_id"
+/* A watch begins with the slots after now: those of its grace before
+ * now came before anyone said when the cron runs. */
+#define FROM_NOW      NOW " + INTERVAL c.grace SECOND"
+#define LOOSE_START   "slot IS NULL AND missed IS NULL AND NOT unscheduled"
+#define DUE           "CASE WHEN w.next_slot <= " NOW " AND w.error IS NULL "\
+                      "AND " WATCH_SAME " AND NOT EXISTS (SELECT 1 FROM "    \
+                      "charon_execution d WHERE d.cron_id = c.id AND "       \
+                      "d.started_at >= w.next_slot - INTERVAL 60 SECOND AND "\
+                      "d.missed IS NULL) THEN 1 ELSE 0 END"
+/* Shorter than its cron's min_runtime, as it ends now. */
+#define TOO_SHORT     "too_short = COALESCE((SELECT " NOW " < "              \
+                      "charon_execution.started_at + INTERVAL c.min_runtime "\
+                      "SECOND FROM charon_cron c WHERE c.id = "              \
+                      "charon_execution.cron_id), FALSE)"
+
+/* A run past max_runtime that the watchdog has not marked yet holds no
+ * lock. */
+#define CRON_STATE                                                           \
+    "SELECT c.id, c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, "         \
+    "c.off_reason, " ISO("c.off_until") ", CASE WHEN c.concurrency = "       \
+    "'forbid' THEN (SELECT MIN(e.id) FROM charon_execution e WHERE "         \
+    "e.lock_cron_id = c.id AND (c.max_runtime IS NULL OR NOT "               \
+    OVERDUE("e.started_at", "c.max_runtime") ")) END FROM charon_cron c "
+
+/* IGNORE: the overlap lock's unique key turns the insert into nothing.
+ * (IGNORE would also truncate a value too long: every value is checked
+ * before.) */
+#define START_INSERT                                                         \
+    "INSERT IGNORE INTO charon_execution (cron_id, started_at, api_key, "    \
+    "remote_addr, forbid_overlap) SELECT id, " NOW ", %s, %s, CASE WHEN "    \
+    "concurrency = 'forbid' THEN TRUE ELSE FALSE END FROM charon_cron "      \
+    "WHERE id = " ID " AND (active OR (off_until IS NOT NULL AND "           \
+    PASSED("off_until") "))"
+#define MESSAGE_INSERT                                                       \
+    "INSERT INTO charon_message (execution_id, type, message, created_at) "  \
+    "SELECT id, %s, %s, " NOW " FROM charon_execution WHERE id = " ID
+
+/* MariaDB does not turn DELETE ... WHERE key IN (subquery) into a
+ * semi-join: it scanned and locked every row of charon_execution.  The
+ * watchdog's writes join their batch instead, STRAIGHT_JOIN so that the
+ * batch comes first even when the statistics call the table empty. */
+#define LOSE_BATCH                                                           \
+    "(SELECT e.id FROM charon_cron c JOIN charon_execution e ON e.cron_id = "\
+    "c.id WHERE c.max_runtime IS NOT NULL AND e.ended_at IS NULL AND "       \
+    "e.lost_at IS NULL AND " OVERDUE("e.started_at", "c.max_runtime")        \
+    " LIMIT " BATCH ") batch"
+
+/* ---- the manager's list ------------------------------------------------ */
+
+#define FAILING       "(s.last_failure_at IS NOT NULL AND "                  \
+                      "(s.last_success_at IS NULL OR "                       \
+                      "(s.last_failure_at > s.last_success_at)))"
+#define OPEN_RUN(e)   e ".ended_at IS NULL AND " e ".lost_at IS NULL"
+/* charon_execution_open is (ended_at, lost_at) here, which a probe by
+ * cron cannot seek: the open runs are read once through it, grouped. */
+#define RUNNING_JOIN  " LEFT JOIN (SELECT cron_id, COUNT(*) AS n FROM "      \
+                      "charon_execution WHERE "                              \
+                      OPEN_RUN("charon_execution") " GROUP BY cron_id) o "   \
+                      "ON o.cron_id = c.id"
+#define CRON_COLS                                                            \
+    "c.id, c.slug, c.name, CASE WHEN (" ON("c") ") THEN 1 ELSE 0 END, "      \
+    "c.off_reason, " ISO("c.off_until") ", c.concurrency, c.max_runtime, "   \
+    "COALESCE(s.runs_succeeded, 0), COALESCE(s.runs_failed, 0), "            \
+    "COALESCE(s.runs_lost, 0), c.refused_inactive, c.refused_locked, "       \
+    "CASE WHEN " FAILING " THEN 1 ELSE 0 END, COALESCE(o.n, 0), "            \
+    "c.schedule, CASE WHEN " WATCH_SAME " THEN 1 ELSE 0 END, w.error, "      \
+    "w.last_state, " DUE ", c.timezone"
+#define STATS_JOIN    " LEFT JOIN charon_cron_stats s ON s.cron_id = c.id"
+#define WATCH_JOIN    " LEFT JOIN charon_cron_watch w ON w.cron_id = c.id"
+/* No placeholder in LIMIT: the rows are numbered instead (charon_cron is
+ * read whole either way, as OFFSET does), the offset joined as a one-row
+ * table so that it is bound once.  Slugs are VARBINARY: compared as text
+ * here, in a case-insensitive collation. */
+#define LIST(filter)                                                         \
+    "SELECT " CRON_COLS " FROM (SELECT p.id, p.slug, ROW_NUMBER() OVER "     \
+    "(ORDER BY p.slug) AS rn FROM (SELECT c.id, c.slug FROM charon_cron c"   \
+    STATS_JOIN " WHERE CONVERT(c.slug USING utf8mb4) COLLATE "               \
+    "utf8mb4_general_ci LIKE %s ESCAPE '!' AND " filter ") p) p JOIN "       \
+    "(SELECT CAST(%s AS SIGNED) AS done_rows) k JOIN charon_cron c ON c.id " \
+    "= p.id" STATS_JOIN RUNNING_JOIN WATCH_JOIN " WHERE p.rn > k.done_rows "  \
+    "AND p.rn <= "                                                           \
+    "k.done_rows + " CHARON_STR(CHARON_MGR_CRONS_LIMIT) " ORDER BY p.slug"
+
+#define EXEC_COLS                                                            \
+    "e.id, " ISO("e.started_at") ", " ISO("e.ended_at") ", "                 \
+    ISO("e.lost_at") ", CASE WHEN e.missed IS NOT NULL THEN e.missed WHEN "  \
+    "e.lost_at IS NOT NULL THEN 'lost' WHEN e.ended_at IS NULL THEN "        \
+    "'running' WHEN e.success THEN 'success' ELSE 'failure' END, "           \
+    "(TIMESTAMPDIFF(MICROSECOND, e.started_at, COALESCE(e.ended_at, "        \
+    "e.lost_at, " NOW ")) / 1000000), e.type, e.api_key, e.remote_addr, "    \
+    ISO("e.slot") ", CASE WHEN e.unscheduled THEN 1 ELSE 0 END, CASE WHEN "  \
+    "e.too_short THEN 1 ELSE 0 END"
+#define NEWEST        " ORDER BY e.started_at DESC, e.id DESC LIMIT "
+#define BEFORE_TIME   "(SELECT k.started_at FROM charon_execution k WHERE "  \
+                      "k.id = " ID ")"
+
+/* UNIX_TIMESTAMP() would read a DATETIME in the session's zone; the
+ * difference from the epoch does not. */
+#define EPOCH(t)      "TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', " t \
+                      ") / 1e6"
+
+/* ---- the manager, metrics and health: alerts --------------------------- */
+
+#define ALERT_JOIN    " LEFT JOIN charon_cron_alert a ON a.cron_id = c.id"
+#define EVENTS(where)                                                        \
+    "SELECT e.id, e.uid, e.cron_id, c.slug, e.event, CASE WHEN e.muted "     \
+    "THEN 1 ELSE 0 END, " ISO("e.created_at") ", e.document FROM "           \
+    "charon_alert_event e LEFT JOIN charon_cron c ON c.id = e.cron_id WHERE "\
+    where " ORDER BY e.id DESC LIMIT " CHARON_STR(CHARON_MGR_EVENTS_LIMIT)
+
+const char *const charon_mysql_sql[ST_COUNT] = {
+    [ST_CRON_BY_SLUG] = CRON_STATE "WHERE c.slug = %s",
+    [ST_CRON_BY_ID] = CRON_STATE "WHERE c.id = " ID,
+    [ST_EXECUTION_SLUG] =
+        "SELECT c.slug FROM charon_execution e JOIN charon_cron c ON c.id = "
+        "e.cron_id WHERE e.id = " ID,
+    [ST_EXECUTION_ENDED] =
+        "SELECT CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END FROM "
+        "charon_execution WHERE id = " ID,
+    [ST_START] = START_INSERT,
+    [ST_LOSE_OVERDUE] =
+        "UPDATE charon_execution SET lost_at = " NOW " WHERE cron_id = " ID
+        " AND ended_at IS NULL AND lost_at IS NULL AND EXISTS (SELECT 1 FROM "
+        "charon_cron c WHERE c.id = charon_execution.cron_id AND "
+        "c.max_runtime IS NOT NULL AND "
+        OVERDUE("charon_execution.started_at", "c.max_runtime") ")",
+    [ST_REFUSED_INACTIVE] =
+        "UPDATE charon_cron SET refused_inactive = refused_inactive + 1 "
+        "WHERE id = " ID,
+    [ST_REFUSED_LOCKED] =
+        "UPDATE charon_cron SET refused_locked = refused_locked + 1 "
+        "WHERE id = " ID,
+    /* No UPDATE ... RETURNING: END_LOST reads lost_at, which cannot
+     * change once the execution has ended. */
+    [ST_END] =
+        "UPDATE charon_execution SET ended_at = " NOW ", success = %d, type "
+        "= %s, " TOO_SHORT " WHERE id = " ID " AND ended_at IS NULL",
+    [ST_END_LOST] =
+        "SELECT " ISO("lost_at") " FROM charon_execution WHERE id = " ID,
+    [ST_MESSAGE] = MESSAGE_INSERT,
+    [ST_END_MESSAGE] = MESSAGE_INSERT,
+    /* Per connection, and mod_dbd keeps the connection for the request. */
+    [ST_LAST_ID] = "SELECT LAST_INSERT_ID()",
+    [ST_CRON_SCHEDULE] =
+        "UPDATE charon_cron SET schedule = NULLIF(%s, ''), timezone = "
+        "NULLIF(%s, ''), grace = %d WHERE id = " ID " AND (COALESCE(schedule, "
+        "'') <> %s OR COALESCE(timezone, '') <> %s OR grace <> %d)",
+    [ST_IDEM_GET] =
+        "SELECT request, status, response, CASE WHEN "
+        OLDER("created_at", "%d") " THEN 1 ELSE 0 END FROM "
+        "charon_idempotency WHERE key_name = %s AND idem_key = %s",
+    /* Only run when there is such a row: deleting a row that is not there
+     * locks the gap where concurrent duplicates insert, and deadlocks. */
+    [ST_IDEM_EXPIRE] =
+        "DELETE FROM charon_idempotency WHERE key_name = %s AND idem_key = "
+        "%s AND " OLDER("created_at", "%d"),
+    [ST_IDEM_PUT] =
+        "INSERT IGNORE INTO charon_idempotency (key_name, idem_key, request, "
+        "status, response, created_at) VALUES (%s, %s, %s, %d, %s, " NOW ")",
+
+    [ST_WD_LOSE] =
+        "UPDATE " LOSE_BATCH " STRAIGHT_JOIN charon_execution ON "
+        "charon_execution.id = batch.id SET charon_execution.lost_at = " NOW
+        " WHERE charon_execution.ended_at IS NULL AND "
+        "charon_execution.lost_at IS NULL",
+    [ST_WD_REOPEN] =
+        "UPDATE charon_cron SET active = TRUE, off_reason = NULL, off_until "
+        "= NULL WHERE active = FALSE AND off_until IS NOT NULL AND "
+        PASSED("off_until"),
+    [ST_WD_IDEM_PURGE] =
+        "DELETE charon_idempotency FROM (SELECT key_name, idem_key FROM "
+        "charon_idempotency WHERE " OLDER("created_at", "%d") " LIMIT " BATCH
+        ") batch STRAIGHT_JOIN charon_idempotency ON "
+        "charon_idempotency.key_name = batch.key_name AND "
+        "charon_idempotency.idem_key = batch.idem_key",
+    [ST_WD_NEXT_CRON] = "SELECT MIN(id) FROM charon_cron WHERE id > " ID,
+    [ST_WD_RETENTION] =
+        "DELETE charon_execution FROM (SELECT r.id FROM (SELECT e.id, "
+        "e.started_at, " KIND " AS kind, ROW_NUMBER() OVER (ORDER BY "
+        "e.started_at DESC, e.id DESC) AS run_rank, ROW_NUMBER() OVER "
+        "(PARTITION BY " KIND " ORDER BY e.started_at DESC, e.id DESC) AS "
+        "kind_rank FROM charon_execution e WHERE e.cron_id = " ID ") r WHERE r.kind <> 2 AND ((%d > 0 AND r.run_rank > %d) OR "
+        "(%d > 0 AND " OLDER("r.started_at", "%d") ")) AND NOT (r.kind = 0 "
+        "AND r.kind_rank <= %d) LIMIT " BATCH ") batch STRAIGHT_JOIN "
+        "charon_execution ON charon_execution.id = batch.id",
+
+    /* ON DUPLICATE KEY UPDATE assigns left to right: seen_at last, so
+     * that the outage is judged on the previous tick's. */
+    [ST_WD_HEARTBEAT] =
+        "INSERT INTO charon_watchdog (id, seen_at) VALUES (1, " NOW ") ON "
+        "DUPLICATE KEY UPDATE outage_from = CASE WHEN "
+        OLDER("seen_at", "%d") " THEN seen_at ELSE outage_from END, "
+        "outage_to = CASE WHEN " OLDER("seen_at", "%d") " THEN " NOW " ELSE "
+        "outage_to END, seen_at = GREATEST(seen_at, " NOW ")",
+    [ST_WD_CLOCK] =
+        "SELECT " SECS(NOW) ", " SECS("w.outage_from") ", "
+        SECS("w.outage_to") " FROM (SELECT 1 AS one) one LEFT JOIN "
+        "charon_watchdog w ON w.id = 1",
+    [ST_WD_WATCH_NEW] =
+        "INSERT IGNORE INTO charon_cron_watch (cron_id, schedule, timezone, "
+        "grace, checked_until, starts_until, next_deadline) SELECT c.id, "
+        "c.schedule, c.timezone, c.grace, " FROM_NOW ", " NOW ", " NOW
+        " FROM "
+        "charon_cron c WHERE c.schedule IS NOT NULL AND NOT EXISTS (SELECT 1 "
+        "FROM charon_cron_watch w WHERE w.cron_id = c.id) LIMIT " BATCH,
+    [ST_WD_WATCH_RESET] =
+        "UPDATE " WATCH_BATCH("c.schedule IS NOT NULL AND NOT " WATCH_SAME)
+        " JOIN charon_cron c ON c.id = charon_cron_watch.cron_id SET "
+        "charon_cron_watch.schedule = c.schedule, charon_cron_watch.timezone "
+        "= c.timezone, charon_cron_watch.grace = c.grace, "
+        "charon_cron_watch.checked_until = " FROM_NOW ", "
+        "charon_cron_watch.starts_until = " NOW ", "
+        "charon_cron_watch.next_deadline = " NOW ", "
+        "charon_cron_watch.next_slot = NULL, charon_cron_watch.last_slot = "
+        "NULL, charon_cron_watch.last_state = NULL, charon_cron_watch.error "
+        "= NULL",
+    [ST_WD_WATCH_GONE] =
+        "DELETE charon_cron_watch FROM " WATCH_BATCH("c.schedule IS NULL"),
+    [ST_WD_WATCH_OFF] =
+        "UPDATE charon_cron_watch w JOIN charon_cron c ON c.id = w.cron_id "
+        "SET w.off_seen = " NOW " WHERE NOT (" ON("c") ")",
+    [ST_WD_DUE] =
+        "SELECT w.cron_id, w.schedule, w.timezone, w.grace, "
+        SECS("w.checked_until") ", " SECS("w.starts_until") ", "
+        SECS("w.off_seen") ", c.slug FROM charon_cron_watch w JOIN "
+        "charon_cron c ON c.id = w.cron_id WHERE w.next_deadline <= "
+        AT("%s") " ORDER BY w.next_deadline LIMIT " BATCH,
+    [ST_WD_WATCH_ERROR] =
+        "UPDATE charon_cron_watch SET error = %s, next_deadline = "
+        AT(CHARON_STR(CHARON_NEVER)) " WHERE cron_id = " ID " AND schedule "
+        "= %s AND error IS NULL",
+    [ST_WD_CLAIM] =
+        "UPDATE charon_cron_watch SET checked_until = " AT("%s") ", "
+        "starts_until = " AT("%s") ", next_deadline = " AT("%s") ", "
+        "next_slot = " AT_OR_NULL("%s") " WHERE cron_id = " ID " AND "
+        SECS("checked_until") " = " ID " AND " SECS("starts_until") " = " ID,
+    [ST_WD_BIND] =
+        "UPDATE charon_execution SET slot = " AT("%s") " WHERE cron_id = " ID
+        " AND started_at >= " AT("%s") " AND started_at < " AT("%s") " AND "
+        LOOSE_START,
+    [ST_WD_MISSED] =
+        "INSERT IGNORE INTO charon_execution (cron_id, started_at, ended_at, "
+        "api_key, remote_addr, slot, missed) SELECT m.cron_id, m.t, m.t, '', "
+        "'', m.t, m.kind FROM (SELECT " ID " AS cron_id, " AT("%s") " AS t, "
+        "%s AS kind) m",
+    [ST_WD_UNSCHEDULED] =
+        "UPDATE charon_execution SET unscheduled = TRUE WHERE cron_id = " ID
+        " AND started_at >= " AT("%s") " AND started_at < " AT("%s") " AND "
+        LOOSE_START,
+    [ST_WD_SLOT_STATS] =
+        "INSERT INTO charon_cron_stats (cron_id, runs_missed, runs_unknown, "
+        "runs_unscheduled, last_missed_at) VALUES (" ID ", %d, %d, %d, "
+        AT_OR_NULL("%s") ") ON DUPLICATE KEY UPDATE runs_missed = "
+        "runs_missed + VALUES(runs_missed), runs_unknown = runs_unknown + "
+        "VALUES(runs_unknown), runs_unscheduled = runs_unscheduled + "
+        "VALUES(runs_unscheduled), last_missed_at = CASE WHEN "
+        "VALUES(last_missed_at) IS NULL THEN last_missed_at WHEN "
+        "last_missed_at IS NULL OR VALUES(last_missed_at) > last_missed_at "
+        "THEN VALUES(last_missed_at) ELSE last_missed_at END",
+    [ST_WD_WATCH_STATE] =
+        "UPDATE charon_cron_watch SET last_slot = " AT("%s") ", last_state = "
+        "%s WHERE cron_id = " ID,
+
+    [ST_AL_OUTCOME_CRONS] =
+        "SELECT DISTINCT cron_id FROM charon_alert_outcome ORDER BY cron_id "
+        "LIMIT " BATCH,
+    [ST_AL_REALERT_CRONS] =
+        "SELECT a.cron_id FROM charon_cron_alert a JOIN charon_cron c ON c.id "
+        "= a.cron_id WHERE a.state = 'down' AND c.realert_every IS NOT NULL "
+        "AND (a.alerted_at IS NULL OR " OVERDUE("a.alerted_at",
+        "c.realert_every") ") ORDER BY a.cron_id LIMIT " BATCH,
+    [ST_AL_STATE_ENSURE] =
+        "INSERT INTO charon_cron_alert (cron_id) SELECT id FROM charon_cron "
+        "WHERE id = " ID " ON DUPLICATE KEY UPDATE cron_id = cron_id",
+    [ST_AL_STATE_LOCK] =
+        "UPDATE charon_cron_alert SET bad_streak = bad_streak WHERE cron_id = "
+        ID,
+    [ST_AL_STATE] =
+        "SELECT a.state = 'down', a.bad_streak, a.good_streak, "
+        SECS("a.changed_at") ", " SECS("a.alerted_at") ", "
+        "c.failure_threshold, c.recovery_threshold, c.realert_every, "
+        SECS("c.mute_until") ", c.slug, c.name, " SECS(NOW) " FROM "
+        "charon_cron_alert a JOIN charon_cron c ON c.id = a.cron_id WHERE "
+        "a.cron_id = " ID,
+    [ST_AL_OUTCOMES] =
+        "SELECT o.id, o.outcome, o.execution_id, " SECS("o.at") ", "
+        SECS("e.started_at") ", " SECS("e.ended_at") ", "
+        "ROUND(TIMESTAMPDIFF(MICROSECOND, e.started_at, e.ended_at) / "
+        "1000000, 3), " SECS("e.slot") " FROM charon_alert_outcome o LEFT "
+        "JOIN charon_execution e ON e.id = o.execution_id WHERE o.cron_id = "
+        ID " ORDER BY o.id LIMIT " CHARON_STR(CHARON_AL_OUTCOMES),
+    [ST_AL_MESSAGES] =
+        "SELECT type, message, " SECS("created_at") " FROM charon_message "
+        "WHERE execution_id = " ID " ORDER BY id DESC LIMIT "
+        CHARON_STR(CHARON_ALERT_MSGS),
+    [ST_AL_OUTCOMES_DONE] =
+        "DELETE FROM charon_alert_outcome WHERE id = " ID,
+    [ST_AL_STATE_SET] =
+        "UPDATE charon_cron_alert SET state = %s, bad_streak = " ID ", "
+        "good_streak = " ID ", changed_at = " AT_OR_NULL("%s") ", alerted_at "
+        "= " AT_OR_NULL("%s") " WHERE cron_id = " ID,
+    [ST_AL_EVENT] = AL_EVENT_INSERT,
+    [ST_AL_DELIVERY] =
+        "INSERT INTO charon_alert_delivery (event_id, channel, due_at, "
+        "created_at) VALUES (" ID ", %s, " NOW ", " NOW ")",
+    [ST_AL_CLAIM] =
+        "UPDATE charon_alert_delivery SET lease_owner = %s, lease_until = "
+        NOW " + INTERVAL " ID " SECOND, attempts = attempts + 1 WHERE "
+        "channel = %s AND state = 'pending' AND due_at <= " NOW " AND "
+        "(lease_until IS NULL OR lease_until <= " NOW ") ORDER BY due_at "
+        "LIMIT " CHARON_STR(CHARON_AL_CLAIM),
+    [ST_AL_CLAIM_IDS] =
+        "SELECT id FROM charon_alert_delivery WHERE channel = %s AND state = "
+        "'pending' AND due_at <= " NOW " AND (lease_until IS NULL OR "
+        "lease_until <= " NOW ") ORDER BY due_at LIMIT "
+        CHARON_STR(CHARON_AL_CLAIM),
+    [ST_AL_CLAIM_BY_IDS] =
+        "UPDATE charon_alert_delivery SET lease_owner = %s, lease_until = "
+        NOW " + INTERVAL " ID " SECOND, attempts = attempts + 1 WHERE id IN "
+        "(" ID ", " ID ", " ID ", " ID ") AND state = 'pending' AND due_at <= "
+        NOW " AND (lease_until IS NULL OR lease_until <= " NOW ")",
+    [ST_AL_CLAIMED] =
+        "SELECT d.id, d.attempts, TIMESTAMPDIFF(SECOND, e.created_at, " NOW
+        "), e.uid, e.document FROM charon_alert_delivery d JOIN "
+        "charon_alert_event e ON e.id = d.event_id WHERE d.lease_owner = %s "
+        "AND d.state = 'pending' ORDER BY d.id",
+    [ST_AL_DONE] =
+        "UPDATE charon_alert_delivery SET state = %s, due_at = " NOW " + "
+        "INTERVAL " ID " SECOND, last_error = NULLIF(%s, ''), delivered_at = "
+        "CASE WHEN %s = 'delivered' THEN " NOW " END, lease_until = NULL, "
+        "lease_owner = NULL WHERE id = " ID " AND state = 'pending' AND "
+        "(lease_owner = %s OR %s = 'delivered')",
+    [ST_AL_ATTEMPT] =
+        "INSERT INTO charon_alert_attempt (delivery_id, result, status, "
+        "error, ms, at) VALUES (" ID ", %s, CAST(NULLIF(%s, '') AS SIGNED), "
+        "NULLIF(%s, ''), " ID ", " NOW ")",
+
+    [ST_AL_PURGE] =
+        "DELETE FROM charon_alert_event WHERE " OLDER("created_at", ID)
+        " AND NOT EXISTS (SELECT 1 FROM charon_alert_delivery d WHERE "
+        "d.event_id = charon_alert_event.id AND d.state = 'pending') ORDER "
+        "BY id LIMIT " BATCH,
+    [ST_MGR_LIST_ALL] = LIST("1 = 1"),
+    [ST_MGR_LIST_FAILING] = LIST(FAILING),
+    [ST_MGR_LIST_RUNNING] =
+        LIST("c.id IN (SELECT e.cron_id FROM charon_execution e WHERE "
+             OPEN_RUN("e") ")"),
+    [ST_MGR_LIST_OFF] = LIST("NOT (" ON("c") ")"),
+    [ST_MGR_LIST_LOST] =
+        LIST("(SELECT CASE WHEN e.lost_at IS NULL THEN 0 ELSE 1 END FROM "
+             "charon_execution e WHERE e.cron_id = c.id AND (e.ended_at IS "
+             "NOT NULL OR e.lost_at IS NOT NULL) ORDER BY e.started_at DESC, "
+             "e.id DESC LIMIT 1) = 1"),
+    [ST_MGR_LIST_MISSED] =
+        LIST("EXISTS (SELECT 1 FROM charon_cron_watch w WHERE w.cron_id = "
+             "c.id AND w.last_state = 'missed' AND " WATCH_SAME ")"),
+    [ST_MGR_CRON] =
+        "SELECT " CRON_COLS ", " ISO("c.created_at") ", "
+        ISO("s.last_success_at") ", " ISO("s.last_failure_at") ", "
+        ISO("s.last_ended_at") ", s.last_duration, c.grace, c.min_runtime, "
+        "COALESCE(s.runs_missed, 0), COALESCE(s.runs_unknown, "
+        "0), COALESCE(s.runs_unscheduled, 0), " ISO("s.last_missed_at")
+        " FROM charon_cron c" STATS_JOIN RUNNING_JOIN WATCH_JOIN " WHERE c.id "
+        "= " ID,
+    [ST_MGR_HISTORY] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = " ID
+        NEWEST CHARON_STR(CHARON_MGR_HISTORY),
+    [ST_MGR_EXECS_FIRST] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = " ID
+        NEWEST CHARON_STR(CHARON_MGR_EXECS_LIMIT),
+    [ST_MGR_EXECS_BEFORE] =
+        "SELECT " EXEC_COLS " FROM charon_execution e WHERE e.cron_id = " ID
+        " AND e.started_at <= " BEFORE_TIME " AND (e.started_at < "
+        BEFORE_TIME " OR e.id < " ID ")" NEWEST
+        CHARON_STR(CHARON_MGR_EXECS_LIMIT),
+    [ST_MGR_MESSAGES] =
+        "SELECT m.id, m.type, SUBSTR(m.message, 1, "
+        CHARON_STR(CHARON_MGR_MESSAGE_CHARS) "), CHAR_LENGTH(m.message), "
+        ISO("m.created_at") " FROM charon_message m WHERE m.execution_id = "
+        ID " ORDER BY m.id LIMIT " CHARON_STR(CHARON_MGR_MESSAGES_LIMIT),
+    [ST_MGR_MESSAGE_COUNT] =
+        "SELECT COUNT(*) FROM (SELECT 1 AS x FROM charon_message WHERE "
+        "execution_id = " ID " LIMIT " CHARON_STR(CHARON_MGR_COUNT_LIMIT)
+        ") t",
+    [ST_MGR_CREATE] =
+        "INSERT IGNORE INTO charon_cron (slug, name, active, created_at, "
+        "concurrency, max_runtime) VALUES (%s, %s, TRUE, " NOW ", %s, "
+        "CAST(NULLIF(%s, '') AS SIGNED))",
+    [ST_MGR_ID_BY_SLUG] = "SELECT id FROM charon_cron WHERE slug = %s",
+    [ST_MGR_EXISTS] = "SELECT id FROM charon_cron WHERE id = " ID,
+    [ST_MGR_RENAME] = "UPDATE charon_cron SET name = %s WHERE id = " ID,
+    [ST_MGR_OFF] =
+        "UPDATE charon_cron SET active = FALSE, off_reason = %s, off_until = "
+        "TIMESTAMPADD(SECOND, CAST(NULLIF(%s, '') AS SIGNED), "
+        "'1970-01-01 00:00:00') WHERE id = " ID,
+    [ST_MGR_ON] =
+        "UPDATE charon_cron SET active = TRUE, off_reason = NULL, off_until "
+        "= NULL WHERE id = " ID,
+    [ST_MGR_POLICY] =
+        "UPDATE charon_cron SET concurrency = %s, max_runtime = "
+        "CAST(NULLIF(%s, '') AS SIGNED) WHERE id = " ID,
+    [ST_MGR_SCHEDULE] =
+        "UPDATE charon_cron SET schedule = NULLIF(%s, ''), timezone = "
+        "NULLIF(%s, ''), grace = %d, min_runtime = CAST(NULLIF(%s, '') AS "
+        "SIGNED) WHERE id = " ID,
+
+    [ST_METRICS_CRONS] =
+        "SELECT c.slug, CASE WHEN " ON("c") " THEN 1 ELSE 0 END, "
+        "COALESCE(o.n, 0), " EPOCH("(SELECT e.started_at FROM "
+        "charon_execution e WHERE e.cron_id = c.id AND e.missed IS NULL "
+        "ORDER BY e.started_at DESC LIMIT 1)") ", "
+        EPOCH("s.last_success_at") ", " EPOCH("s.last_failure_at") ", "
+        "s.last_duration, COALESCE(s.runs_succeeded, 0), "
+        "COALESCE(s.runs_failed, 0), COALESCE(s.runs_lost, 0), "
+        "c.refused_inactive + c.refused_locked, COALESCE(s.runs_missed, 0), "
+        "COALESCE(s.runs_unknown, 0), COALESCE(s.runs_unscheduled, 0), "
+        "c.schedule, c.timezone, CASE WHEN " WATCH_SAME " THEN "
+        SECS("w.next_slot") " END, CASE WHEN a.state = 'down' THEN 1 ELSE 0 "
+        "END FROM charon_cron c" STATS_JOIN RUNNING_JOIN WATCH_JOIN ALERT_JOIN
+        " ORDER BY c.id",
+    [ST_HEALTH_ALIVE] = "SELECT 1 FROM charon_cron LIMIT 1",
+    [ST_HEALTH_FAILING] =
+        "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_stats s JOIN "
+        "charon_cron c ON c.id = s.cron_id WHERE s.last_failure_at IS NOT "
+        "NULL AND (s.last_success_at IS NULL OR s.last_failure_at > "
+        "s.last_success_at) ORDER BY c.slug LIMIT "
+        CHARON_STR(CHARON_HEALTH_LISTED),
+    [ST_HEALTH_MISSED] =
+        "SELECT c.slug, COUNT(*) OVER () FROM charon_cron_watch w JOIN "
+        "charon_cron c ON c.id = w.cron_id WHERE w.last_state = 'missed' AND "
+        WATCH_SAME " ORDER BY c.slug LIMIT " CHARON_STR(CHARON_HEALTH_LISTED),
+
+    /* ---- the manager, metrics and health: alerts ---- */
+    [ST_MGR_ALERT] =
+        "SELECT COALESCE(a.state, 'up'), " ISO("a.changed_at") ", "
+        "COALESCE(a.bad_streak, 0), COALESCE(a.good_streak, 0), "
+        ISO("a.alerted_at") ", c.failure_threshold, c.recovery_threshold, "
+        "c.realert_every, " ISO("c.mute_until") ", CASE WHEN c.mute_until > "
+        NOW " THEN 1 ELSE 0 END FROM charon_cron c LEFT JOIN "
+        "charon_cron_alert a ON a.cron_id = c.id WHERE c.id = " ID,
+    [ST_MGR_ALERT_POLICY] =
+        "UPDATE charon_cron SET failure_threshold = %d, recovery_threshold = "
+        "%d, realert_every = CAST(NULLIF(%s, '') AS SIGNED) WHERE id = " ID,
+    [ST_MGR_MUTE] =
+        "UPDATE charon_cron SET mute_until = " NOW " + INTERVAL " ID " SECOND "
+        "WHERE id = " ID,
+    [ST_MGR_UNMUTE] =
+        "UPDATE charon_cron SET mute_until = NULL WHERE id = " ID,
+    [ST_MGR_EVENTS_FIRST] = EVENTS("TRUE"),
+    [ST_MGR_EVENTS_BEFORE] = EVENTS("e.id < " ID),
+    /* The page's events are a range of ids: one read through the unique
+     * key (event_id, channel) for all their deliveries. */
+    [ST_MGR_EVENT_DELIVERIES] =
+        "SELECT d.event_id, d.channel, d.state, d.attempts, " ISO("d.due_at")
+        ", " ISO("d.delivered_at") ", d.last_error, CASE WHEN d.lease_until "
+        "> " NOW " THEN 1 ELSE 0 END FROM charon_alert_delivery d WHERE "
+        "d.event_id BETWEEN " ID " AND " ID " ORDER BY d.event_id DESC, "
+        "d.channel LIMIT " CHARON_STR(CHARON_MGR_DELIVERIES_LIMIT),
+    [ST_METRICS_ALERT_STATS] =
+        "SELECT channel, result, attempts FROM charon_alert_stats ORDER BY "
+        "channel, result",
+    [ST_METRICS_ALERT_QUEUE] =
+        "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(MICROSECOND, "
+        "MIN(e.created_at), " NOW ") / 1e6, 0) FROM charon_alert_delivery d "
+        "JOIN charon_alert_event e ON e.id = d.event_id WHERE d.state = "
+        "'pending'",
+    [ST_HEALTH_ALERTS] =
+        "SELECT d.channel, SUM(CASE WHEN d.state = 'pending' THEN 1 ELSE 0 "
+        "END), SUM(CASE WHEN d.state = 'given_up' THEN 1 ELSE 0 END) FROM "
+        "charon_alert_delivery d WHERE (d.state = 'pending' AND "
+        OLDER("d.created_at", CHARON_STR(CHARON_HEALTH_ALERT_LATE)) ") OR "
+        "(d.state = 'given_up' AND EXISTS (SELECT 1 FROM charon_alert_attempt "
+        "t WHERE t.delivery_id = d.id AND t.result IN ('failed', 'given_up') "
+        "AND NOT " OLDER("t.at", CHARON_STR(CHARON_HEALTH_ALERT_GAVE_UP))
+        ")) GROUP BY d.channel ORDER BY d.channel",
+};
+
+/* MariaDB 10.5+: the new row's id comes back with the INSERT. */
+const char *const charon_mysql_mariadb_sql[ST_COUNT] = {
+    [ST_AL_EVENT] = AL_EVENT_INSERT " RETURNING id",
+    [ST_START] = START_INSERT " RETURNING id",
+    [ST_MESSAGE] = MESSAGE_INSERT " RETURNING id",
+    [ST_LAST_ID] = CHARON_SQL_NONE,
+};
+
+/* clang-format on */
