@@ -55,6 +55,16 @@ def env_seconds(name, default):
         raise Usage("%s must be a number of seconds, not %r" % (name, v)) from None
 
 
+def report_abort(prog, run):
+    """The last lines of a run of prog that did not finish, after
+    everything it started was stopped: the abort counts as one failure.
+    run has .finished, .counts() and .logdir."""
+    if not run.finished:
+        passed, failed = run.counts()
+        print("%s: aborted; see %s" % (prog, run.logdir))
+        print("%s: %d passed, %d failed" % (prog, passed, failed + 1))
+
+
 def check_server(module):
     """httpd and the module built, said before anything starts."""
     if not os.access(httpd.HTTPD, os.X_OK):

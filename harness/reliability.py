@@ -274,7 +274,7 @@ def main():
     rel = Reliability(parse_args(sys.argv[1:]))
     preflight(rel)
     t_all = proc.now()
-    proc.cleanup.push(_report_abort, rel)
+    proc.cleanup.push(faults.report_abort, "reliability", rel)
     rel.work = proc.temp_dir("rel", 0o755)   # postgres, httpd's children
     # The module is copied: a rebuild during the run (or a graceful restart
     # reloading a half-written file) must not change what is tested.
@@ -310,15 +310,6 @@ def main():
     rel.finished = True
     print("reliability: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
-
-
-def _report_abort(rel):
-    """The last lines of a run that did not finish, after everything it
-    started was stopped: the abort counts as one failure."""
-    if not rel.finished:
-        passed, failed = rel.counts()
-        print("reliability: aborted; see %s" % rel.logdir)
-        print("reliability: %d passed, %d failed" % (passed, failed + 1))
 
 
 if __name__ == "__main__":

@@ -303,7 +303,7 @@ def main():
     run = Scale(parse_args(sys.argv[1:]))
     preflight(run)
     t_all = proc.now()
-    proc.cleanup.push(_report_abort, run)
+    proc.cleanup.push(faults.report_abort, "scale", run)
     run.work = proc.temp_dir("scale", 0o755)
     run.module = httpd.copy_module(TOP, run.work, run.module)
     shutil.rmtree(run.logdir, ignore_errors=True)
@@ -322,13 +322,6 @@ def main():
     run.finished = True
     print("scale: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
-
-
-def _report_abort(run):
-    if not run.finished:
-        passed, failed = run.counts()
-        print("scale: aborted; see %s" % run.logdir)
-        print("scale: %d passed, %d failed" % (passed, failed + 1))
 
 
 if __name__ == "__main__":
