@@ -104,17 +104,9 @@ def hold_lock(database, seconds, out, inside=""):
     p.stdin.write(sql.format(inside=inside, s="%g" % seconds).encode())
     p.stdin.close()
     end = time.monotonic() + 5
-    while "locked" not in read(out) and time.monotonic() < end:
+    while "locked" not in proc.read_text(out) and time.monotonic() < end:
         time.sleep(0.05)
     return p
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def make_httpd(rel, root, driver, params, log_format=False, extra=""):
@@ -197,7 +189,7 @@ class Fault:
         """Wait for a load client, show what it said; its result, verified
         against the database."""
         rc = proc.finish(p)
-        sys.stdout.write(read(text))
+        sys.stdout.write(proc.read_text(text))
         sys.stdout.flush()
         try:
             doc = ledger.read_json(out)
@@ -307,13 +299,13 @@ def lock(rel, site, name, conns, hold, bound):
     f.mark("locked")
     rc = proc.finish(session)
     f.mark("db_back")
-    taken = "locked" in read(out)
+    taken = "locked" in proc.read_text(out)
     f.end()
     if not taken:
-        f.fail("the lock was never taken: " + read(out)[:300])
+        f.fail("the lock was never taken: " + proc.read_text(out)[:300])
     elif rc != 0:
         f.note("the lock session exited %s: %s"
-               % (rc, read(out)[:300].replace("\n", " ")))
+               % (rc, proc.read_text(out)[:300].replace("\n", " ")))
     f.verdict()
 
 

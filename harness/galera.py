@@ -356,7 +356,7 @@ class Cluster:
         """The position (uuid:seqno) node i's InnoDB holds, or None when
         its grastate.dat is clean (a shut-down node knows its own)."""
         n = self.nodes[i]
-        state = _read(os.path.join(n.dir, "data", "grastate.dat"))
+        state = proc.read_text(os.path.join(n.dir, "data", "grastate.dat"))
         m = re.search(r"^seqno:\s*(-?\d+)", state, re.M)
         if m and m.group(1) != "-1":
             return None
@@ -375,7 +375,7 @@ class Cluster:
         t0, found, m = proc.now(), None, []
         while proc.now() - t0 < 120:
             m = re.findall(r"WSREP: Recovered position:\s*(\S+:-?\d+)",
-                           _read(log))
+                           proc.read_text(log))
             if p.poll() is not None:
                 break
             if m and found is None:
@@ -506,14 +506,6 @@ def _free_port(used):
             used.add(p)
             return p
     raise Failure("galera: no free port found")
-
-
-def _read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def _brief(st):

@@ -348,13 +348,18 @@ def tail(text, n):
     return "\n".join(text.rstrip("\n").split("\n")[-n:])
 
 
-def file_tail(path, n):
-    """The last n lines of a file, or '' when it cannot be read."""
+def read_text(path):
+    """A file's text, or '' when it cannot be read."""
     try:
         with open(path, errors="replace") as f:
-            return tail(f.read(), n)
+            return f.read()
     except OSError:
         return ""
+
+
+def file_tail(path, n):
+    """The last n lines of a file, or '' when it cannot be read."""
+    return tail(read_text(path), n)
 
 
 # ---------------------------------------------------------- ports, keys ---

@@ -14,6 +14,8 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
+from . import proc
+
 # A frame in the module: its shared object, mod_charon.c, or any C file
 # under a src/ directory, relative or absolute (src/db/conn.c:12,
 # /tmp/x/src/charon_db.c:12), whatever the layout of src/ is.
@@ -240,11 +242,6 @@ def environment(mode, copy, runtimes, environ):
     return {}
 
 
-def _read(path):
-    with open(path, errors="replace") as f:
-        return f.read()
-
-
 def collect(mode, logs, keep, environ):
     """After httpd stopped: copy the report files of t/logs (logs) to
     keep/<mode>/, write every report to keep/<mode>-report.txt and judge
@@ -256,9 +253,9 @@ def collect(mode, logs, keep, environ):
     os.makedirs(os.path.join(keep, mode), exist_ok=True)
     for f in files:
         shutil.copy(f, os.path.join(keep, mode))
-    texts = [(f, _read(f)) for f in files]
+    texts = [(f, proc.read_text(f)) for f in files]
     el = os.path.join(logs, "error_log")
-    error_log = _read(el) if os.path.isfile(el) else ""
+    error_log = proc.read_text(el) if os.path.isfile(el) else ""
     # Before log_path applies, or when it cannot be written, the sanitizers
     # write to stderr, which is httpd's error_log.
     if mode == "asan" and os.path.isfile(el):

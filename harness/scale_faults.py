@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from . import faults, ledger, proc
+from . import ledger, proc
 from .proc import Failure
 from .scale_checks import (NO_503_RATE, _json, api, cross_check, lock_check,
                            log_counts, no_503, seed_overdue, watchdog_check)
@@ -89,7 +89,7 @@ class ScaleFault:
         store = self.topo.store()
         for p, text, out in self.loads:
             rc = proc.finish(p, timeout=self.run.max_lat + 120)
-            sys.stdout.write(faults.read(text))
+            sys.stdout.write(proc.read_text(text))
             try:
                 doc = ledger.read_json(out)
             except (OSError, ValueError):

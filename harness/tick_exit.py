@@ -130,8 +130,8 @@ class TickExit:
         off = h.log_size()
         out = os.path.join(self.dir, "lock.out")
         self.session = faults.hold_lock(self.db, 60, out, inside=AGAIN)
-        if "locked" not in faults.read(out):
-            raise Failure("the lock was never taken: " + faults.read(out)[:300])
+        if "locked" not in proc.read_text(out):
+            raise Failure("the lock was never taken: " + proc.read_text(out)[:300])
         met = wait_for(lambda: MET_LOCK.search(h.log_since(off)), 10)
         if not met:
             raise Failure("no watchdog tick met the lock within 10 s "
