@@ -505,6 +505,7 @@ static const char *const init[] = {"PRAGMA foreign_keys = ON", NULL};
 
 #define SQLITE_BUSY   5
 #define SQLITE_LOCKED 6
+#define SQLITE_SCHEMA 17
 
 /* Another writer kept the lock through the driver's ~1.6 s of retries:
  * nothing was written.  The driver returns SQLITE_BUSY from a statement
@@ -512,13 +513,19 @@ static const char *const init[] = {"PRAGMA foreign_keys = ON", NULL};
  * message for SQLITE_BUSY (not translated) tells that one apart.
  * (SQLite's busy_timeout is not used: it would sleep holding the driver's
  * process-wide mutex, stalling every thread of the child.)  Statements
- * are prepared afresh after any failure, which also recovers from a
- * schema changed under a pooled connection. */
+ * are prepared afresh after any failure. */
 static int classify(int rv, const char *error, const char *label)
 {
     (void)label;
     if (rv == SQLITE_BUSY || rv == SQLITE_LOCKED
         || (error && strstr(error, "database is locked"))) {
+        return CHARON_ERR_RETRY | CHARON_ERR_FORGET;
+    }
+    /* A statement prepared before the schema changed (triggers dropped or
+     * made by an operator, or by t/schema.t) is refused before it runs:
+     * nothing written, prepared afresh and run again. */
+    if (rv == SQLITE_SCHEMA
+        || (error && strstr(error, "database schema has changed"))) {
         return CHARON_ERR_RETRY | CHARON_ERR_FORGET;
     }
     return CHARON_ERR_FORGET;

@@ -207,6 +207,13 @@ void test_dialects(void)
     CHECK(charon_dialect_sqlite.classify(1, "database is locked", NULL)
               & CHARON_ERR_RETRY,
           "sqlite3: SQLITE_BUSY after a SELECT");
+    CHECK(
+        charon_dialect_sqlite.classify(17, "database schema has changed", "x")
+                & CHARON_ERR_RETRY
+            && charon_dialect_sqlite.classify(1, "database schema has changed",
+                                              "x")
+                   & CHARON_ERR_RETRY,
+        "sqlite3: a statement prepared before the schema changed");
     CHECK(charon_dialect_sqlite.classify(19, "UNIQUE constraint failed", NULL)
               == CHARON_ERR_FORGET,
           "sqlite3: a constraint is not run again");
