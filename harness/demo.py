@@ -51,6 +51,7 @@ UPGRADES = [
     ("3", "SELECT cron_id FROM charon_cron_stats LIMIT 0", "2-to-3"),
     ("4", "SELECT schedule FROM charon_cron LIMIT 0", "3-to-4"),
     ("5", "SELECT cron_id FROM charon_alert_outcome LIMIT 0", "4-to-5"),
+    ("6", "SELECT id FROM charon_audit LIMIT 0", "5-to-6"),
 ]
 
 CRONS = [

@@ -1,5 +1,6 @@
 """Tests the schema upgrade scripts sql/upgrade/<n>-to-<n+1>/<db>.sql
-(1-to-2, 2-to-3, 3-to-4, 4-to-5), run one after the other on schema 1.
+(1-to-2, 2-to-3, 3-to-4, 4-to-5, 5-to-6), run one after the other on
+schema 1.
 
   python3 -m harness.upgrade_test [sqlite] [pgsql] [mysql]
 
@@ -40,6 +41,10 @@ Default: all three, in that order. For each database it
        cron is down; each charon_alert_attempt counts in charon_alert_stats
        by its delivery's channel and its result, and stays counted when
        the attempts are purged;
+     - schema 6: charon_audit (the record of changes) starts empty, its
+       CHECK refuses an action 'bogus', and a 'patch' record is taken, id
+       1, its time filled in, with the id of a deleted cron (no foreign
+       key: the record outlives the cron);
      - a second run of the last upgrade fails and changes nothing.
 Every server started here is stopped, and every temporary directory deleted,
 on exit, also on failure or Ctrl-C. Works as root (PostgreSQL then runs as
@@ -63,7 +68,7 @@ from .proc import Failure
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DBS = ("sqlite", "pgsql", "mysql")
 # The upgrades, in order: schema 1 is upgraded through each.
-STEPS = ("1-to-2", "2-to-3", "3-to-4", "4-to-5")
+STEPS = ("1-to-2", "2-to-3", "3-to-4", "4-to-5", "5-to-6")
 
 say = proc.say_as("upgrade-test")
 
@@ -511,6 +516,27 @@ class Upgrade:
         self.expect("counters after the attempts are purged",
                     "SELECT sum(attempts) FROM charon_alert_stats", "5")
 
+    def check_audit(self):
+        """Schema 6: charon_audit empty, its CHECK on action, its first
+        record; cron 4 was deleted before the upgrade."""
+        self.expect("charon_audit after the upgrade",
+                    "SELECT count(*) FROM charon_audit", "0")
+        ins = ("INSERT INTO charon_audit (who, action, cron_id, slug, "
+               "before_doc, after_doc) VALUES ('key:ci', %s, 4, 'gone', "
+               "'{\"name\":\"a\"}', '{\"name\":\"b\"}')")
+        # 'patch' first: a refused insert may use up an id (PostgreSQL's
+        # sequence, InnoDB's AUTO_INCREMENT), and the first record gets 1.
+        self.q(ins % "'patch'")
+        self.expect("the first audit record", """
+            SELECT id, who, action, cron_id, slug, before_doc, after_doc,
+                   CASE WHEN at IS NULL THEN '-' ELSE 'at' END
+            FROM charon_audit""",
+                    '1|key:ci|patch|4|gone|{"name":"a"}|{"name":"b"}|at')
+        self.refused("an audit action 'bogus'", "action|CHECK",
+                     ins % "'bogus'")
+        self.expect("audit records after the refused one",
+                    "SELECT count(*) FROM charon_audit", "1")
+
     def check_second_run(self):
         once = self.schema_of("charon")
         try:
@@ -556,6 +582,8 @@ class Upgrade:
                      self.check_alert_outcomes),
                     ("charon_alert_stats counts attempts by channel, result",
                      self.check_alert_stats),
+                    ("charon_audit: empty, its CHECK on action, ids from 1",
+                     self.check_audit),
                     ("a second run fails and changes nothing",
                      self.check_second_run)):
                 self.check(title, fn)

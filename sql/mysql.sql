@@ -1,4 +1,4 @@
--- mod_charon schema 5 for MySQL 8 and MariaDB 10.5 or later.
+-- mod_charon schema 6 for MySQL 8 and MariaDB 10.5 or later.
 --   mysql charon < sql/mysql.sql
 -- Times are DATETIME(6) in UTC: the module writes UTC_TIMESTAMP(6).  The
 -- defaults below use the session's time zone; run the server in UTC, or
@@ -354,3 +354,23 @@ CREATE TRIGGER charon_execution_alert_missed
     INSERT INTO charon_alert_outcome (cron_id, execution_id, outcome, at)
     SELECT NEW.cron_id, NEW.id, 'missed', UTC_TIMESTAMP(6) FROM DUAL
     WHERE NEW.missed = 'missed';
+
+-- Schema 6: the record of changes made through the management API
+-- (docs/MANAGEMENT.md), written in the change's own transaction: when
+-- (UTC), who ('key:NAME' or 'user:NAME'), the action, the cron and its
+-- document (JSON) before and after (NULL for a create's before and a
+-- delete's after).  No foreign key on cron_id: the record outlives the
+-- cron.
+CREATE TABLE IF NOT EXISTS charon_audit (
+    id          BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    at          DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    who         VARBINARY(512) NOT NULL,
+    action      VARCHAR(7)  NOT NULL,
+    cron_id     BIGINT      NULL,
+    slug        VARBINARY(255) NOT NULL,
+    before_doc  MEDIUMTEXT  NULL,
+    after_doc   MEDIUMTEXT  NULL,
+    KEY charon_audit_slug (slug, id),
+    CONSTRAINT charon_audit_action CHECK
+        (action IN ('create', 'replace', 'patch', 'delete', 'off', 'on'))
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

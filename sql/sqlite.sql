@@ -1,4 +1,4 @@
--- mod_charon schema 5 for SQLite 3.35 or later.
+-- mod_charon schema 6 for SQLite 3.35 or later.
 --   sqlite3 /var/lib/charon/charon.db < sql/sqlite.sql
 -- Create it before Apache starts: SQLite invalidates the statements that
 -- running connections prepared when another process changes the schema.
@@ -322,3 +322,21 @@ BEGIN
     INSERT INTO charon_alert_outcome (cron_id, execution_id, outcome)
     VALUES (NEW.cron_id, NEW.id, 'missed');
 END;
+
+-- Schema 6: the record of changes made through the management API
+-- (docs/MANAGEMENT.md), written in the change's own transaction: when,
+-- who ('key:NAME' or 'user:NAME'), the action, the cron and its document
+-- (JSON) before and after (NULL for a create's before and a delete's
+-- after).  No foreign key on cron_id: the record outlives the cron.
+CREATE TABLE IF NOT EXISTS charon_audit (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    who         TEXT    NOT NULL,
+    action      TEXT    NOT NULL CHECK (action IN ('create', 'replace', 'patch', 'delete', 'off', 'on')),
+    cron_id     INTEGER,
+    slug        TEXT    NOT NULL,
+    before_doc  TEXT,
+    after_doc   TEXT
+);
+CREATE INDEX IF NOT EXISTS charon_audit_slug
+    ON charon_audit (slug, id);
