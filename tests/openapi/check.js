@@ -7,16 +7,24 @@
 //   node tests/openapi/check.js --doc docs/openapi.yaml
 //        --conf t/conf/extra.conf.in --answers t/logs/answers.jsonl
 //
-// The answers are those t/lib/CharonTest.pm records. The mounts of the run
-// API (`SetHandler charon`) are read from the test configuration; a request
-// under a mount is matched to the document's operation by openapi-backend's
-// router, header values are checked by openapi-backend (the presence of the
-// required ones here) and statuses and bodies by
-// openapi-response-validator. A route the document has no operation for is
-// the module's 404 (or 401, checked first): checked as a problem document.
-// An answer httpd gives itself (its HTML error pages: a %2F in the path, a
-// malformed chunked body) is counted apart. Exits 1 on any mismatch, or
-// when no answer was checked.
+// The answers are those t/lib/CharonTest.pm records. The document describes
+// two handlers, the run API (`SetHandler charon`) and the management API
+// (`SetHandler charon-admin`); its `x-charon-handlers` gives, for each, the
+// prefix its routes take among the document's paths (`/` and `/admin/api/`)
+// and what a route with no operation answers. The mounts of each handler
+// (the <Location> of each `SetHandler charon` or `SetHandler charon-admin`,
+// any number of each) are read from the test configuration. A request at
+// MOUNT + ROUTE is matched by openapi-backend's router to the operation of
+// the path PREFIX + ROUTE, among the operations of that handler only (those
+// whose path is under its prefix and no longer one); header values are
+// checked by openapi-backend (the presence of the required ones here) and
+// statuses and bodies by openapi-response-validator. A route the handler
+// has no operation for is the module's 404 (or 401, checked first; or, for
+// the management API, 403 to a key without its rights): checked as a
+// problem document. An answer httpd gives itself (its HTML error pages: a
+// %2F in the path, a malformed chunked body) is counted apart, and one
+// under no mount ignored. Exits 1 on any mismatch, or when no answer was
+// checked; 2 on a bad argument, document or configuration.
 'use strict';
 
 const fs = require('fs');
@@ -42,16 +50,63 @@ function args() {
     return a;
 }
 
-// The <Location> of each `SetHandler charon` (not charon-manager &c.).
-function mounts(conf) {
-    const out = new Set();
+// {handler: {prefix, unrouted}} from the document's x-charon-handlers.
+function handlers(definition, doc) {
+    const x = definition['x-charon-handlers'];
+    const out = {};
+    for (const [name, h] of Object.entries(x || {})) {
+        if (!h || typeof h.prefix !== 'string' || !/^\/(.*\/)?$/.test(h.prefix) ||
+            !Array.isArray(h.unrouted) || !h.unrouted.length) {
+            console.error(`openapi-check: ${doc}: x-charon-handlers.${name} needs ` +
+                          'a prefix (/.../) and the unrouted statuses');
+            process.exit(2);
+        }
+        out[name] = h;
+    }
+    if (!Object.keys(out).length) {
+        console.error(`openapi-check: ${doc} has no x-charon-handlers`);
+        process.exit(2);
+    }
+    return out;
+}
+
+// The <Location> of each `SetHandler NAME` for the handlers named (not
+// charon-manager &c.), with its handler: longest first, so that a mount
+// inside another is found before it. Answers are told apart by their path
+// only: a <Location> that is a mount of two handlers (in two virtual hosts)
+// is refused.
+function mounts(conf, names) {
+    const out = new Map();
     let loc = null;
     for (const line of fs.readFileSync(conf, 'utf8').split('\n')) {
         const m = line.match(/^\s*<Location\s+"?([^">]+)"?\s*>/);
         if (m) loc = m[1];
-        if (/^\s*SetHandler\s+charon\s*$/.test(line) && loc) out.add(loc);
+        if (/^\s*<\/Location\s*>/.test(line)) loc = null;
+        const h = line.match(/^\s*SetHandler\s+"?([^"\s]+)"?\s*$/);
+        if (!h || !loc || !names.includes(h[1])) continue;
+        if (out.has(loc) && out.get(loc) !== h[1]) {
+            console.error(`openapi-check: ${conf}: <Location "${loc}"> is a mount ` +
+                          `of ${out.get(loc)} and of ${h[1]}: answers there cannot ` +
+                          'be told apart');
+            process.exit(2);
+        }
+        out.set(loc, h[1]);
     }
-    return [...out].sort((x, y) => y.length - x.length);
+    return [...out].map(([loc, handler]) => ({loc, handler}))
+        .sort((x, y) => y.loc.length - x.loc.length);
+}
+
+// The handler a path of the document belongs to: the one with the longest
+// prefix of it.
+function owner(hs, docPath) {
+    let best = null;
+    for (const [name, h] of Object.entries(hs)) {
+        if (docPath.startsWith(h.prefix) &&
+            (!best || h.prefix.length > hs[best].prefix.length)) {
+            best = name;
+        }
+    }
+    return best;
 }
 
 function mediaType(h) {
@@ -69,19 +124,31 @@ async function main() {
     if (!api.definition || !api.definition.components) {
         throw new Error(`openapi-backend did not take ${a.doc}`);
     }
-    const problems = api.definition.components.responses;
-    const unrouted = new ResponseValidator({
-        responses: {401: problems.Unauthorized, 404: problems.NotFound},
-        components: api.definition.components,
-    });
+    const hs = handlers(definition, a.doc);
+    // What a route with no operation answers, per handler: a problem
+    // document with one of its unrouted statuses.
+    const unrouted = {};
+    for (const [name, h] of Object.entries(hs)) {
+        const responses = {};
+        for (const status of h.unrouted) {
+            responses[status] = {
+                description: `${name}: a route with no operation`,
+                content: {'application/problem+json':
+                          {schema: api.definition.components.schemas.Problem}},
+            };
+        }
+        unrouted[name] = new ResponseValidator(
+            {responses, components: api.definition.components});
+    }
     const validators = {};
-    const under = mounts(a.conf);
+    const under = mounts(a.conf, Object.keys(hs));
     if (!under.length) {
-        console.error(`openapi-check: no SetHandler charon in ${a.conf}`);
+        console.error(`openapi-check: no SetHandler ${Object.keys(hs).join(' or ')} ` +
+                      `in ${a.conf}`);
         process.exit(1);
     }
     const count = {checked: 0, unrouted: 0, httpd: 0, outside: 0};
-    const byOp = {};
+    const byOp = {};    // handler -> operationId -> answers
     const errors = [];
     const lines = fs.existsSync(a.answers)
         ? fs.readFileSync(a.answers, 'utf8').split('\n').filter(Boolean) : [];
@@ -93,7 +160,7 @@ async function main() {
             errors.push(`a line of ${a.answers} is not JSON: ${line.slice(0, 80)}`);
             continue;
         }
-        const mount = under.find((m) => ans.path.startsWith(m));
+        const mount = under.find((m) => ans.path.startsWith(m.loc));
         if (!mount) {
             count.outside++;
             continue;
@@ -119,18 +186,33 @@ async function main() {
                 continue;
             }
         }
-        const route = '/' + ans.path.slice(mount.length);
-        const op = api.router.matchOperation(
+        // MOUNT + ROUTE is the document's PREFIX + ROUTE, among the
+        // operations of the mount's handler only.
+        let rest = ans.path.slice(mount.loc.length);
+        if (!mount.loc.endsWith('/')) rest = rest.replace(/^\//, '');
+        const route = hs[mount.handler].prefix + rest;
+        let op = api.router.matchOperation(
             {method: ans.method.toLowerCase(), path: route, headers: {}});
+        if (op && owner(hs, op.path) !== mount.handler) op = undefined;
         if (!op) {
             count.unrouted++;
-            const r = unrouted.validateResponse(ans.status, body);
-            if (r) fail(`no operation; as the module's 404: ${JSON.stringify(r.errors)}`);
+            const as = `no ${mount.handler} operation; as the module's ` +
+                hs[mount.handler].unrouted.join(' or ');
+            if (ans.method === 'HEAD') {
+                if (!hs[mount.handler].unrouted.includes(ans.status)) {
+                    fail(`${as}: status ${ans.status}`);
+                }
+                if (raw.length) fail('a body to HEAD');
+            } else {
+                const r = unrouted[mount.handler].validateResponse(ans.status, body);
+                if (r) fail(`${as}: ${JSON.stringify(r.errors)}`);
+            }
             if (h['cache-control'] !== 'no-store') fail('no Cache-Control: no-store');
             continue;
         }
         count.checked++;
-        byOp[op.operationId] = (byOp[op.operationId] || 0) + 1;
+        byOp[mount.handler] = byOp[mount.handler] || {};
+        byOp[mount.handler][op.operationId] = (byOp[mount.handler][op.operationId] || 0) + 1;
         const doc = op.responses[String(ans.status)];
         if (!doc) {
             fail(`status ${ans.status} is not documented for ${op.operationId} ` +
@@ -164,11 +246,17 @@ async function main() {
             }
         }
     }
-    const ops = Object.entries(byOp).sort().map(([k, v]) => `${k} ${v}`).join(', ');
+    const ops = Object.keys(hs).filter((n) => byOp[n]).map((n) => {
+        const each = Object.entries(byOp[n]).sort();
+        const sum = each.reduce((t, [, v]) => t + v, 0);
+        return `${n} ${sum}: ` + each.map(([k, v]) => `${k} ${v}`).join(', ');
+    }).join('; ');
+    const where = Object.keys(hs).map((n) => `${n}: ` + (under.filter((m) =>
+        m.handler === n).map((m) => m.loc).join(' ') || 'none')).join('; ');
     console.log(`openapi-check: ${count.checked} answers checked against ` +
                 `${a.doc} (${ops || 'none'}); ${count.unrouted} unrouted (checked ` +
                 `as the module's 404); ${count.httpd} answered by httpd itself; ` +
-                `${count.outside} outside the run API's mounts (${under.join(' ')}); ` +
+                `${count.outside} outside the mounts (${where}); ` +
                 `${errors.length} mismatched`);
     for (const e of errors.slice(0, 30)) console.log(`openapi-check: MISMATCH ${e}`);
     if (errors.length > 30) console.log(`openapi-check: ... and ${errors.length - 30} more`);
