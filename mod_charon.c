@@ -16,6 +16,7 @@
 /* AP_DECLARE_MODULE declares the log index itself. */
 #define CHARON_NO_LOG_DECL
 #include "admin/charon_admin.h"
+#include "manage/charon_manage.h"
 #include "lib/charon_lib.h"
 #include "server/charon_server.h"
 
@@ -59,6 +60,7 @@ static void charon_register_hooks(apr_pool_t *p)
     ap_hook_handler(charon_manager_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(charon_health_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(charon_manage_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(charon) = {STANDARD20_MODULE_STUFF,

@@ -30,6 +30,7 @@ extern module AP_MODULE_DECLARE_DATA charon_module;
 #define CHARON_MANAGER_HANDLER "charon-manager"
 #define CHARON_METRICS_HANDLER "charon-metrics"
 #define CHARON_HEALTH_HANDLER  "charon-health"
+#define CHARON_ADMIN_HANDLER   "charon-admin" /* the management API */
 
 #define CHARON_RETRY_AFTER "5" /* seconds, on every 503 */
 

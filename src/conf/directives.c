@@ -54,7 +54,8 @@ static const char *set_api_key(cmd_parms *cmd, void *mconfig, int argc,
         return err;
     }
     if (argc < 2) {
-        return "CharonApiKey takes a NAME, a KEY and optional slug patterns";
+        return "CharonApiKey takes a NAME, a KEY, optional slug patterns "
+               "and admin=read or admin=write";
     }
     key = apr_pcalloc(cmd->pool, sizeof(*key));
     if ((err = charon_key_name_check(cmd->pool, argv[0]))) {
@@ -66,8 +67,10 @@ static const char *set_api_key(cmd_parms *cmd, void *mconfig, int argc,
     }
     key->patterns = apr_array_make(cmd->pool, argc - 2, sizeof(const char *));
     for (i = 2; i < argc; i++) {
-        APR_ARRAY_PUSH(key->patterns, const char *) =
-            apr_pstrdup(cmd->pool, argv[i]);
+        if ((err = charon_key_word(cmd->pool, key, argv[i]))) {
+            return apr_psprintf(cmd->pool, "CharonApiKey %s: %s", key->name,
+                                err);
+        }
     }
     return add_key(cmd, mconfig, key);
 }

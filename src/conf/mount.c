@@ -4,8 +4,8 @@
  * httpd gives a handler no way to learn where it was mounted, and no
  * public way to ask mod_dbd whether a server has a database.  Both are
  * written in the parsed configuration tree, which is read here once per
- * (re)start: the <Location> paths that carry `SetHandler charon` become
- * the mounts that routes are relative to, and a server that uses the
+ * (re)start: the <Location> paths that carry `SetHandler charon` (or
+ * charon-admin) become the mounts that routes are relative to, and a server that uses the
  * handler without a DBDriver in its scope stops the start.
  */
 #include "conf/charon_conf.h"
@@ -94,7 +94,8 @@ static void walk(apr_pool_t *p, apr_hash_t *scopes, const ap_directive_t *d,
         }
         if (!strcasecmp(name, "SetHandler")
             || !strcasecmp(name, "AddHandler")) {
-            if (first_arg_is(p, d, CHARON_HANDLER)) {
+            if (first_arg_is(p, d, CHARON_HANDLER)
+                || first_arg_is(p, d, CHARON_ADMIN_HANDLER)) {
                 sc->uses_charon = 1;
                 if (location && !strcasecmp(name, "SetHandler")) {
                     APR_ARRAY_PUSH(sc->mounts, const char *) = location;

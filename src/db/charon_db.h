@@ -84,7 +84,8 @@ typedef enum {
 
 typedef charon_db_e charon_db_fn(charon_db *db, void *baton);
 
-#define CHARON_DB_TX 1 /* in one transaction, committed at the end */
+#define CHARON_DB_TX  1 /* in one transaction, committed at the end */
+#define CHARON_DB_DRY 2 /* with TX: rolled back at the end (a dry run) */
 
 /* Runs fn, and again (up to three runs in all) when it asks for it or
  * when its failure changed nothing.  fn writes nothing that a failure

@@ -130,6 +130,26 @@
     "charon_alert_event e LEFT JOIN charon_cron c ON c.id = e.cron_id WHERE "\
     where " ORDER BY e.id DESC LIMIT " CHARON_STR(CHARON_MGR_EVENTS_LIMIT)
 
+/* The management API's: a cron's document, a value that may be none. */
+#define ADM_COLS                                                             \
+    "c.id, c.slug, c.name, " ISO("c.created_at") ", CASE WHEN c.active "     \
+    "THEN 1 ELSE 0 END, c.off_reason, " ISO("c.off_until") ", "              \
+    "c.concurrency, c.max_runtime, c.schedule, c.timezone, c.grace, "        \
+    "c.min_runtime, c.failure_threshold, c.recovery_threshold, "             \
+    "c.realert_every, " ISO("c.mute_until") ", CASE WHEN (" ON("c") ") "     \
+    "THEN 1 ELSE 0 END"
+#define ADM_INT(x)    "CAST(NULLIF(" x ", '') AS INTEGER)"
+#define ADM_AT(x)     "strftime('%%Y-%%m-%%d %%H:%%M:%%f', " ADM_INT(x)      \
+                      ", 'unixepoch')"
+#define OUTCOME       "CASE WHEN e.missed IS NOT NULL THEN e.missed WHEN "   \
+                      "e.lost_at IS NOT NULL THEN 'lost' WHEN e.ended_at IS "\
+                      "NULL THEN 'running' WHEN e.success THEN 'success' "   \
+                      "ELSE 'failure' END"
+#define ADM_EXEC_COLS                                                        \
+    EXEC_COLS ", CASE WHEN e.success IS NULL THEN NULL WHEN e.success THEN " \
+    "1 ELSE 0 END, c.slug FROM charon_execution e JOIN charon_cron c ON "    \
+    "c.id = e.cron_id"
+
 static const char *const sql[ST_COUNT] = {
     [ST_CRON_BY_SLUG] = CRON_STATE "WHERE c.slug = %s",
     [ST_CRON_BY_ID] = CRON_STATE "WHERE c.id = %lld",
@@ -497,6 +517,60 @@ static const char *const sql[ST_COUNT] = {
         "t WHERE t.delivery_id = d.id AND t.result IN ('failed', 'given_up') "
         "AND NOT " OLDER("t.at", CHARON_STR(CHARON_HEALTH_ALERT_GAVE_UP))
         ")) GROUP BY d.channel ORDER BY d.channel",
+
+    /* ---- the management API (statements_manage.h) -------------------- */
+    [ST_ADM_CRON] = "SELECT " ADM_COLS " FROM charon_cron c WHERE c.slug = %s",
+    /* BEGIN IMMEDIATE has locked the database already. */
+    [ST_ADM_CRON_LOCK] =
+        "SELECT " ADM_COLS " FROM charon_cron c WHERE c.slug = %s",
+    [ST_ADM_CRONS] =
+        "SELECT " ADM_COLS " FROM charon_cron c WHERE c.slug > %s ORDER BY "
+        "c.slug LIMIT " CHARON_STR(CHARON_ADM_ROWS),
+    [ST_ADM_CRON_INSERT] =
+        "INSERT INTO charon_cron (slug, name, active, off_reason, off_until, "
+        "concurrency, max_runtime, schedule, timezone, grace, min_runtime, "
+        "failure_threshold, recovery_threshold, realert_every, mute_until, "
+        "created_at) VALUES (%s, %s, " INT("%s") ", NULLIF(%s, ''), "
+        ADM_AT("%s") ", %s, " ADM_INT("%s") ", NULLIF(%s, ''), NULLIF(%s, "
+        "''), " INT("%s") ", " ADM_INT("%s") ", " INT("%s") ", " INT("%s")
+        ", " ADM_INT("%s") ", " ADM_AT("%s") ", " NOW ") ON CONFLICT (slug) "
+        "DO NOTHING",
+    [ST_ADM_CRON_UPDATE] =
+        "UPDATE charon_cron SET slug = %s, name = %s, active = " INT("%s")
+        ", off_reason = NULLIF(%s, ''), off_until = " ADM_AT("%s")
+        ", concurrency = %s, max_runtime = " ADM_INT("%s") ", schedule = "
+        "NULLIF(%s, ''), timezone = NULLIF(%s, ''), grace = " INT("%s")
+        ", min_runtime = " ADM_INT("%s") ", failure_threshold = " INT("%s")
+        ", recovery_threshold = " INT("%s") ", realert_every = "
+        ADM_INT("%s") ", mute_until = " ADM_AT("%s") " WHERE id = %lld",
+    [ST_ADM_CRON_HAS_EXECS] =
+        "SELECT 1 FROM charon_execution WHERE cron_id = %lld LIMIT 1",
+    [ST_ADM_CRON_DELETE] = "DELETE FROM charon_cron WHERE id = %lld",
+    [ST_ADM_EXECS] =
+        "SELECT " ADM_EXEC_COLS " WHERE e.cron_id = %lld AND e.id < "
+        "COALESCE(" ADM_INT("%s") ", 9223372036854775807) AND "
+        "COALESCE(NULLIF(%s, ''), " OUTCOME ") = " OUTCOME " AND "
+        "julianday(e.started_at) >= COALESCE(julianday(" ADM_INT("%s")
+        ", 'unixepoch'), julianday(e.started_at)) AND julianday(e.started_at)"
+        " < COALESCE(julianday(" ADM_INT("%s") ", 'unixepoch'), "
+        "julianday(e.started_at) + 1) ORDER BY e.id DESC LIMIT "
+        CHARON_STR(CHARON_ADM_ROWS),
+    [ST_ADM_EXEC] = "SELECT " ADM_EXEC_COLS " WHERE e.id = %lld",
+    [ST_ADM_MESSAGES] =
+        "SELECT m.id, m.type, m.message, " ISO("m.created_at") " FROM "
+        "charon_message m WHERE m.execution_id = %lld AND m.id > COALESCE("
+        ADM_INT("%s") ", 0) ORDER BY m.id LIMIT "
+        CHARON_STR(CHARON_ADM_MESSAGES),
+    [ST_ADM_AUDIT_INSERT] =
+        "INSERT INTO charon_audit (at, who, action, cron_id, slug, "
+        "before_doc, after_doc) VALUES (" NOW ", %s, %s, " ADM_INT("%s")
+        ", %s, NULLIF(%s, ''), NULLIF(%s, ''))",
+    [ST_ADM_AUDIT] =
+        "SELECT a.id, " ISO("a.at") ", a.who, a.action, a.slug, a.before_doc, "
+        "a.after_doc FROM charon_audit a WHERE a.slug = COALESCE(NULLIF(%s, "
+        "''), a.slug) AND a.id < COALESCE(" ADM_INT("%s") ", "
+        "9223372036854775807) ORDER BY a.id DESC LIMIT "
+        CHARON_STR(CHARON_ADM_ROWS),
 };
 
 /* clang-format on */

@@ -36,7 +36,7 @@ static charon_db_e once(charon_db *db, int flags, charon_db_fn *fn,
         return CHARON_DB_FAILED;
     }
     rv = fn(db, baton);
-    if (rv != CHARON_DB_OK) {
+    if (rv != CHARON_DB_OK || (flags & CHARON_DB_DRY)) {
         charon_db_rollback(db);
         return rv;
     }

@@ -354,6 +354,9 @@ enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
 /* ---- the list -------------------------------------------------------- */
 
 /* X(name, arguments, columns) */
+/* The management API: statements_manage.h. */
+#include "db/statements_manage.h"
+
 #define CHARON_STATEMENTS(X)                      \
     X(CRON_BY_SLUG, ONE_NARGS, CRON_NCOLS)        \
     X(CRON_BY_ID, ONE_NARGS, CRON_NCOLS)          \
@@ -444,7 +447,8 @@ enum { FAILING_COL_SLUG, FAILING_COL_TOTAL, FAILING_NCOLS };
     X(MGR_EVENT_DELIVERIES, EVD_NARGS, EVD_NCOLS) \
     X(METRICS_ALERT_STATS, 0, MAS_NCOLS)          \
     X(METRICS_ALERT_QUEUE, 0, MAQ_NCOLS)          \
-    X(HEALTH_ALERTS, 0, HA_NCOLS)
+    X(HEALTH_ALERTS, 0, HA_NCOLS)                 \
+    CHARON_MANAGE_STATEMENTS(X)
 
 /* clang-format off */
 typedef enum {

@@ -142,12 +142,15 @@ const char *charon_status_title(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 412: return "Precondition Failed";
     case 413: return "Content Too Large";
     case 418: return "I'm a teapot";
     case 422: return "Unprocessable Content";

@@ -178,7 +178,12 @@ typedef struct {
     const char *name;                        /* the application's name */
     unsigned char digest[CHARON_DIGEST_LEN]; /* SHA-256 of the secret */
     apr_array_header_t *patterns;            /* const char *, may be empty */
+    int admin; /* CHARON_ADMIN_*: its rights on the management API */
 } charon_key_t;
+
+#define CHARON_ADMIN_NONE  0 /* the run API only */
+#define CHARON_ADMIN_READ  1
+#define CHARON_ADMIN_WRITE 2
 
 void charon_sha256(const void *data, apr_size_t len,
                    unsigned char out[CHARON_DIGEST_LEN]);
@@ -191,6 +196,10 @@ const charon_key_t *charon_key_find(const apr_array_header_t *keys,
                                     const char *presented, apr_size_t len);
 /* 1 when the key has no patterns or one matches the slug. */
 int charon_key_allows(const charon_key_t *key, const char *slug);
+/* A word after NAME and KEY: admin=read, admin=write, or a slug pattern;
+ * NULL, or why not. */
+const char *charon_key_word(apr_pool_t *p, charon_key_t *key,
+                            const char *word);
 /* One CharonApiKeyFile line: NULL and *out (NULL for none), or why not. */
 const char *charon_keyfile_line(apr_pool_t *p, const char *line,
                                 charon_key_t **out);
@@ -315,5 +324,8 @@ const char *charon_label_value(apr_pool_t *p, const char *s);
 /* v if the database's text is a number (digits, sign, point, exponent),
  * else NULL: a metric's value is never anything else. */
 const char *charon_number_text(const char *v);
+
+/* manage.c, manage_query.c, manage_json.c: the management API. */
+#include "lib/manage.h"
 
 #endif /* CHARON_LIB_H */

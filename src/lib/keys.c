@@ -155,6 +155,25 @@ int charon_key_allows(const charon_key_t *key, const char *slug)
     return 0;
 }
 
+/* A word that starts "admin=" is never a pattern: slugs that look like
+ * one are matched by a pattern such as "admin?read". */
+const char *charon_key_word(apr_pool_t *p, charon_key_t *key, const char *word)
+{
+    if (!strncmp(word, "admin=", 6)) {
+        if (key->admin != CHARON_ADMIN_NONE)
+            return "admin= is given twice";
+        if (!strcmp(word + 6, "read"))
+            key->admin = CHARON_ADMIN_READ;
+        else if (!strcmp(word + 6, "write"))
+            key->admin = CHARON_ADMIN_WRITE;
+        else
+            return "admin= takes read or write";
+        return NULL;
+    }
+    APR_ARRAY_PUSH(key->patterns, const char *) = apr_pstrdup(p, word);
+    return NULL;
+}
+
 #define BLANKS " \t\r\n\v\f"
 
 const char *charon_keyfile_line(apr_pool_t *p, const char *line,
@@ -184,8 +203,10 @@ const char *charon_keyfile_line(apr_pool_t *p, const char *line,
         return why;
     key->name = name;
     key->patterns = apr_array_make(p, 2, sizeof(const char *));
-    while ((tok = apr_strtok(NULL, BLANKS, &state)) != NULL)
-        APR_ARRAY_PUSH(key->patterns, const char *) = tok;
+    while ((tok = apr_strtok(NULL, BLANKS, &state)) != NULL) {
+        if ((why = charon_key_word(p, key, tok)) != NULL)
+            return why;
+    }
     /* The clear secret stays in copy, in p, like the configuration it came
      * from; it is not kept in the key itself. */
     *out = key;

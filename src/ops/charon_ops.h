@@ -238,4 +238,45 @@ charon_db_e charon_op_alert_done(charon_db *db, apr_int64_t delivery,
                                  const char *owner,
                                  const charon_alert_attempt_t *a);
 
+/* ---- manage.c: the management API -------------------------------------- */
+
+/* A cron's document from the columns of statements_manage.h's AC_. */
+void charon_crondoc_from_row(const char *const *row, charon_crondoc_t *c);
+
+typedef enum {
+    CHARON_ACT_PUT,
+    CHARON_ACT_PATCH,
+    CHARON_ACT_DELETE,
+    CHARON_ACT_OFF,
+    CHARON_ACT_ON
+} charon_act_e;
+
+typedef struct {
+    charon_act_e act;
+    const char *slug;
+    const char *who;           /* "key:NAME" or "user:NAME", recorded */
+    const char *if_match;      /* NULL: none */
+    const char *if_none_match; /* NULL: none; "*": create only */
+    int dry_run;               /* rolled back */
+    int delete_executions;
+    const char *body; /* PUT, PATCH */
+    apr_size_t len;
+    const char *reason; /* OFF; NULL: none */
+    apr_int64_t until;  /* OFF; 0: none */
+} charon_change_req_t;
+
+typedef struct {
+    int status;                 /* 200, 201, 204, or a refusal's */
+    const char *detail, *field; /* a refusal's */
+    const char *json, *etag;    /* the cron after it: 200, 201 */
+} charon_change_res_t;
+
+/* Runs a change in one transaction with its record (docs/MANAGEMENT.md). */
+charon_db_e charon_op_manage(charon_db *db, const charon_change_req_t *q,
+                             charon_change_res_t *res);
+/* One statement's rows (through charon_db_run's retries). */
+charon_db_e charon_op_read(charon_db *db, charon_stmt_e st,
+                           const char *const *args, int max_rows,
+                           charon_rows_t *rows);
+
 #endif /* CHARON_OPS_H */
