@@ -11,8 +11,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use CharonTest;
 use JSON ();
+use MIME::Base64 ();
 
-plan tests => 110;
+plan tests => 111;
 
 use constant {
     KEY_ADM_WRITE => 'test-key-adm-write-0123456789',
@@ -242,6 +243,15 @@ while (defined $cursor) {
 ok(join(',', map { "$_=$actions{$_}" } sort keys %actions)
    eq 'create=1,off=1,on=1,patch=2,replace=2')
     or diag(join ',', map { "$_=$actions{$_}" } sort keys %actions);
+# The manager page shows them.
+$res = req(GET => '/charon-manager?cron=' . cron_id($S), headers => [
+    Authorization => 'Basic ' . MIME::Base64::encode_base64(
+        'operator:operator-test-pw', '')]);
+my ($changes) = ($res->content // '') =~ m{<table id="changes">(.*?)</table>}s;
+ok($res->code == 200 && $changes && $changes =~ /key:adm-write/
+   && $changes =~ m{<td>patch</td><td class="mono">grace</td>}
+   && $changes =~ m{<td>create</td><td class="mono">created</td>},
+   "the cron's page lists its changes") or diag($changes // $res->as_string);
 $res = adm(GET => 'audit?cursor=abc');
 ok_problem($res, 400, 'an audit cursor that was not given: 400',
            field => 'cursor');

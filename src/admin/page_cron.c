@@ -2,7 +2,8 @@
  * page_cron.c: one cron, `GET <mount>?cron=N[&before=E]`.
  *
  * Its row with its outcome counters, its latest runs as a sparkline, the
- * forms that change it, its alerts (cron_alerts.c), and its executions, MGR_EXECS_PER_PAGE a page,
+ * forms that change it, its alerts (cron_alerts.c), its changes through
+ * the management API (cron_changes.c), and its executions, MGR_EXECS_PER_PAGE a page,
  * newest first, each with its first MGR_MESSAGES messages.  Every read
  * is a key lookup or an index range with a LIMIT: the page costs the same
  * for a cron with ten runs as for one with ten million.
@@ -382,7 +383,8 @@ static mgr_result_e render_cron(mgr_page_t *pg, charon_db *db,
     mgr_messages(pg, v);
     facts(pg, c, &hist);
     forms(pg, c, v);
-    if ((st = mgr_cron_alerts(pg, db, a->id, v)) != MGR_OK) {
+    if ((st = mgr_cron_alerts(pg, db, a->id, v)) != MGR_OK
+        || (st = mgr_cron_changes(pg, db, c[MC_SLUG])) != MGR_OK) {
         return st;
     }
     return executions(pg, db, a);

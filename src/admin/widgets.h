@@ -44,4 +44,7 @@ void mgr_sched_form(mgr_page_t *pg, const char *const *row,
 mgr_result_e mgr_cron_alerts(mgr_page_t *pg, charon_db *db, const char *id,
                              const mgr_view_t *v);
 
+/* cron_changes.c: the cron's latest changes through the management API. */
+mgr_result_e mgr_cron_changes(mgr_page_t *pg, charon_db *db, const char *slug);
+
 #endif /* CHARON_ADMIN_WIDGETS_H */

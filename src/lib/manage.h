@@ -171,4 +171,9 @@ const char *charon_audit_json(apr_pool_t *p, const char *id, const char *at,
                               const char *slug, const char *before,
                               const char *after);
 
+/* The members of two documents (NULL: none) that differ, comma-separated:
+ * what a recorded change touched ("created", "deleted" at either end). */
+const char *charon_audit_fields(apr_pool_t *p, const char *before,
+                                const char *after);
+
 #endif /* CHARON_MANAGE_H */

@@ -256,3 +256,31 @@ const char *charon_audit_json(apr_pool_t *p, const char *id, const char *at,
     json_object_object_add(o, "after", doc(after));
     return finish(p, o);
 }
+
+const char *charon_audit_fields(apr_pool_t *p, const char *before,
+                                const char *after)
+{
+    json_object *b, *a;
+    const char *out = "";
+
+    if (!before || !after) {
+        return before ? "deleted" : after ? "created" : "";
+    }
+    b = doc(before);
+    a = doc(after);
+    if (json_object_is_type(b, json_type_object)
+        && json_object_is_type(a, json_type_object)) {
+        json_object_object_foreach(a, k, v)
+        {
+            json_object *old = NULL;
+
+            json_object_object_get_ex(b, k, &old);
+            if (!json_object_equal(old, v)) {
+                out = apr_pstrcat(p, out, *out ? ", " : "", k, NULL);
+            }
+        }
+    }
+    json_object_put(b);
+    json_object_put(a);
+    return out;
+}
