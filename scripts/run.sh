@@ -42,6 +42,11 @@ if [ ! -s "$run/api-key" ]; then
     (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$run/api-key")
 fi
 key=$(cat "$run/api-key")
+# The management API's key (admin=write), made once the same way.
+if [ ! -s "$run/admin-key" ]; then
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$run/admin-key")
+fi
+admin_key=$(cat "$run/admin-key")
 # The manager page's password (user 'operator'), made once like the key.
 if [ ! -s "$run/manager-password" ] || [ ! -s "$run/manager.htpasswd" ]; then
     (umask 077; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$run/manager-password")
@@ -116,6 +121,14 @@ Alias "/openapi/" "$dbdir/openapi/"
     CharonApiKey demo "$key"
 </Location>
 
+# The management API (docs/MANAGEMENT.md): crons as JSON, for scripts,
+# Ansible, Terraform and charon-run apply.
+<Location "/admin/api/">
+    SetHandler charon-admin
+    Require all granted
+    CharonApiKey deploy "$admin_key" admin=write
+</Location>
+
 # The operator's view (docs/MANAGER.md, docs/METRICS.md).  The server
 # listens on 127.0.0.1 only; in production, restrict these too.
 <Location "/charon-manager">
@@ -175,6 +188,13 @@ Make one now: a run of cleanup-tmp that fails; its line comes within 10 s
 (CharonWatchdogInterval), a run that succeeds brings the cron up again:
   id=\$(curl -s -H 'X-API-KEY: $key' -X POST $base/$tmp_id/start | tr -dc 0-9); curl -s -H 'X-API-KEY: $key' -d '{"message":"disk full","type":"error","success":false}' $base/\$id/end
   id=\$(curl -s -H 'X-API-KEY: $key' -X POST $base/$tmp_id/start | tr -dc 0-9); curl -s -H 'X-API-KEY: $key' -d '{"type":"success","success":true}' $base/\$id/end
+The management API (docs/MANAGEMENT.md), key 'deploy' (admin=write):
+  curl -s -H 'X-API-KEY: $admin_key' http://127.0.0.1:$port/admin/api/crons
+  curl -si -H 'X-API-KEY: $admin_key' http://127.0.0.1:$port/admin/api/crons/nightly-backup
+  curl -s -H 'X-API-KEY: $admin_key' -X PUT -d '{"name":"Billing sync","schedule":"*/5 * * * *","grace":120}' http://127.0.0.1:$port/admin/api/crons/billing-sync
+  curl -s -H 'X-API-KEY: $admin_key' -X PATCH -d '{"grace":600}' 'http://127.0.0.1:$port/admin/api/crons/billing-sync?dry_run=1'
+  curl -s -H 'X-API-KEY: $admin_key' -d '{"reason":"migration"}' http://127.0.0.1:$port/admin/api/crons/billing-sync/off
+  curl -s -H 'X-API-KEY: $admin_key' http://127.0.0.1:$port/admin/api/audit
 The operator's view:
   http://127.0.0.1:$port/charon-manager   (user operator, password $manager_password)
   curl -s http://127.0.0.1:$port/charon-metrics
