@@ -90,8 +90,11 @@ CR_SOURCES  = tools/charon-run.c tools/charon_run_loop.c \
               tools/charon_run_config.c tools/charon_run_options.c \
               tools/charon_run_files.c tools/charon_run_text.c \
               tools/charon_run_output.c tools/charon_run_schedule.c \
-              tools/charon_run_next.c
+              tools/charon_run_next.c tools/charon_run_apply.c \
+              tools/charon_run_apply_file.c tools/charon_run_apply_doc.c
 CR_HEADERS  = tools/charon_run.h
+# charon-run apply reads the management API's answers with json-c.
+CR_JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 # The module's schedules (no APR, no httpd; ICU for the zones): charon-run
 # checks --schedule, --timezone and --grace with the module's own parser.
 CR_LIB      = src/lib/schedule.c src/lib/slots.c src/lib/civil.c
@@ -100,17 +103,18 @@ CR_LIB_H    = src/lib/schedule.h src/lib/civil.h
 build/charon-run: $(CR_SOURCES) $(CR_HEADERS) $(CR_LIB) $(CR_LIB_H)
 	@mkdir -p build
 	$(CC) $(WARN) -O2 -Itools -Isrc $(CR_SOURCES) $(CR_LIB) -lcurl \
-		$(ICU_LIBS) -o $@
+		$(CR_JSON_LIBS) $(ICU_LIBS) -o $@
 
 # charon-run's parts with no libcurl and no I/O.
 CR_TESTS = $(wildcard tests/charon-run/*.c)
 CR_PURE  = tools/charon_run_text.c tools/charon_run_output.c \
-           tools/charon_run_schedule.c tools/charon_run_next.c
+           tools/charon_run_schedule.c tools/charon_run_next.c \
+           tools/charon_run_apply_file.c tools/charon_run_apply_doc.c
 build/test_charon_run: $(CR_TESTS) tests/charon-run/test_cr.h $(CR_PURE) \
                        $(CR_HEADERS) $(CR_LIB) $(CR_LIB_H)
 	@mkdir -p build
 	$(CC) $(WARN) -g -Itools -Isrc $(CR_TESTS) $(CR_PURE) $(CR_LIB) \
-		$(ICU_LIBS) -o $@
+		$(CR_JSON_LIBS) $(ICU_LIBS) -o $@
 
 charon-run: build/charon-run
 

@@ -41,7 +41,7 @@ unless ($BIN) {
     chomp $icu;
     $icu ||= '-licui18n -licuuc -licudata';
     $build_log = @src > 3
-        ? `cc -Wall -Wextra -Werror -O2 -I'$top/src' -o '$BIN' @src -lcurl $icu 2>&1`
+        ? `cc -Wall -Wextra -Werror -O2 -I'$top/src' -o '$BIN' @src -lcurl -ljson-c $icu 2>&1`
         : "no tools/*.c in $top";
 }
 unless (ok(-x $BIN, "charon-run built from tools/*.c ($BIN)")) {

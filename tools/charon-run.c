@@ -4,6 +4,8 @@
  *   charon-run [OPTIONS] SLUG [--] COMMAND [ARGUMENT...]
  *   charon-run next [--timezone ZONE] [--from TIME] [--count N] SCHEDULE
  *                                    (charon_run_next.c)
+ *   charon-run apply [OPTIONS] FILE [--prune] [--dry-run]
+ *                                    (charon_run_apply.c)
  *
  * 1. GET  {url}{slug}/can-start      the cron's id; 404: exit 67
  * 2. POST {url}{cronId}/start        with an Idempotency-Key; it decides:
@@ -440,9 +442,13 @@ int main(int argc, char **argv)
         }
         return rc == -1 ? 0 : rc;
     }
+    /* `charon-run apply FILE`: likewise (a cron whose slug is "apply":
+     * charon-run -- apply -- COMMAND). */
+    if (argc > 1 && !strcmp(argv[1], "apply"))
+        return cr_apply_main(argc - 1, argv + 1);
     cr_fd_snapshot();
     cr_conf_t c;
-    int rc = cr_conf_load(&c, argc, argv);
+    int rc = cr_conf_load(&c, argc, argv, CR_MODE_RUN);
     if (rc != 0) {
         cr_conf_free(&c);
         return rc == -1 ? 0 : rc;

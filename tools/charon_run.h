@@ -21,6 +21,11 @@
  *                         checked with src/lib's parser; the start body
  *   charon_run_next.c     no libcurl: `charon-run next`, a schedule's
  *                         next slots
+ *   charon_run_apply.c    libcurl: `charon-run apply`, a file of crons
+ *                         made the server's through the management API
+ *   charon_run_apply_file.c  no libcurl: that file read and checked
+ *   charon_run_apply_doc.c   no libcurl (json-c): the PUT body, the
+ *                         changes between two cron documents, a list page
  *   charon_run_api.c      libcurl: requests, timeouts, retries
  *   charon_run_text.c     no libcurl: buffers, UTF-8 repair, JSON
  *   charon_run_output.c   no libcurl: line batching, the head + tail cap
@@ -40,8 +45,10 @@
 /* ---- exit statuses (documented in charon-run.1) ----------------------- */
 
 #define CR_EX_USAGE       64  /* bad command line */
+#define CR_EX_DATAERR     65  /* apply: the file of crons is wrong */
+#define CR_EX_NOINPUT     66  /* apply: the file cannot be read */
 #define CR_EX_NOCRON      67  /* no cron has this slug (404) */
-#define CR_EX_UNAVAILABLE 69  /* Charon unusable and --refuse-when-down */
+#define CR_EX_UNAVAILABLE 69  /* Charon unusable: --refuse-when-down, apply */
 #define CR_EX_OSERR       71  /* pipe/fork failed: the job did not run */
 #define CR_EX_LOCKED      75  /* another run holds the lock (409) */
 #define CR_EX_CONFIG      78  /* configuration, key or key file problem */
@@ -189,9 +196,14 @@ void cr_marker(cr_buf_t *out, uint64_t bytes, uint64_t lines);
 
 /* ---- configuration (charon_run_config.c) ------------------------------ */
 
+/* What the command line is for: a run, or `charon-run apply`. */
+typedef enum { CR_MODE_RUN = 0, CR_MODE_APPLY } cr_mode_e;
+
 typedef struct {
-    char *url; /* base URL, ends with '/' */
-    char *key; /* never printed */
+    cr_mode_e mode;
+    char *url;       /* base URL, ends with '/' */
+    char *admin_url; /* the management API's; ends with '/' in apply */
+    char *key;       /* never printed */
     char *cacert;
     char *config; /* --config */
     int no_config;
@@ -212,12 +224,16 @@ typedef struct {
     long long grace; /* --grace, seconds; 0: the module's default */
     const char *slug;
     char **command;
+    /* apply */
+    const char *file; /* FILE, "-" for stdin */
+    int prune, dry_run;
 } cr_conf_t;
 
 /* Reads the command line, the environment and the configuration files
- * into c.  Returns 0, or an exit status (64, 78) after saying why on
- * stderr; -1 for --help/--version (printed; exit 0). */
-int cr_conf_load(cr_conf_t *c, int argc, char **argv);
+ * into c: a run's (argv[0] the program), or apply's (argv[0] "apply").
+ * Returns 0, or an exit status (64, 78) after saying why on stderr; -1
+ * for --help/--version (printed; exit 0). */
+int cr_conf_load(cr_conf_t *c, int argc, char **argv, cr_mode_e mode);
 void cr_conf_free(cr_conf_t *c); /* wipes the key */
 
 /* charon_run_options.c: the settings by name, for cr_conf_load. */
@@ -232,9 +248,10 @@ typedef struct {
     cr_arg_t *v;
     int n;
 } cr_args_t;
-/* Reads argv into c (SLUG, COMMAND, --config, --no-config) and cli,
- * every value checked: 0; -1 after --help or --version (printed); or 64
- * after saying why.  On anything but 0, cli is already freed. */
+/* Reads argv into c (SLUG, COMMAND, --config, --no-config; in apply
+ * FILE, --prune, --dry-run) and cli, every value checked: 0; -1 after
+ * --help or --version (printed); or 64 after saying why.  On anything
+ * but 0, cli is already freed. */
 int cr_args_read(cr_conf_t *c, int argc, char **argv, cr_args_t *cli);
 /* Sets the settings of cli in c (after the files and the environment). */
 void cr_args_apply(cr_conf_t *c, const cr_args_t *cli);
@@ -251,8 +268,6 @@ FILE *cr_open_checked(const char *path, int secret, char *why, size_t whylen,
 int cr_read_key_file(cr_conf_t *c, const char *path);
 /* 1 for printable ASCII without blanks. */
 int cr_key_ok(const char *k);
-/* s without the blanks around it (in place). */
-char *cr_trim(char *s);
 
 /* ---- schedules (charon_run_schedule.c) -------------------------------- */
 
@@ -276,6 +291,92 @@ int cr_parse_instant(const char *s, int64_t *t);
  * (0, or 64 after saying why on stderr; -1 after --help). */
 int cr_next_main(int argc, char **argv, FILE *out);
 
+/* ---- charon-run apply: the file (charon_run_apply_file.c) ------------- */
+
+/* The fields of a cron's definition, in its document's order
+ * (docs/MANAGEMENT.md): what a PUT replaces.  Never the operator's
+ * switches (active, off_reason, off_until, mute_until): a PUT that leaves
+ * them out keeps them, so a deploy does not switch a cron back on. */
+#define CR_NFIELDS 10
+#define CR_F_NAME  0 /* cr_fields[0] */
+
+typedef enum {
+    CR_F_TEXT,     /* name */
+    CR_F_CHOICE,   /* concurrency: allow or forbid */
+    CR_F_SCHEDULE, /* checked with the module's parser */
+    CR_F_ZONE,     /* an IANA name ICU knows */
+    CR_F_SECONDS,  /* a duration, sent as seconds */
+    CR_F_COUNT     /* a whole number */
+} cr_fkind_e;
+
+typedef struct {
+    const char *name;
+    cr_fkind_e kind;
+    long long min, max; /* CR_F_SECONDS, CR_F_COUNT */
+    const char *dflt;   /* its value in a document when a PUT leaves it
+                           out, as JSON; NULL for name (the slug) */
+} cr_field_t;
+
+extern const cr_field_t cr_fields[CR_NFIELDS];
+
+/* One cron of the file. */
+typedef struct {
+    char *slug;
+    int line;                  /* of its [slug] */
+    int set_at[CR_NFIELDS];    /* the line of each key, 0: absent */
+    char *text[CR_NFIELDS];    /* its value; NULL: absent or empty, the
+                                  default */
+    long long num[CR_NFIELDS]; /* CR_F_SECONDS, CR_F_COUNT: the number */
+} cr_def_t;
+
+typedef struct {
+    cr_def_t *v; /* in the file's order */
+    size_t n, cap;
+} cr_defs_t;
+
+/* Reads the text of a file of crons (path only for the messages).
+ * Returns the number of mistakes, each appended to errs as
+ * "PATH:LINE: why\n" (20 at most, then it stops); defs gets the crons
+ * read, in the file's order. */
+int cr_defs_parse(const char *path, const char *text, size_t len,
+                  cr_defs_t *defs, cr_buf_t *errs);
+void cr_defs_free(cr_defs_t *defs);
+/* Whole seconds, or digits followed by s, m, h, d or w ("90s", "10m",
+ * "2h", "1d", "1w"): 1 and *secs, or 0. */
+int cr_duration_parse(const char *s, long long *secs);
+/* NULL when the module takes slug as a cron's slug, or why not. */
+const char *cr_slug_check(const char *slug);
+
+/* ---- charon-run apply: documents (charon_run_apply_doc.c) ------------- */
+
+/* The body of PUT crons/{slug}: name (the slug when the file has none)
+ * and the fields the file gives, nothing else. */
+void cr_def_body(cr_buf_t *out, const cr_def_t *d);
+/* The definition's fields as the server's document will have them: the
+ * fields left out at their defaults. */
+void cr_def_doc(cr_buf_t *out, const cr_def_t *d);
+/* The definition's fields that differ between two cron documents,
+ * appended to out as "field old -> new, field2 old -> new" (values as
+ * JSON; absent is null).  Returns how many, or -1 (out untouched) when
+ * either is not a JSON object. */
+int cr_doc_changes(const char *before, size_t blen, const char *after,
+                   size_t alen, cr_buf_t *out);
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} cr_strs_t;
+void cr_strs_add(cr_strs_t *s, const char *v);
+void cr_strs_free(cr_strs_t *s);
+/* One page of GET crons ({"items": [...], "next_cursor": ...}): the
+ * items' slugs appended to slugs, *next the cursor of the next page
+ * (malloc'ed) or NULL on the last.  0, or -1 when it is not such a page
+ * (slugs and *next untouched). */
+int cr_list_page(const char *json, size_t len, cr_strs_t *slugs, char **next);
+
+/* charon_run_apply.c: argv[0] is "apply"; returns the exit status. */
+int cr_apply_main(int argc, char **argv);
+
 /* ---- the API (charon_run_api.c) --------------------------------------- */
 
 typedef struct cr_api cr_api_t;
@@ -291,17 +392,25 @@ typedef enum {
 typedef struct {
     const char *what; /* for messages: "can-start", "start", ... */
     int post;
-    char *url;       /* absolute; owned */
-    cr_buf_t body;   /* JSON, when post */
-    char idem[80];   /* Idempotency-Key, "" for none */
-    double deadline; /* no attempt starts after it */
+    const char *method; /* "PUT", "DELETE": instead of GET or POST (the
+                           body sent when there is one); NULL: post's */
+    char *url;          /* absolute; owned */
+    cr_buf_t body;      /* JSON, when post or method */
+    char idem[80];      /* Idempotency-Key, "" for none */
+    char cond[160];     /* a condition's header line, "If-Match: \"...\"",
+                           "" for none */
+    size_t resp_max;    /* bytes of the answer kept; 0: 64 KiB */
+    double deadline;    /* no attempt starts after it */
     /* progress */
     int attempts;
     double next_at;
     /* result */
     cr_req_state_e state;
     long status;     /* HTTP status of the last answer, 0: none */
-    cr_buf_t resp;   /* its body (at most 64 KiB kept) */
+    cr_buf_t resp;   /* its body (at most resp_max kept) */
+    int truncated;   /* the body was longer than that */
+    char etag[128];  /* its ETag, "" for none (or one not printable) */
+    int dry_run;     /* it said Charon-Dry-Run: 1 */
     char error[256]; /* what went wrong, for messages */
 } cr_req_t;
 
@@ -320,6 +429,9 @@ void cr_api_free(cr_api_t *a);
 /* The URL of a route: base + escaped(segment) + "/" + verb. */
 char *cr_api_url(cr_api_t *a, const char *base, const char *segment,
                  const char *verb);
+/* s percent-encoded for a URL's path or query (all but A-Z a-z 0-9 - . _
+ * ~), malloc'ed. */
+char *cr_api_escape(cr_api_t *a, const char *s);
 
 void cr_req_init(cr_req_t *r, const char *what, int post, char *url,
                  double deadline);
@@ -405,5 +517,7 @@ void cr_say(const char *fmt, ...) /* "charon-run: ...\n" on stderr */
     __attribute__((format(printf, 1, 2)));
 /* s made safe for a terminal: control characters escaped (malloc'ed). */
 char *cr_printable(const char *s, size_t len);
+/* s without the blanks around it (in place; a line's CR and LF too). */
+char *cr_trim(char *s);
 
 #endif

@@ -10,6 +10,10 @@
  * Retry-After is honoured up to retry_after_cap), and never after its
  * deadline.  The API key goes in the X-API-KEY header and nowhere else:
  * not in a URL, not in a message, not in verbose output.
+ *
+ * `charon-run apply` uses the same requests with PUT and DELETE, an
+ * If-Match or If-None-Match header, the answer's ETag, and longer
+ * answers (a page of 200 crons).
  */
 #include "charon_run.h"
 
@@ -17,10 +21,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define RESP_MAX 65536
@@ -40,11 +46,52 @@ struct cr_api {
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     cr_req_t *r = ud;
-    size_t n = size * nmemb;
-    if (r->resp.len < RESP_MAX) {
-        size_t keep = n < RESP_MAX - r->resp.len ? n : RESP_MAX - r->resp.len;
+    size_t n = size * nmemb, max = r->resp_max ? r->resp_max : RESP_MAX;
+    if (r->resp.len < max) {
+        size_t keep = n < max - r->resp.len ? n : max - r->resp.len;
         cr_buf_add(&r->resp, ptr, keep);
+        r->truncated |= keep < n;
     }
+    else if (n) {
+        r->truncated = 1;
+    }
+    return n;
+}
+
+/* The ETag of the answer (apply sends it back in If-Match): kept only
+ * when it is printable ASCII, so that it cannot inject a header. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    cr_req_t *r = ud;
+    size_t n = size * nmemb, i = 5;
+    if (n >= 5 && !strncmp(ptr, "HTTP/", 5)) {
+        r->etag[0] = '\0'; /* a new answer (after a 1xx) */
+        r->dry_run = 0;
+    }
+    if (n >= 15 && !strncasecmp(ptr, "charon-dry-run:", 15)) {
+        size_t k = 15;
+        while (k < n && (ptr[k] == ' ' || ptr[k] == '\t'))
+            k++;
+        r->dry_run = k < n && ptr[k] == '1';
+        return n;
+    }
+    if (n < 5 || strncasecmp(ptr, "etag:", 5))
+        return n;
+    while (i < n && (ptr[i] == ' ' || ptr[i] == '\t'))
+        i++;
+    size_t end = n;
+    while (end > i
+           && (ptr[end - 1] == '\r' || ptr[end - 1] == '\n'
+               || ptr[end - 1] == ' ' || ptr[end - 1] == '\t'))
+        end--;
+    r->etag[0] = '\0';
+    if (end - i >= sizeof(r->etag))
+        return n;
+    for (size_t k = i; k < end; k++)
+        if ((unsigned char)ptr[k] < 0x20 || (unsigned char)ptr[k] > 0x7E)
+            return n;
+    memcpy(r->etag, ptr + i, end - i);
+    r->etag[end - i] = '\0';
     return n;
 }
 
@@ -99,6 +146,14 @@ char *cr_api_url(cr_api_t *a, const char *base, const char *segment,
     return b.data;
 }
 
+char *cr_api_escape(cr_api_t *a, const char *s)
+{
+    char *esc = curl_easy_escape(a->easy, s, 0);
+    char *out = cr_xstrdup(esc ? esc : "");
+    curl_free(esc);
+    return out;
+}
+
 void cr_req_init(cr_req_t *r, const char *what, int post, char *url,
                  double deadline)
 {
@@ -129,6 +184,9 @@ void cr_api_submit(cr_api_t *a, cr_req_t *r, double now)
     r->state = CR_REQ_PENDING;
     r->status = 0;
     r->error[0] = '\0';
+    r->etag[0] = '\0';
+    r->dry_run = 0;
+    r->truncated = 0;
     cr_buf_reset(&r->resp);
     a->cur = r;
 }
@@ -176,7 +234,7 @@ static int start_attempt(cr_api_t *a, double now)
     a->headers = curl_slist_append(a->headers, "Accept: application/json");
     /* no "Expect: 100-continue" wait on bodies over 1 KiB */
     a->headers = curl_slist_append(a->headers, "Expect:");
-    if (r->post && r->body.len)
+    if ((r->post || r->method) && r->body.len)
         a->headers =
             curl_slist_append(a->headers, "Content-Type: application/json");
     if (r->idem[0]) {
@@ -184,6 +242,8 @@ static int start_attempt(cr_api_t *a, double now)
         snprintf(h, sizeof(h), "Idempotency-Key: %s", r->idem);
         a->headers = curl_slist_append(a->headers, h);
     }
+    if (r->cond[0])
+        a->headers = curl_slist_append(a->headers, r->cond);
     if (!a->headers) {
         snprintf(r->error, sizeof(r->error), "out of memory");
         return 0;
@@ -203,11 +263,13 @@ static int start_attempt(cr_api_t *a, double now)
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(conn * 1000));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, a->errbuf);
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
     if (a->c.cacert)
         curl_easy_setopt(e, CURLOPT_CAINFO, a->c.cacert);
-    if (r->post) {
+    if (r->post || (r->method && r->body.len)) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS,
                          r->body.data ? r->body.data : "");
@@ -217,8 +279,14 @@ static int start_attempt(cr_api_t *a, double now)
     else {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     }
+    /* PUT and DELETE: the method's name on a POST's (or GET's) transfer */
+    if (r->method)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
     a->errbuf[0] = '\0';
     cr_buf_reset(&r->resp);
+    r->truncated = 0;
+    r->etag[0] = '\0';
+    r->dry_run = 0;
     r->status = 0;
     if (curl_multi_add_handle(a->multi, e) != CURLM_OK) {
         snprintf(r->error, sizeof(r->error), "libcurl refused the request");
@@ -249,13 +317,12 @@ static void attempt_done(cr_api_t *a, CURLcode res, double now)
         char idem[100] = "";
         if (r->idem[0])
             snprintf(idem, sizeof(idem), " [Idempotency-Key: %s]", r->idem);
+        const char *m = r->method ? r->method : r->post ? "POST" : "GET";
         if (res == CURLE_OK)
-            cr_say("%s %s%s: %ld (%.0f ms, attempt %d)",
-                   r->post ? "POST" : "GET", r->url, idem, status,
-                   (now - a->attempt_start) * 1000, r->attempts);
+            cr_say("%s %s%s: %ld (%.0f ms, attempt %d)", m, r->url, idem,
+                   status, (now - a->attempt_start) * 1000, r->attempts);
         else
-            cr_say("%s %s%s: %s (%.0f ms, attempt %d)",
-                   r->post ? "POST" : "GET", r->url, idem,
+            cr_say("%s %s%s: %s (%.0f ms, attempt %d)", m, r->url, idem,
                    a->errbuf[0] ? a->errbuf : curl_easy_strerror(res),
                    (now - a->attempt_start) * 1000, r->attempts);
     }
@@ -324,6 +391,12 @@ void cr_api_wait(cr_api_t *a, struct curl_waitfd *fds, unsigned nfds,
     }
     if (timeout_ms < 0)
         timeout_ms = 0;
+    /* Between attempts nothing is in flight: curl_multi_wait would return
+     * at once with no descriptor to wait on, and the backoff would spin. */
+    if (!a->in_flight && nfds == 0) {
+        poll(NULL, 0, timeout_ms);
+        return;
+    }
     curl_multi_wait(a->multi, fds, nfds, timeout_ms, NULL);
 }
 

@@ -5,8 +5,12 @@
  *   2. configuration files: /etc/charon-run.conf, then the user's
  *      ($XDG_CONFIG_HOME/charon-run.conf, else ~/.config/charon-run.conf),
  *      or only the file given with --config, or none with --no-config
- *   3. the environment: CHARON_URL, CHARON_API_KEY
+ *   3. the environment: CHARON_URL, CHARON_ADMIN_URL, CHARON_API_KEY
  *   4. the command line
+ *
+ * A run needs the run API's URL (url), `charon-run apply` the management
+ * API's (admin_url); both may be in the same file, each ignores the
+ * other's.
  *
  * The API key is never taken from the command line (only a path to a
  * file holding it).  A file that holds the key must belong to the user
@@ -104,9 +108,37 @@ static int read_config(cr_conf_t *c, const char *path, int must_exist)
 
 /* ---- everything ------------------------------------------------------- */
 
-int cr_conf_load(cr_conf_t *c, int argc, char **argv)
+/* *url checked, and ended with '/': 0, or 78 after saying why. */
+static int check_url(char **url, const char *none)
+{
+    if (!*url || !**url) {
+        cr_say("%s", none);
+        return CR_EX_CONFIG;
+    }
+    if (strncasecmp(*url, "http://", 7) && strncasecmp(*url, "https://", 8)) {
+        char *p = cr_printable(*url, strlen(*url));
+        cr_say("URL '%s' must start with http:// or https://", p);
+        free(p);
+        return CR_EX_CONFIG;
+    }
+    for (const unsigned char *p = (const unsigned char *)*url; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7F) {
+            cr_say("the URL must not contain blanks or control characters");
+            return CR_EX_CONFIG;
+        }
+    size_t n = strlen(*url);
+    if ((*url)[n - 1] != '/') {
+        *url = cr_xrealloc(*url, n + 2);
+        (*url)[n] = '/';
+        (*url)[n + 1] = '\0';
+    }
+    return 0;
+}
+
+int cr_conf_load(cr_conf_t *c, int argc, char **argv, cr_mode_e mode)
 {
     memset(c, 0, sizeof(*c));
+    c->mode = mode;
     c->kill_after = 10;
     c->net_timeout = 10;
     c->flush_interval = 1;
@@ -150,6 +182,11 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
         free(c->url);
         c->url = cr_xstrdup(env_url);
     }
+    const char *env_admin = getenv("CHARON_ADMIN_URL");
+    if (env_admin && *env_admin) {
+        free(c->admin_url);
+        c->admin_url = cr_xstrdup(env_admin);
+    }
     char *env_key = getenv("CHARON_API_KEY");
     if (env_key && *env_key) {
         free(c->key);
@@ -172,29 +209,15 @@ int cr_conf_load(cr_conf_t *c, int argc, char **argv)
         if (rc)
             return rc;
     }
-    if (!c->url || !*c->url) {
-        cr_say("no URL: set CHARON_URL, --url, or url in a configuration "
-               "file");
-        return CR_EX_CONFIG;
-    }
-    if (strncasecmp(c->url, "http://", 7)
-        && strncasecmp(c->url, "https://", 8)) {
-        char *p = cr_printable(c->url, strlen(c->url));
-        cr_say("URL '%s' must start with http:// or https://", p);
-        free(p);
-        return CR_EX_CONFIG;
-    }
-    for (const unsigned char *p = (const unsigned char *)c->url; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7F) {
-            cr_say("the URL must not contain blanks or control characters");
-            return CR_EX_CONFIG;
-        }
-    if (c->url[strlen(c->url) - 1] != '/') {
-        size_t n = strlen(c->url);
-        c->url = cr_xrealloc(c->url, n + 2);
-        c->url[n] = '/';
-        c->url[n + 1] = '\0';
-    }
+    rc = mode == CR_MODE_APPLY
+             ? check_url(&c->admin_url,
+                         "no admin URL (the management API's): set "
+                         "CHARON_ADMIN_URL, --admin-url, or admin_url in a "
+                         "configuration file")
+             : check_url(&c->url, "no URL: set CHARON_URL, --url, or url in "
+                                  "a configuration file");
+    if (rc)
+        return rc;
     if (!c->key || !*c->key) {
         cr_say("no API key: set CHARON_API_KEY, --key-file, or api_key (or "
                "api_key_file) in a configuration file");
@@ -214,6 +237,7 @@ void cr_conf_free(cr_conf_t *c)
         free(c->key);
     }
     free(c->url);
+    free(c->admin_url);
     free(c->cacert);
     free(c->config);
     free(c->key_file);

@@ -78,18 +78,6 @@ FILE *cr_open_checked(const char *path, int secret, char *why, size_t whylen,
     return f;
 }
 
-char *cr_trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n
-           && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'
-               || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
 int cr_key_ok(const char *k)
 {
     if (!*k)

@@ -4,7 +4,9 @@
  * anything else happens (a bad one is exit 64); each value parsed and
  * set, for an option and for the key of a configuration file alike (the
  * same names, '_' or '-').  The order in which they apply, and the files
- * and the environment, are charon_run_config.c's.
+ * and the environment, are charon_run_config.c's.  `charon-run apply`
+ * takes a few of them (the network's, the key's, --admin-url) and its
+ * own --prune and --dry-run.
  */
 #include "charon_run.h"
 
@@ -40,7 +42,10 @@ enum {
     O_RUN_WHEN_DOWN,
     O_SCHEDULE,
     O_TIMEZONE,
-    O_GRACE
+    O_GRACE,
+    O_ADMIN_URL,
+    O_PRUNE,
+    O_DRY_RUN
 };
 
 static const struct option longopts[] = {
@@ -63,6 +68,9 @@ static const struct option longopts[] = {
     {"schedule", required_argument, NULL, O_SCHEDULE},
     {"timezone", required_argument, NULL, O_TIMEZONE},
     {"grace", required_argument, NULL, O_GRACE},
+    {"admin-url", required_argument, NULL, O_ADMIN_URL},
+    {"prune", no_argument, NULL, O_PRUNE},
+    {"dry-run", no_argument, NULL, O_DRY_RUN},
     {"verbose", no_argument, NULL, O_VERBOSE},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
@@ -72,6 +80,7 @@ static const char usage_text[] =
     "Usage: charon-run [OPTIONS] SLUG [--] COMMAND [ARGUMENT...]\n"
     "       charon-run next [--timezone ZONE] [--from TIME] [--count N] "
     "SCHEDULE\n"
+    "       charon-run apply [OPTIONS] FILE [--prune] [--dry-run]\n"
     "\n"
     "Runs COMMAND (no shell: use sh -c '...' for pipelines) as one execution\n"
     "of the Charon cron SLUG: starts an execution (unless Charon refuses:\n"
@@ -140,14 +149,83 @@ static const char usage_text[] =
     "with no URL, no key and no configuration file: 'charon-run next "
     "--help'.\n"
     "\n"
+    "charon-run apply makes the crons of the server match FILE, through the\n"
+    "management API (--admin-url URL, $CHARON_ADMIN_URL, or admin_url in a\n"
+    "file; a key with admin=write): 'charon-run apply --help'.\n"
+    "\n"
     "Configuration files: /etc/charon-run.conf, then\n"
     "$XDG_CONFIG_HOME/charon-run.conf (or ~/.config/charon-run.conf), lines "
     "of\n"
     "'key = value'. See charon-run(1).\n";
 
-static void usage_hint(void)
+static const char apply_usage_text[] =
+    "Usage: charon-run apply [OPTIONS] FILE [--prune] [--dry-run]\n"
+    "\n"
+    "Makes the crons of Charon match FILE (\"-\": standard input), through\n"
+    "the management API: each cron of FILE is created, or its definition\n"
+    "replaced (its switches, active and mute, are kept); one line each:\n"
+    "'create SLUG', 'update SLUG: field old -> new, ...', 'unchanged SLUG',\n"
+    "then 'apply: N created, N updated, N unchanged, N deleted'.\n"
+    "\n"
+    "FILE holds one section per cron:\n"
+    "  [nightly-backup]\n"
+    "  name = Nightly backup\n"
+    "  schedule = 0 3 * * *\n"
+    "  timezone = Europe/Paris\n"
+    "  grace = 10m\n"
+    "keys: name (default: the slug), schedule, timezone, grace, concurrency\n"
+    "(allow or forbid), max_runtime, min_runtime, failure_threshold,\n"
+    "recovery_threshold, realert_every; durations in seconds, or with s, m,\n"
+    "h, d or w; a key left out or empty takes the API's default.\n"
+    "\n"
+    "      --admin-url URL     the management API's mount, e.g.\n"
+    "                          https://charon.example/admin/api/\n"
+    "                          (default: $CHARON_ADMIN_URL, admin_url in a "
+    "file)\n"
+    "      --prune             then delete (with their executions) the crons\n"
+    "                          the key sees that FILE does not list\n"
+    "      --dry-run           ask with ?dry_run=1: the server says what it\n"
+    "                          would do and changes nothing\n"
+    "      --key-file PATH     read the API key from PATH (default:\n"
+    "                          $CHARON_API_KEY, or api_key in a file); the "
+    "key\n"
+    "                          needs admin=write\n"
+    "  -c, --config PATH       read only this configuration file\n"
+    "      --no-config         read no configuration file\n"
+    "      --cacert PATH       CA certificates for https\n"
+    "      --net-timeout SECONDS  longest time one request may take, retries\n"
+    "                          included (default 10)\n"
+    "  -v, --verbose           print each request and its answer on stderr\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Exit status: 0 all done; 1 Charon refused something (stderr: "
+    "'charon-run\n"
+    "apply: SLUG: STATUS detail'; the other crons are done); 64 bad command\n"
+    "line; 65 FILE is wrong (FILE:LINE: why; nothing sent); 69 Charon could\n"
+    "not be reached (stopped there); 78 configuration or key problem.\n";
+
+static void usage_hint(int apply)
 {
-    fputs("Try 'charon-run --help'.\n", stderr);
+    fputs(apply ? "Try 'charon-run apply --help'.\n"
+                : "Try 'charon-run --help'.\n",
+          stderr);
+}
+
+static const char *opt_name(int opt)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (o->val == opt)
+            return o->name;
+    return "?";
+}
+
+/* The settings apply takes: where the management API is, the key, the
+ * network's; the job's (--timeout, --max-output...) mean nothing to it,
+ * and a forgotten one is better refused than ignored. */
+static int apply_option(int opt)
+{
+    return opt == O_ADMIN_URL || opt == O_KEY_FILE || opt == O_CACERT
+           || opt == O_NET_TIMEOUT || opt == O_VERBOSE;
 }
 
 /* ---- values ----------------------------------------------------------- */
@@ -225,6 +303,10 @@ static const char *set_value(cr_conf_t *c, int opt, const char *v)
     case O_URL:
         free(c->url);
         c->url = cr_xstrdup(v);
+        return NULL;
+    case O_ADMIN_URL:
+        free(c->admin_url);
+        c->admin_url = cr_xstrdup(v);
         return NULL;
     case O_KEY_FILE:
         free(c->key_file);
@@ -310,7 +392,8 @@ static int key_from_name(const char *name)
     n[i] = '\0';
     for (const struct option *o = longopts; o->name; o++)
         if (!strcmp(o->name, n) && o->val != O_CONFIG && o->val != O_NO_CONFIG
-            && o->val != O_HELP && o->val != O_VERSION)
+            && o->val != O_HELP && o->val != O_VERSION && o->val != O_PRUNE
+            && o->val != O_DRY_RUN)
             return o->val;
     return 0;
 }
@@ -340,6 +423,7 @@ const char *cr_conf_set_key(cr_conf_t *c, const char *name, const char *v)
 static void probe_free(cr_conf_t *p)
 {
     free(p->url);
+    free(p->admin_url);
     free(p->key_file);
     free(p->cacert);
     free(p->schedule);
@@ -353,17 +437,69 @@ void cr_args_free(cr_args_t *cli)
     cli->n = 0;
 }
 
+/* apply's FILE, the one argument left once the options are read. */
+static int apply_file(cr_conf_t *c, int argc, char **argv)
+{
+    if (optind >= argc) {
+        cr_say("apply: missing FILE");
+        usage_hint(1);
+        return CR_EX_USAGE;
+    }
+    if (optind + 1 < argc) {
+        char *p = cr_printable(argv[optind + 1], strlen(argv[optind + 1]));
+        cr_say("apply takes one FILE, and got more arguments from '%s' on", p);
+        free(p);
+        usage_hint(1);
+        return CR_EX_USAGE;
+    }
+    c->file = argv[optind];
+    if (!*c->file) {
+        cr_say("apply: FILE is empty");
+        return CR_EX_USAGE;
+    }
+    return 0;
+}
+
+/* A run's SLUG and COMMAND, after the options. */
+static int run_command(cr_conf_t *c, int argc, char **argv)
+{
+    if (optind >= argc) {
+        cr_say("missing SLUG and COMMAND");
+        usage_hint(0);
+        return CR_EX_USAGE;
+    }
+    c->slug = argv[optind++];
+    if (optind < argc && !strcmp(argv[optind], "--"))
+        optind++;
+    if (optind >= argc) {
+        cr_say("missing COMMAND after the slug '%s'", c->slug);
+        usage_hint(0);
+        return CR_EX_USAGE;
+    }
+    c->command = argv + optind;
+    if (!*c->slug) {
+        cr_say("the slug is empty");
+        return CR_EX_USAGE;
+    }
+    return 0;
+}
+
 int cr_args_read(cr_conf_t *c, int argc, char **argv, cr_args_t *cli)
 {
-    int opt;
+    int opt, apply = c->mode == CR_MODE_APPLY, rc;
 
     cli->v = cr_xmalloc(sizeof(*cli->v) * (size_t)(argc + 1));
     cli->n = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+u:c:vhV", longopts, NULL)) != -1) {
+    /* A run stops at SLUG (what follows is the command's); apply takes
+     * options before and after FILE.  optind 0: GNU starts afresh. */
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, apply ? "u:c:vhV" : "+u:c:vhV",
+                              longopts, NULL))
+           != -1) {
         switch (opt) {
         case O_HELP:
-            fputs(usage_text, stdout);
+            fputs(apply ? apply_usage_text : usage_text, stdout);
             cr_args_free(cli);
             return -1;
         case O_VERSION:
@@ -381,52 +517,49 @@ int cr_args_read(cr_conf_t *c, int argc, char **argv, cr_args_t *cli)
             else
                 cr_say("option '%s' is unknown or needs a value",
                        argv[optind - 1]);
-            usage_hint();
+            usage_hint(apply);
             cr_args_free(cli);
             return CR_EX_USAGE;
         default:
-            cli->v[cli->n].opt = opt;
-            cli->v[cli->n].val = optarg;
-            cli->n++;
+            if (apply
+                    ? !apply_option(opt) && opt != O_PRUNE && opt != O_DRY_RUN
+                    : opt == O_ADMIN_URL || opt == O_PRUNE
+                          || opt == O_DRY_RUN) {
+                cr_say(apply ? "--%s is not an option of charon-run apply"
+                             : "--%s is an option of charon-run apply",
+                       opt_name(opt));
+                usage_hint(apply);
+                cr_args_free(cli);
+                return CR_EX_USAGE;
+            }
+            if (opt == O_PRUNE)
+                c->prune = 1;
+            else if (opt == O_DRY_RUN)
+                c->dry_run = 1;
+            else {
+                cli->v[cli->n].opt = opt;
+                cli->v[cli->n].val = optarg;
+                cli->n++;
+            }
         }
     }
-    if (optind >= argc) {
-        cr_say("missing SLUG and COMMAND");
-        usage_hint();
+    rc = apply ? apply_file(c, argc, argv) : run_command(c, argc, argv);
+    if (rc) {
         cr_args_free(cli);
-        return CR_EX_USAGE;
-    }
-    c->slug = argv[optind++];
-    if (optind < argc && !strcmp(argv[optind], "--"))
-        optind++;
-    if (optind >= argc) {
-        cr_say("missing COMMAND after the slug '%s'", c->slug);
-        usage_hint();
-        cr_args_free(cli);
-        return CR_EX_USAGE;
-    }
-    c->command = argv + optind;
-    if (!*c->slug) {
-        cr_say("the slug is empty");
-        cr_args_free(cli);
-        return CR_EX_USAGE;
+        return rc;
     }
     /* Values of the command line are checked now (64), applied later. */
     {
         cr_conf_t probe = *c;
-        probe.url = probe.key_file = probe.cacert = NULL;
+        probe.url = probe.admin_url = probe.key_file = probe.cacert = NULL;
         probe.schedule = probe.timezone = NULL;
         const char *without = NULL;
         for (int i = 0; i < cli->n; i++) {
             const char *err = set_value(&probe, cli->v[i].opt,
                                         cli->v[i].val ? cli->v[i].val : "yes");
             if (err) {
-                const char *name = "?";
-                for (const struct option *o = longopts; o->name; o++)
-                    if (o->val == cli->v[i].opt)
-                        name = o->name;
-                cr_say("--%s %s", name, err);
-                usage_hint();
+                cr_say("--%s %s", opt_name(cli->v[i].opt), err);
+                usage_hint(apply);
                 probe_free(&probe);
                 cr_args_free(cli);
                 return CR_EX_USAGE;
@@ -440,7 +573,7 @@ int cr_args_read(cr_conf_t *c, int argc, char **argv, cr_args_t *cli)
             cr_say("%s goes with --schedule: the module sets the schedule, "
                    "its zone and its grace together",
                    without);
-            usage_hint();
+            usage_hint(apply);
             probe_free(&probe);
             cr_args_free(cli);
             return CR_EX_USAGE;

@@ -497,6 +497,18 @@ void cr_say(const char *fmt, ...)
     cr_buf_free(&b);
 }
 
+char *cr_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n
+           && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'
+               || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
 char *cr_printable(const char *s, size_t len)
 {
     cr_buf_t b = {0};

@@ -38,4 +38,12 @@ void test_next_golden(void);
 void test_next_usage(void);
 void test_parse_instant(void);
 
+/* test_apply.c */
+void test_apply_file_good(void);
+void test_apply_file_errors(void);
+void test_duration(void);
+void test_put_body(void);
+void test_changes(void);
+void test_list_page(void);
+
 #endif

@@ -2,8 +2,8 @@
  * test_output.c: unit tests of tools/charon_run_output.c (line batching
  * and the head + tail cap), and the program that runs them with those of
  * test_text.c (tools/charon_run_text.c: UTF-8 repair, JSON strings, the
- * reading of Charon's answers): the parts of charon-run that need no
- * network.  Built by `make build/test_charon_run`.
+ * reading of Charon's answers), test_schedule.c, test_next.c and
+ * test_apply.c: the parts of charon-run that need no network.  Built by `make build/test_charon_run`.
  *   ./build/test_charon_run        last line: "charon-run unit: N passed, M failed"
  *
  * Exit status 0 only when nothing failed and something passed.
@@ -514,6 +514,12 @@ int main(void)
     test_next_golden();
     test_next_usage();
     test_parse_instant();
+    test_apply_file_good();
+    test_apply_file_errors();
+    test_duration();
+    test_put_body();
+    test_changes();
+    test_list_page();
     printf("charon-run unit: %d passed, %d failed\n", passed, failed);
     return failed || !passed;
 }
