@@ -31,19 +31,7 @@ plan tests => $TESTS;
 
 my $top = "$FindBin::Bin/..";
 my $tmp = File::Temp->newdir;
-my $BIN = $ENV{CHARON_RUN_BIN};
-my $build_log = '';
-unless ($BIN) {
-    $BIN = "$tmp/charon-run";
-    my @src = (glob("'$top/tools/'*.c"),
-               map { "'$top/src/lib/$_.c'" } qw(schedule slots civil));
-    my $icu = `pkg-config --libs icu-i18n 2>/dev/null`;
-    chomp $icu;
-    $icu ||= '-licui18n -licuuc -licudata';
-    $build_log = @src > 3
-        ? `cc -Wall -Wextra -Werror -O2 -I'$top/src' -o '$BIN' @src -lcurl -ljson-c $icu 2>&1`
-        : "no tools/*.c in $top";
-}
+my ($BIN, $build_log) = build_charon_run("$tmp");
 unless (ok(-x $BIN, "charon-run built from tools/*.c ($BIN)")) {
     diag "build output:\n$build_log\n(needs cc, libcurl4-openssl-dev and libicu-dev: scripts/deps.sh)";
     fail("charon-run is missing: not tested") for 2 .. $TESTS;

@@ -51,7 +51,7 @@ our @EXPORT = qw(
     db_kind db_now db_ts iso_z set_cron cron_row refused execution_rc
     insert_execution insert_executions insert_message wait_until fork_race
     hires_time set_schedule watch_row wait_watched rewind_watch slot_rows
-    cron_stats exec_sched
+    cron_stats exec_sched build_charon_run
 );
 
 use constant {
@@ -1021,6 +1021,28 @@ sub wait_until {
 # fork_race($n, $make): runs $make->($i) for i in 0..n-1 in n child
 # processes released at the same moment. Returns their HTTP::Responses,
 # in order (code 599 when a child returned nothing). Call ua() before.
+# build_charon_run($dir) -> ($binary, $build_log): charon-run built into
+# $dir from the tree's tools/*.c and the module's schedules (cc -Werror,
+# libcurl, json-c, ICU), so that the suite tests the sources of the tree;
+# CHARON_RUN_BIN=/path/to/charon-run tests another build.  $binary is
+# there (-x) when the build worked.
+sub build_charon_run {
+    my ($dir) = @_;
+    return ($ENV{CHARON_RUN_BIN}, '') if $ENV{CHARON_RUN_BIN};
+    require FindBin;
+    my $top = "$FindBin::Bin/..";    # t/*.t are the callers
+    my $bin = "$dir/charon-run";
+    my @src = (glob("'$top/tools/'*.c"),
+               map { "'$top/src/lib/$_.c'" } qw(schedule slots civil));
+    my $icu = `pkg-config --libs icu-i18n 2>/dev/null`;
+    chomp $icu;
+    $icu ||= '-licui18n -licuuc -licudata';
+    my $log = @src > 3
+        ? `cc -Wall -Wextra -Werror -O2 -I'$top/src' -o '$bin' @src -lcurl -ljson-c $icu 2>&1`
+        : "no tools/*.c in $top";
+    return ($bin, $log);
+}
+
 sub fork_race {
     my ($n, $make) = @_;
     ua();
