@@ -8,7 +8,7 @@ Rules (README, "Where to change what"):
   1. Every file of src/ lives in a layer folder, and names the folder of
      each header it includes ("db/charon_db.h", never "charon_db.h").
   2. Includes point only downward: lib < conf < db < send < ops < http
-     < admin < server < mod_charon.c.  A layer may skip layers below it.
+     < manage < admin < server < mod_charon.c.  A layer may skip layers below it.
   3. Outside its folder, a layer is seen only through its public headers
      (charon_<layer>.h; db/statements.h is part of db's).
   4. Inside a folder, files do not include each other's private headers in
@@ -27,7 +27,8 @@ import re
 import sys
 import tempfile
 
-LAYERS = ["lib", "conf", "db", "send", "ops", "http", "admin", "server"]
+LAYERS = ["lib", "conf", "db", "send", "ops", "http", "manage", "admin",
+          "server"]
 TOP_RANK = len(LAYERS)
 PUBLIC_EXTRA = {"db/statements.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+["<]([^">]+)[">]', re.M)

@@ -108,18 +108,18 @@ enum {
     AU_COLS
 };
 
-#define CHARON_MANAGE_STATEMENTS(X)         \
-    X(ADM_CRON, ONE_NARGS, AC_COLS)         \
-    X(ADM_CRON_LOCK, ONE_NARGS, AC_COLS)    \
-    X(ADM_CRONS, ONE_NARGS, AC_COLS)        \
-    X(ADM_CRON_INSERT, ADM_NARGS, 0)        \
-    X(ADM_CRON_UPDATE, ADMU_NARGS, 0)       \
+#define CHARON_MANAGE_STATEMENTS(X)             \
+    X(ADM_CRON, ONE_NARGS, AC_COLS)             \
+    X(ADM_CRON_LOCK, ONE_NARGS, AC_COLS)        \
+    X(ADM_CRONS, ONE_NARGS, AC_COLS)            \
+    X(ADM_CRON_INSERT, ADM_NARGS, 0)            \
+    X(ADM_CRON_UPDATE, ADMU_NARGS, 0)           \
     X(ADM_CRON_HAS_EXECS, ONE_NARGS, ONE_NCOLS) \
-    X(ADM_CRON_DELETE, ONE_NARGS, 0)        \
-    X(ADM_EXECS, AXS_NARGS, AX_COLS)        \
-    X(ADM_EXEC, ONE_NARGS, AX_COLS)         \
-    X(ADM_MESSAGES, AMS_NARGS, AMS_COLS)    \
-    X(ADM_AUDIT_INSERT, AUI_NARGS, 0)       \
+    X(ADM_CRON_DELETE, ONE_NARGS, 0)            \
+    X(ADM_EXECS, AXS_NARGS, AX_COLS)            \
+    X(ADM_EXEC, ONE_NARGS, AX_COLS)             \
+    X(ADM_MESSAGES, AMS_NARGS, AMS_COLS)        \
+    X(ADM_AUDIT_INSERT, AUI_NARGS, 0)           \
     X(ADM_AUDIT, AUD_NARGS, AU_COLS)
 
 #endif /* CHARON_STATEMENTS_MANAGE_H */
