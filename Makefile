@@ -262,7 +262,7 @@ clean:
 # are libFuzzer's last "#N:" count).  Crashes land in build/fuzz/crashes/.
 
 FUZZ_TARGETS  ?= body route keys utf8_json html_form schedule alert_line \
-                 alert_doc
+                 alert_doc manage
 FUZZ_SECONDS  ?= 60
 FUZZ_OPTS     ?=
 FUZZ_CC       ?= clang

@@ -258,6 +258,16 @@ static const char *text_value(apr_pool_t *p, json_object *v, const char *f,
     return apr_pstrmemdup(p, s, len);
 }
 
+/* A JSON string with no NUL in it: 1 and *s, or 0. */
+static int plain_string(json_object *v, const char **s)
+{
+    if (!json_object_is_type(v, json_type_string)) {
+        return 0;
+    }
+    *s = json_object_get_string(v);
+    return strlen(*s) == (apr_size_t)json_object_get_string_len(v);
+}
+
 static int int_value(apr_pool_t *p, json_object *v, const char *f,
                      apr_int64_t min, apr_int64_t max, apr_int64_t *out,
                      charon_error_t *err)
@@ -285,9 +295,9 @@ static int time_value(apr_pool_t *p, json_object *v, const char *f,
                       apr_int64_t *out, charon_error_t *err)
 {
     apr_time_t t;
+    const char *s;
 
-    if (!json_object_is_type(v, json_type_string)
-        || charon_parse_until(json_object_get_string(v), &t)) {
+    if (!plain_string(v, &s) || charon_parse_until(s, &t)) {
         return refuse(err, 422, f,
                       apr_psprintf(p,
                                    "field '%s' must be a time like "
@@ -314,8 +324,7 @@ static int member(apr_pool_t *p, const char *k, json_object *v,
         return 1; /* read-only: a document read back may be sent */
     }
     if (!strcmp(k, "slug")) {
-        if (!v || !json_object_is_type(v, json_type_string)
-            || strcmp(json_object_get_string(v), slug)) {
+        if (!v || !plain_string(v, &s) || strcmp(s, slug)) {
             return refuse(err, 422, k,
                           "field 'slug' must be the slug of the URL: a cron "
                           "is not renamed by its body");
@@ -353,14 +362,12 @@ static int member(apr_pool_t *p, const char *k, json_object *v,
             d->concurrency = def.concurrency;
             return 1;
         }
-        if (!json_object_is_type(v, json_type_string)
-            || (strcmp(json_object_get_string(v), "allow")
-                && strcmp(json_object_get_string(v), "forbid"))) {
+        if (!plain_string(v, &s)
+            || (strcmp(s, "allow") && strcmp(s, "forbid"))) {
             return refuse(err, 422, k,
                           "field 'concurrency' must be allow or forbid");
         }
-        d->concurrency =
-            !strcmp(json_object_get_string(v), "allow") ? "allow" : "forbid";
+        d->concurrency = !strcmp(s, "allow") ? "allow" : "forbid";
         return 1;
     }
     if (!strcmp(k, "schedule")) {

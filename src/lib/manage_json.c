@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include <json-c/json.h>
@@ -44,12 +45,51 @@ static json_object *integer(const char *s)
     return *end ? NULL : json_object_new_int64(n);
 }
 
+/* 1 when s is a JSON number (RFC 8259 section 6), whole. */
+static int json_number(const char *s)
+{
+    if (*s == '-') {
+        s++;
+    }
+    if (*s == '0') {
+        s++;
+    }
+    else if (apr_isdigit(*s)) {
+        while (apr_isdigit(*s)) {
+            s++;
+        }
+    }
+    else {
+        return 0;
+    }
+    if (*s == '.') {
+        if (!apr_isdigit(*++s)) {
+            return 0;
+        }
+        while (apr_isdigit(*s)) {
+            s++;
+        }
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-') {
+            s++;
+        }
+        if (!apr_isdigit(*s)) {
+            return 0;
+        }
+        while (apr_isdigit(*s)) {
+            s++;
+        }
+    }
+    return *s == '\0';
+}
+
 static json_object *number(const char *s)
 {
-    const char *v = s ? charon_number_text(s) : NULL;
-
     /* The database's own text, as written: 248.125 stays 248.125. */
-    return v ? json_object_new_double_s(strtod(v, NULL), v) : NULL;
+    return s && json_number(s) ? json_object_new_double_s(strtod(s, NULL), s)
+                               : NULL;
 }
 
 static json_object *boolean(const char *s)

@@ -382,5 +382,10 @@ const char *charon_parse_until(const char *s, apr_time_t *t)
         return "The end of the switch-off is not a date of the calendar.";
     }
     *t -= apr_time_from_sec(off);
+    /* An offset may carry 9999-12-31 past the year 9999, which no
+     * database's time type (nor the ISO text read back) holds. */
+    if (apr_time_sec(*t) >= 253402300800LL) {
+        return bad;
+    }
     return NULL;
 }

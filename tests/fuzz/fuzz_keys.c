@@ -15,9 +15,11 @@
  *     same sentence), so it cannot quote the secret; same for names;
  *   - key_name_check: 1 to 64 of [A-Za-z0-9._-];
  *   - keyfile_line: blank and '#' lines give no key and no error; else the
- *     blank-separated fields NAME KEY PATTERN..., refused with the
+ *     blank-separated fields NAME KEY WORD..., refused with the
  *     sentence of the first failing check, and on success the name,
- *     digest and patterns are the fields';
+ *     digest and patterns are the fields'; a WORD is admin=read or
+ *     admin=write (the key's rights, once: a second admin= or any other
+ *     value after it refused), else a pattern;
  *   - key_find returns the first key whose digest is SHA-256 of the
  *     presented bytes (NULL entries skipped), NULL when none;
  *   - key_allows is 1 with no patterns, else 1 when a pattern matches;
@@ -184,12 +186,13 @@ static const char *check_name(const char *name)
 /* Returns the key parsed from line, or NULL. */
 static charon_key_t *check_keyfile_line(const char *line)
 {
-    const char *tok[256];
-    size_t ntok = 0, i, total = 0;
+    const char *tok[256], *pat[256];
+    size_t ntok = 0, npat = 0, i, total = 0, patterns = 0;
     const char *c = line;
     charon_key_t *key = (charon_key_t *)(void *)&ntok; /* poison */
-    const char *why;
+    const char *why, *word_why = NULL;
     unsigned char want[32];
+    int admin = CHARON_ADMIN_NONE;
 
     while (*c) {
         size_t l;
@@ -200,6 +203,25 @@ static charon_key_t *check_keyfile_line(const char *line)
         total++;
         if (ntok < sizeof(tok) / sizeof(tok[0]))
             tok[ntok++] = apr_pstrmemdup(fuzz_pool, c, l);
+        /* The words after NAME and KEY: admin=read or admin=write once,
+         * any other "admin=..." refused, anything else a pattern. */
+        if (total > 2 && !word_why) {
+            if (l >= 6 && !strncmp(c, "admin=", 6)) {
+                if (admin != CHARON_ADMIN_NONE)
+                    word_why = "admin= is given twice";
+                else if (l == 10 && !strncmp(c + 6, "read", 4))
+                    admin = CHARON_ADMIN_READ;
+                else if (l == 11 && !strncmp(c + 6, "write", 5))
+                    admin = CHARON_ADMIN_WRITE;
+                else
+                    word_why = "admin= takes read or write";
+            }
+            else {
+                patterns++;
+                if (npat < sizeof(pat) / sizeof(pat[0]))
+                    pat[npat++] = apr_pstrmemdup(fuzz_pool, c, l);
+            }
+        }
         c += l;
     }
 
@@ -230,22 +252,30 @@ static charon_key_t *check_keyfile_line(const char *line)
                    why ? why : "(accepted)");
         return NULL;
     }
+    if (word_why) {
+        FUZZ_CHECK(fuzz_str_eq(why, word_why),
+                   "charon_keyfile_line: %s, expected %s",
+                   why ? why : "(accepted)", word_why);
+        return NULL;
+    }
     FUZZ_CHECK(why == NULL, "charon_keyfile_line: refused: %s", why);
     FUZZ_CHECK(key != NULL, "charon_keyfile_line: accepted, no key");
+    FUZZ_CHECK(key->admin == admin,
+               "charon_keyfile_line: admin %d, expected %d", key->admin,
+               admin);
     FUZZ_CHECK(key->name != NULL && strcmp(key->name, tok[0]) == 0,
                "charon_keyfile_line: name %s", key->name);
     FUZZ_CHECK(memcmp(key->digest, want, 32) == 0,
                "charon_keyfile_line: wrong digest");
     FUZZ_CHECK(key->patterns != NULL
-                   && (size_t)key->patterns->nelts == total - 2,
+                   && (size_t)key->patterns->nelts == patterns,
                "charon_keyfile_line: %d patterns, expected %zu",
-               key->patterns ? key->patterns->nelts : -1, total - 2);
-    for (i = 2; i < ntok; i++)
+               key->patterns ? key->patterns->nelts : -1, patterns);
+    for (i = 0; i < npat; i++)
         FUZZ_CHECK(
-            strcmp(APR_ARRAY_IDX(key->patterns, i - 2, const char *), tok[i])
-                == 0,
-            "charon_keyfile_line: pattern %zu is %s, expected %s", i - 2,
-            APR_ARRAY_IDX(key->patterns, i - 2, const char *), tok[i]);
+            strcmp(APR_ARRAY_IDX(key->patterns, i, const char *), pat[i]) == 0,
+            "charon_keyfile_line: pattern %zu is %s, expected %s", i,
+            APR_ARRAY_IDX(key->patterns, i, const char *), pat[i]);
     return key;
 }
 

@@ -137,6 +137,7 @@ void test_key_names(void);
 void test_key_find(void);
 void test_key_allows(void);
 void test_keyfile(void);
+void test_key_admin(void);
 void test_json(void);       /* test_json.c */
 void test_answer(void);     /* test_answer.c */
 void test_html(void);       /* test_html.c */
@@ -162,6 +163,14 @@ void test_alert_state(void);
 void test_alert_channel(void);
 void test_alert_doc(void);
 void test_alert_payload(void);
+
+/* test_manage.c: a cron's document, its ETag and the PUT, PATCH and off
+ * bodies of the management API (src/lib/cron_doc.c); test_manage_query.c:
+ * its routes, query parameters and other documents (manage_query.c,
+ * manage_json.c). */
+void test_manage(void);
+void test_manage_query(void);
+void test_manage_json(void);
 
 /* alert_fixtures.c: events (down, up, test) and channels to render them
  * with: a parsed CharonAlert line (aborts when it does not parse), and one

@@ -1,6 +1,7 @@
 /*
  * test_keys.c: API keys: SHA-256 digests, key secrets and names, finding
- * a presented key, slug patterns, and lines of a key file.
+ * a presented key, slug patterns, lines of a key file, and the admin=
+ * word (the rights on the management API).
  */
 #include "test.h"
 
@@ -443,4 +444,135 @@ void test_keyfile(void)
     kf_bad("app 0123456789abcd\x01"
            "ef",
            NULL, "0123456789abcd", HERE);
+}
+
+/* A word after NAME and KEY: admin=read or admin=write (the key's rights
+ * on the management API), else a slug pattern. */
+static charon_key_t *bare_key(void)
+{
+    charon_key_t *k = apr_pcalloc(pool, sizeof(*k));
+
+    k->name = "k";
+    k->patterns = apr_array_make(pool, 2, sizeof(const char *));
+    return k;
+}
+
+static void word_(const char *word, int admin, const char *pattern,
+                  const char *file, int line)
+{
+    charon_key_t *k = bare_key();
+    const char *why = charon_key_word(pool, k, word);
+
+    check_(why == NULL && k->admin == admin
+               && k->patterns->nelts == (pattern ? 1 : 0)
+               && (!pattern
+                   || streq(APR_ARRAY_IDX(k->patterns, 0, const char *),
+                            pattern)),
+           file, line, "charon_key_word", "%s -> %s, admin %d, %d patterns",
+           word, show(why), k->admin, k->patterns->nelts);
+}
+
+#define WORD_ADMIN(w, admin) word_(w, admin, NULL, HERE)
+#define WORD_PATTERN(w)      word_(w, CHARON_ADMIN_NONE, w, HERE)
+
+void test_key_admin(void)
+{
+    charon_key_t *k;
+    const char *why;
+
+    WORD_ADMIN("admin=read", CHARON_ADMIN_READ);
+    WORD_ADMIN("admin=write", CHARON_ADMIN_WRITE);
+    /* Patterns still patterns, also those that look like the word. */
+    WORD_PATTERN("billing-*");
+    WORD_PATTERN("admin");
+    WORD_PATTERN("admin?read");
+    WORD_PATTERN("Admin=read");
+    WORD_PATTERN("xadmin=read");
+    WORD_PATTERN("admin-read");
+    WORD_PATTERN("[a]dmin=read");
+
+    /* Anything else after admin= is refused, and sets nothing. */
+    {
+        static const char *const bad[] = {
+            "admin=bogus", "admin=",           "admin=READ",  "admin=read ",
+            "admin=rw",    "admin=read,write", "admin==read", "admin=writer"};
+        size_t i;
+
+        for (i = 0; i < N_ELEMS(bad); i++) {
+            k = bare_key();
+            why = charon_key_word(pool, k, bad[i]);
+            CHECK(streq(why, "admin= takes read or write")
+                      && k->admin == CHARON_ADMIN_NONE
+                      && k->patterns->nelts == 0,
+                  "%s -> %s, admin %d, %d patterns", bad[i], show(why),
+                  k->admin, k->patterns->nelts);
+        }
+    }
+    /* Twice is refused, whatever the second; the first stays. */
+    k = bare_key();
+    why = charon_key_word(pool, k, "admin=read");
+    CHECK(why == NULL, "first admin=read: %s", show(why));
+    why = charon_key_word(pool, k, "admin=read");
+    CHECK(streq(why, "admin= is given twice") && k->admin == CHARON_ADMIN_READ,
+          "admin=read twice: %s, admin %d", show(why), k->admin);
+    why = charon_key_word(pool, k, "admin=write");
+    CHECK(streq(why, "admin= is given twice") && k->admin == CHARON_ADMIN_READ,
+          "admin=read then admin=write: %s, admin %d", show(why), k->admin);
+    /* A pattern after the word is still taken. */
+    why = charon_key_word(pool, k, "ops-*");
+    CHECK(why == NULL && k->patterns->nelts == 1
+              && streq(APR_ARRAY_IDX(k->patterns, 0, const char *), "ops-*"),
+          "a pattern after admin=: %s", show(why));
+    /* The pattern is copied. */
+    {
+        char buf[] = "nightly-*";
+
+        k = bare_key();
+        why = charon_key_word(pool, k, buf);
+        memset(buf, 'Q', sizeof(buf) - 1);
+        CHECK(why == NULL
+                  && streq(APR_ARRAY_IDX(k->patterns, 0, const char *),
+                           "nightly-*"),
+              "the pattern is copied");
+    }
+
+    /* In a key-file line. */
+    k = NULL;
+    why = charon_keyfile_line(pool, "deploy k_deploy_0123456789 admin=write",
+                              &k);
+    CHECK(why == NULL && k && k->admin == CHARON_ADMIN_WRITE
+              && k->patterns->nelts == 0 && streq(k->name, "deploy"),
+          "a key-file line with admin=write: %s", show(why));
+    CHECK(k && charon_key_allows(k, "anything"),
+          "admin=write is no pattern: any slug");
+    k = NULL;
+    why = charon_keyfile_line(
+        pool, "grafana k_grafana_012345678 billing-* admin=read report-?", &k);
+    CHECK(
+        why == NULL && k && k->admin == CHARON_ADMIN_READ
+            && k->patterns->nelts == 2
+            && streq(APR_ARRAY_IDX(k->patterns, 0, const char *), "billing-*")
+            && streq(APR_ARRAY_IDX(k->patterns, 1, const char *), "report-?"),
+        "admin=read among patterns: %s", show(why));
+    CHECK(k && charon_key_allows(k, "billing-x")
+              && !charon_key_allows(k, "admin=read")
+              && !charon_key_allows(k, "other"),
+          "the patterns apply, the word is not one");
+    k = NULL;
+    why = charon_keyfile_line(pool, "runner k_runner_0123456789 runner-*", &k);
+    CHECK(why == NULL && k && k->admin == CHARON_ADMIN_NONE,
+          "no admin=: the run API only (%s)", show(why));
+    kf_bad("deploy k_deploy_0123456789 admin=bogus",
+           "admin= takes read or write", "k_deploy_0123456789", HERE);
+    kf_bad("deploy k_deploy_0123456789 admin=read admin=write",
+           "admin= is given twice", "k_deploy_0123456789", HERE);
+    kf_bad("deploy k_deploy_0123456789 admin=write x-* admin=write",
+           "admin= is given twice", "k_deploy_0123456789", HERE);
+    kf_bad("deploy k_deploy_0123456789 admin=", "admin= takes read or write",
+           NULL, HERE);
+    /* A name or key that is wrong is refused before the words. */
+    kf_bad("deploy short admin=bogus", NULL, "short", HERE);
+    CHECK(!streq(charon_keyfile_line(pool, "deploy short admin=bogus", &k),
+                 "admin= takes read or write"),
+          "the key is checked before the words");
 }

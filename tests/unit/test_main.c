@@ -101,6 +101,7 @@ int main(void)
     test_key_find();
     test_key_allows();
     test_keyfile();
+    test_key_admin();
     test_json();
     test_settings();
     test_answer();
@@ -117,6 +118,9 @@ int main(void)
     test_alert_channel();
     test_alert_doc();
     test_alert_payload();
+    test_manage();
+    test_manage_query();
+    test_manage_json();
 
     apr_pool_destroy(pool);
     apr_terminate();
