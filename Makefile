@@ -22,6 +22,12 @@
 #   make            also builds build/charon-run, the cron wrapper (tools/)
 #   make install    also installs charon-run and its man page under PREFIX
 #                   (/usr/local)
+#   make deb        the Debian packages libapache2-mod-charon and
+#                   charon-run (debian/), built by dpkg-buildpackage from a
+#                   copy of the git-tracked files, into build/deb/, then
+#                   checked by lintian (installs what it needs first)
+#   make deb-test   those installed, used, upgraded and purged in a fresh
+#                   Debian 12 root (harness/deb_test.py; make test runs it)
 #   make unit       the C unit tests, the fuzz corpus replay, the
 #                   harness's own unit tests (python3 -m unittest) and the
 #                   alert transports against local sinks (python3 -m
@@ -52,6 +58,16 @@ CC      ?= cc
 # Debian's python3: the harness uses its standard library only.
 PYTHON  ?= $(firstword $(wildcard /usr/bin/python3) python3)
 WERROR  ?=
+# The version's one place is debian/changelog (its first line:
+# "mod-charon (VERSION) ..."): `dch -v` or an edited first entry changes
+# it for the packages, for charon-run (-DCR_VERSION below) and for what
+# `make install` builds.  tools/charon_run.h and tools/charon-run.1 keep a
+# copy for builds without this Makefile; `make version-check` (run by
+# `make deb`) fails when they differ.  Read with sed, not
+# dpkg-parsechangelog: the Makefile also builds where dpkg-dev is not.
+# (Braces, not parentheses, around `shell`: the sed script has unmatched
+# ones.)
+VERSION := ${shell sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null}
 # The module: mod_charon.c and src/<layer>/*.c (see README, "Where to
 # change what").  LIB_SOURCES need no httpd: unit-tested and fuzzed.
 SOURCES  = mod_charon.c $(wildcard src/*/*.c)
@@ -67,12 +83,16 @@ CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: openapi-lint openapi-selftest all install unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots bench-alerts deps browser-deps charon-run clean
+.PHONY: openapi-lint openapi-selftest all install deb deb-test version-check unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots bench-alerts deps browser-deps charon-run clean
 
 all: .libs/mod_charon.so build/charon-run
 
+# CPPFLAGS, CFLAGS and LDFLAGS (empty unless given; the Debian package's
+# build sets them, from dpkg-buildflags) go to apxs with -Wc, and -Wl,.
 .libs/mod_charon.so: $(SOURCES) $(HEADERS) Makefile
-	$(APXS) -c -n charon -o mod_charon.la $(addprefix -Wc$(comma),$(WARN)) \
+	$(APXS) -c -n charon -o mod_charon.la \
+		$(addprefix -Wc$(comma),$(WARN) $(CPPFLAGS) $(CFLAGS)) \
+		$(addprefix -Wl$(comma),$(LDFLAGS)) \
 		-Isrc $(SOURCES) $(LIBS) $(CURL_LIBS)
 
 comma := ,
@@ -82,6 +102,53 @@ install: all
 	install -D -m 0755 build/charon-run $(DESTDIR)$(PREFIX)/bin/charon-run
 	install -D -m 0644 tools/charon-run.1 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/charon-run.1
+
+# ---- Debian packages: debian/ ------------------------------------------
+# make deb: libapache2-mod-charon and charon-run (with their -dbgsym
+# packages, .buildinfo and .changes) in build/deb/, then lintian on them
+# (its report also in build/deb/lintian.txt; info and pedantic tags shown
+# too): an error or a warning fails.  Built by dpkg-buildpackage in
+# build/deb/src, a copy of the files git tracks (as the working tree has
+# them; a new file counts once `git add`ed), so nothing untracked and no
+# build product gets in.  debian/rules runs the C unit tests;
+# DEB_BUILD_OPTIONS=nocheck skips them.
+DEB_DIR = build/deb
+deb: version-check
+	@git ls-files --error-unmatch debian/control debian/rules >/dev/null 2>&1 \
+	 || { echo "deb: debian/ is not tracked by git: make deb packages the" \
+	           "git-tracked files only (git add debian)"; exit 1; }
+	./scripts/deps.sh --deb
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src
+	git ls-files -z | tar --null --no-recursion -T - -cf - \
+	    | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	lintian --info --pedantic --fail-on error,warning $(DEB_DIR)/*.changes \
+	    > $(DEB_DIR)/lintian.txt 2>&1; status=$$?; \
+	cat $(DEB_DIR)/lintian.txt; \
+	[ $$status -eq 0 ] || { echo "deb: lintian found errors or warnings (above)"; exit 1; }
+	@echo "deb: lintian: no error, no warning"; ls -1 $(DEB_DIR)/*.deb
+
+# The packages installed as a user would, in a fresh Debian 12 root
+# (mmdebstrap): install, a database from the installed schema, a2enmod,
+# the packaged example as the site, the API used, an upgrade to a second
+# build of a higher version (dpkg-buildpackage again, the changelog
+# raised), apt purge (harness/deb_test.py).  About 45 s after make deb;
+# make test runs it whole.  (--quick repacks the same build with the
+# version raised instead of building again.)
+deb-test: deb
+	$(PYTHON) -m harness.deb_test
+
+# The version's copies agree with debian/changelog (see VERSION).
+version-check:
+	@[ -n "$(VERSION)" ] || { echo "version-check: no version in debian/changelog"; exit 1; }
+	@h=$$(sed -n 's/^#define CR_VERSION "\(.*\)"$$/\1/p' tools/charon_run.h); \
+	 m=$$(sed -n 's/^\.TH .* "charon-run \([^"]*\)".*/\1/p' tools/charon-run.1); \
+	 [ "$$h" = "$(VERSION)" ] && [ "$$m" = "$(VERSION)" ] \
+	 || { echo "version-check: debian/changelog says $(VERSION)," \
+	           "tools/charon_run.h '$$h', tools/charon-run.1 '$$m':" \
+	           "make them say the same"; exit 1; }; \
+	 echo "version-check: $(VERSION) everywhere"
 
 # ---- charon-run: the cron wrapper (tools/, docs/CHARON-RUN.md) ---------
 PREFIX     ?= /usr/local
@@ -100,9 +167,13 @@ CR_JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CR_LIB      = src/lib/schedule.c src/lib/slots.c src/lib/civil.c
 CR_LIB_H    = src/lib/schedule.h src/lib/civil.h
 
-build/charon-run: $(CR_SOURCES) $(CR_HEADERS) $(CR_LIB) $(CR_LIB_H)
+# The version from debian/changelog (see VERSION), when there is one.
+CR_VERSION_DEF = $(if $(VERSION),-DCR_VERSION='"$(VERSION)"')
+build/charon-run: $(CR_SOURCES) $(CR_HEADERS) $(CR_LIB) $(CR_LIB_H) \
+                  $(wildcard debian/changelog)
 	@mkdir -p build
-	$(CC) $(WARN) -O2 -Itools -Isrc $(CR_SOURCES) $(CR_LIB) -lcurl \
+	$(CC) $(WARN) -O2 $(CPPFLAGS) $(CFLAGS) $(CR_VERSION_DEF) -Itools -Isrc \
+		$(CR_SOURCES) $(CR_LIB) $(LDFLAGS) -lcurl \
 		$(CR_JSON_LIBS) $(ICU_LIBS) -o $@
 
 # charon-run's parts with no libcurl and no I/O.
@@ -184,6 +255,8 @@ test: deps
 	./scripts/deps.sh --browser
 	$(MAKE) WERROR=1 all unit lint
 	$(PYTHON) -m harness.upgrade_test
+	$(MAKE) deb DEB_BUILD_OPTIONS=nocheck
+	$(PYTHON) -m harness.deb_test
 	$(PYTHON) -m harness.apache_test
 	$(MAKE) test-mysql-plain
 	$(PYTHON) -m harness.reliability --quick

@@ -7,6 +7,10 @@
 #                               besides them (make browser-deps; make test
 #                               runs it)
 #   scripts/deps.sh --openapi   those, then the OpenAPI checks' packages
+#   scripts/deps.sh --deb       what `make deb` and `make deb-test` need,
+#                               and only that: dpkg-dev, fakeroot, lintian,
+#                               git, mmdebstrap, then the Build-Depends of
+#                               debian/control
 #
 # Does nothing (quickly) when everything is present, so `make run` and
 # `make test` can call it every time.
@@ -36,10 +40,12 @@ pkg-config gcc make curl gdb python3 valgrind prometheus chromium nodejs npm
 libcurl4-openssl-dev clang-format git libicu-dev tzdata python3-aiosmtpd
 galera-4 rsync"
 
-# debian_packages: install those of PKGS that are missing.
+# debian_packages [LIST]: install those of PKGS (or of LIST, names
+# separated by blanks) that are missing.
 debian_packages() {
+    list=${1:-$PKGS}
     missing=""
-    for p in $PKGS; do
+    for p in $list; do
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
             # Some nodejs builds (NodeSource's) carry npm and conflict with
             # Debian's npm package.
@@ -50,16 +56,39 @@ debian_packages() {
     [ -n "$missing" ] || return 0
 
     echo "deps: installing:$missing"
+    apt_ready "$missing"
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    echo "deps: done"
+}
+
+# apt_ready WHAT: SUDO set (or root), package lists refreshed once (stale
+# or missing lists make installs fail).
+apt_ready() {
     SUDO=""
     if [ "$(id -u)" != 0 ]; then
-        command -v sudo >/dev/null || { echo "deps: need root or sudo to install:$missing" >&2; exit 1; }
+        command -v sudo >/dev/null || { echo "deps: need root or sudo to install:$1" >&2; exit 1; }
         SUDO="sudo"
     fi
     export DEBIAN_FRONTEND=noninteractive
-    # Stale or missing package lists make installs fail; refresh once.
-    $SUDO apt-get update -qq
-    # shellcheck disable=SC2086
-    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    [ -n "${apt_updated:-}" ] || $SUDO apt-get update -qq
+    apt_updated=1
+}
+
+# ----------------------------------------------------------------- --deb ---
+
+# deb_packages: the tools of `make deb` (and mmdebstrap, which makes the
+# fresh Debian root `make deb-test` installs them in), then the build
+# dependencies that debian/control names (the one list of them), with
+# apt-get build-dep on the source tree when dpkg-checkbuilddeps finds some
+# missing.
+DEB_PKGS="dpkg-dev fakeroot build-essential lintian git mmdebstrap"
+deb_packages() {
+    debian_packages "$DEB_PKGS"
+    unmet=$(cd "$top" && dpkg-checkbuilddeps 2>&1) && return 0
+    echo "deps: ${unmet#dpkg-checkbuilddeps: error: }"
+    apt_ready "build dependencies"
+    $SUDO apt-get build-dep -y -qq --no-install-recommends "$top" >/dev/null
     echo "deps: done"
 }
 
@@ -151,5 +180,6 @@ case ${1:-} in
     "") debian_packages ;;
     --browser) debian_packages; browser_packages; openapi_packages ;;
     --openapi) debian_packages; openapi_packages ;;
-    *) echo "deps: unknown argument '$1' (expected nothing, --browser or --openapi)" >&2; exit 2 ;;
+    --deb) deb_packages ;;
+    *) echo "deps: unknown argument '$1' (expected nothing, --browser, --openapi or --deb)" >&2; exit 2 ;;
 esac
