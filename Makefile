@@ -22,8 +22,9 @@
 #   make            also builds build/charon-run, the cron wrapper (tools/)
 #   make install    also installs charon-run and its man page under PREFIX
 #                   (/usr/local)
-#   make deb        the Debian packages libapache2-mod-charon and
-#                   charon-run (debian/), built by dpkg-buildpackage from a
+#   make deb        the Debian packages libapache2-mod-charon, charon-run
+#                   and monitoring-plugin-charon (debian/), built by
+#                   dpkg-buildpackage from a
 #                   copy of the git-tracked files, into build/deb/, then
 #                   checked by lintian (installs what it needs first)
 #   make deb-test   those installed, used, upgraded and purged in a fresh

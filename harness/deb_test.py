@@ -7,16 +7,16 @@ Debian 12 root made for the test, and checks them at each step.
      variant apt: nothing but apt), installs apache2 there (the Apache the
      user already runs), and keeps its services from starting by
      themselves (policy-rc.d);
-  2. apt install ./libapache2-mod-charon_*.deb ./charon-run_*.deb (and
-     check_charon's package when there is one): their dependencies come
-     from Debian's archive; the module is installed disabled;
+  2. apt install ./libapache2-mod-charon_*.deb ./charon-run_*.deb
+     ./monitoring-plugin-charon_*.deb: their dependencies come from
+     Debian's archive; the module is installed disabled;
   3. creates a SQLite database from the installed schema, a2enmod charon
      (which enables dbd), the packaged SQLite example as the site (refused
      by configtest while its key placeholders are in; then with keys),
      starts Apache on 127.0.0.1 and a free port;
   4. can-start, start, message, end against it (from this host), read back
-     in the database; charon-run runs a job through it; check_charon asks
-     charon-health;
+     in the database; charon-run runs a job through it; check_charon
+     (monitoring-plugin-charon) says OK, then WARNING after a failed run;
   5. upgrades to a second build with a higher version, after the user
      changed the module's configuration: dpkg asks nothing (noninteractive,
      no terminal), the change is kept, the module stays enabled and serves;
@@ -203,7 +203,8 @@ def built_debs(deb_dir):
         name = os.path.basename(path).split("_")[0]
         if not name.endswith("-dbgsym"):
             debs[name] = path
-    for need in ("libapache2-mod-charon", "charon-run"):
+    for need in ("libapache2-mod-charon", "charon-run",
+                 "monitoring-plugin-charon"):
         if need not in debs:
             raise Failure("no %s package in %s: run make deb first" % (
                 need, deb_dir))
@@ -480,13 +481,28 @@ class DebTest:
                            "WHERE m.message LIKE '%hello from charon-run%'")
         self.tally.check("charon-run runs a job through it", p.returncode
                          == 0 and n == "1", p.stdout + " messages: " + n)
-        plugin = root.file("/usr/lib/nagios/plugins/check_charon")
-        if os.path.exists(plugin):
-            p = root.run(["/usr/lib/nagios/plugins/check_charon", "-H",
-                          "127.0.0.1", "-p", str(port)], check=False)
-            self.tally.check("check_charon: OK (exit 0)",
-                             p.returncode == 0 and "OK" in p.stdout,
-                             "exit %d: %s" % (p.returncode, p.stdout))
+        plugin = ["/usr/lib/nagios/plugins/check_charon", "-H", "127.0.0.1",
+                  "-p", str(port)]
+        p = root.run(plugin, check=False)
+        self.tally.check("check_charon: OK (exit 0)",
+                         p.returncode == 0 and p.stdout.startswith(
+                             "CHARON OK"), "exit %d: %s" % (p.returncode,
+                                                            p.stdout))
+        http(port, "PUT", "/admin/api/crons/deb-fail", key=ADMIN_KEY,
+             body='{"name": "Deb failure"}')
+        fail_id = self.sql(root, "SELECT id FROM charon_cron WHERE slug = "
+                                 "'deb-fail'")
+        _, body = http(port, "POST", "/api/%s/start" % fail_id)
+        m = re.search(r'"id":(\d+)', body)
+        http(port, "POST", "/api/%s/end" % (m.group(1) if m else "0"),
+             body='{"type": "error", "success": false}')
+        p = root.run(plugin, check=False)
+        self.tally.check("check_charon: a failed run is WARNING (exit 1), "
+                         "with its count",
+                         p.returncode == 1 and p.stdout.startswith(
+                             "CHARON WARNING") and "deb-fail" in p.stdout
+                         and "'crons_failing'=1;" in p.stdout,
+                         "exit %d: %s" % (p.returncode, p.stdout))
 
     # ---- 5 ---------------------------------------------------------------
     def upgrade(self, root, higher):
@@ -520,7 +536,7 @@ class DebTest:
         st, body = http(self.port, "GET", "/api/deb-job/can-start")
         n = self.sql(root, "SELECT COUNT(*) FROM charon_execution")
         self.tally.check("after the upgrade it serves, the runs are there",
-                         st == 200 and n == "2", "%s %s; %s runs" % (
+                         st == 200 and n == "3", "%s %s; %s runs" % (
                              st, body, n))
 
     # ---- 6 ---------------------------------------------------------------
