@@ -346,7 +346,7 @@ FUZZ_PKGS      = clang libclang-rt-14-dev llvm-14
 FUZZ_DIR       = build/fuzz
 FUZZ_CORPUS    = tests/fuzz/corpus
 FUZZ_DEPS      = tests/fuzz/fuzz.h tests/fuzz/json_ref.h tests/fuzz/schedule_ref.h \
-                 tests/fuzz/alert_line_ref.h \
+                 tests/fuzz/alert_line_ref.h tests/fuzz/fuzz_manage_query.h \
                  $(LIB_SOURCES) src/lib/charon_lib.h
 FUZZ_INC       = $(APR_CFLAGS) -Isrc -Itests/fuzz
 FUZZ_SAN       = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

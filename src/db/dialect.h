@@ -90,7 +90,10 @@ extern const charon_dialect_t charon_dialect_mysql;
 extern const charon_dialect_t charon_dialect_mariadb;
 extern const charon_dialect_t charon_dialect_sqlite;
 
-/* dialect_mysql_sql.c: the statements of the mysql and mariadb dialects. */
+/* dialect_*_sql.c: each dialect's statements (mysql's variant for
+ * MariaDB: its changes). */
+extern const char *const charon_sqlite_sql[ST_COUNT];
+extern const char *const charon_pgsql_sql[ST_COUNT];
 extern const char *const charon_mysql_sql[ST_COUNT];
 extern const char *const charon_mysql_mariadb_sql[ST_COUNT];
 

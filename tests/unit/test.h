@@ -169,6 +169,7 @@ void test_alert_payload(void);
  * its routes, query parameters and other documents (manage_query.c,
  * manage_json.c). */
 void test_manage(void);
+void test_manage_fields(void);
 void test_cron_doc(void);
 void test_manage_query(void);
 void test_manage_json(void);

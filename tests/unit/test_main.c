@@ -119,6 +119,7 @@ int main(void)
     test_alert_doc();
     test_alert_payload();
     test_manage();
+    test_manage_fields();
     test_cron_doc();
     test_manage_query();
     test_manage_json();
