@@ -103,7 +103,12 @@ wait_until(sub { @{ sink_received('/hook') } >= 2 }, 20);
 my @h = @{ sink_received('/hook') };
 is(scalar(@h) . ' ' . (body_of($h[1] // {})->{event} // ''), '2 up',
    'a good run: one up event more, no other');
-my $ds = [ grep { $_->{channel} eq 'hook' } @{ deliveries($hook) } ];
+# The sink has the request before the sender hears its answer and records
+# it: wait for the record rather than read it at once.
+my $ds = [];
+wait_until(sub {
+    $ds = [ grep { $_->{channel} eq 'hook' } @{ deliveries($hook) } ];
+    @$ds == 2 && !grep({ $_->{state} ne 'delivered' } @$ds) }, 10);
 ok(@$ds == 2 && !grep({ $_->{state} ne 'delivered' } @$ds)
    && event_id_of($h[1] // {}) ne event_id_of($h[0] // {}),
    'both deliveries delivered, each event its own id') or diag explain $ds;
