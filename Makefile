@@ -194,7 +194,7 @@ charon-run: build/charon-run
 # benchmarks' baselines and plans.
 HTTPD_INC := $(shell $(APXS) -q INCLUDEDIR 2>/dev/null)
 APU_INC   := $(shell apu-1-config --includes 2>/dev/null)
-build/sql_dump: tests/bench/sql_dump.c $(DIALECT_SOURCES) src/db/dialect.h \
+build/sql_dump: tests/bench/sql_dump.c $(DIALECT_SOURCES) $(wildcard src/db/dialect*.h) \
                 $(wildcard src/db/statements*.h)
 	@mkdir -p build
 	$(CC) $(WARN) -Isrc tests/bench/sql_dump.c $(DIALECT_SOURCES) -o $@

@@ -119,34 +119,14 @@
 /* Stored to the millisecond; the rounding drops julianday()'s noise. */
 #define EPOCH(t)      "ROUND((julianday(" t ") - 2440587.5) * 86400.0, 3)"
 
-/* ---- the manager, metrics and health: alerts --------------------------- */
+/* ALERT_JOIN, EVENTS, ADM_COLS, OUTCOME, ADM_EXEC_COLS: the same text in
+ * every dialect. */
+#include "db/dialect_shared_sql.h"
 
-#define ALERT_JOIN    " LEFT JOIN charon_cron_alert a ON a.cron_id = c.id"
-#define EVENTS(where)                                                        \
-    "SELECT e.id, e.uid, e.cron_id, c.slug, e.event, CASE WHEN e.muted "     \
-    "THEN 1 ELSE 0 END, " ISO("e.created_at") ", e.document FROM "           \
-    "charon_alert_event e LEFT JOIN charon_cron c ON c.id = e.cron_id WHERE "\
-    where " ORDER BY e.id DESC LIMIT " CHARON_STR(CHARON_MGR_EVENTS_LIMIT)
-
-/* The management API's: a cron's document, a value that may be none. */
-#define ADM_COLS                                                             \
-    "c.id, c.slug, c.name, " ISO("c.created_at") ", CASE WHEN c.active "     \
-    "THEN 1 ELSE 0 END, c.off_reason, " ISO("c.off_until") ", "              \
-    "c.concurrency, c.max_runtime, c.schedule, c.timezone, c.grace, "        \
-    "c.min_runtime, c.failure_threshold, c.recovery_threshold, "             \
-    "c.realert_every, " ISO("c.mute_until") ", CASE WHEN (" ON("c") ") "     \
-    "THEN 1 ELSE 0 END"
+/* The management API's: a value that may be none. */
 #define ADM_INT(x)    "CAST(NULLIF(" x ", '') AS INTEGER)"
 #define ADM_AT(x)     "strftime('%%Y-%%m-%%d %%H:%%M:%%f', " ADM_INT(x)      \
                       ", 'unixepoch')"
-#define OUTCOME       "CASE WHEN e.missed IS NOT NULL THEN e.missed WHEN "   \
-                      "e.lost_at IS NOT NULL THEN 'lost' WHEN e.ended_at IS "\
-                      "NULL THEN 'running' WHEN e.success THEN 'success' "   \
-                      "ELSE 'failure' END"
-#define ADM_EXEC_COLS                                                        \
-    EXEC_COLS ", CASE WHEN e.success IS NULL THEN NULL WHEN e.success THEN " \
-    "1 ELSE 0 END, c.slug FROM charon_execution e JOIN charon_cron c ON "    \
-    "c.id = e.cron_id"
 
 const char *const charon_sqlite_sql[ST_COUNT] = {
     [ST_CRON_BY_SLUG] = CRON_STATE "WHERE c.slug = %s",
