@@ -77,6 +77,9 @@ LIB_SOURCES = $(wildcard src/lib/*.c)
 DIALECT_SOURCES = src/db/dialects.c $(wildcard src/db/dialect_*.c)
 WARN     = -Wall -Wextra $(if $(WERROR),-Werror)
 ICU_LIBS := $(shell pkg-config --libs icu-i18n 2>/dev/null || echo -licui18n -licuuc -licudata)
+# SQLite's own API, for a busy handler on the driver's connections
+# (src/db/sqlite_writers.c).
+SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
 LIBS     = -ljson-c -lcrypto $(ICU_LIBS)
 # The module's alerts (src/send/) post webhooks and speak SMTP with libcurl.
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
@@ -94,7 +97,7 @@ all: .libs/mod_charon.so build/charon-run
 	$(APXS) -c -n charon -o mod_charon.la \
 		$(addprefix -Wc$(comma),$(WARN) $(CPPFLAGS) $(CFLAGS)) \
 		$(addprefix -Wl$(comma),$(LDFLAGS)) \
-		-Isrc $(SOURCES) $(LIBS) $(CURL_LIBS)
+		-Isrc $(SOURCES) $(LIBS) $(CURL_LIBS) $(SQLITE_LIBS)
 
 comma := ,
 

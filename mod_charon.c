@@ -33,6 +33,8 @@ static void charon_register_hooks(apr_pool_t *p)
     ap_hook_check_config(charon_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* The API's URLs are not files: keep core from mapping them to paths
      * (after mod_rewrite and mod_alias, which may know better). */
+    /* The Mutex directive's names are known before it is read. */
+    ap_hook_pre_config(charon_sqlite_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(charon_translate_name, NULL, NULL, APR_HOOK_LAST);
     ap_hook_map_to_storage(charon_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     /* After mod_dbd has grouped servers into pools, before mod_watchdog
@@ -46,6 +48,7 @@ static void charon_register_hooks(apr_pool_t *p)
     /* Shared memory and secrets, made before the children fork (the
      * outage cells after mod_dbd has grouped servers into pools). */
     ap_hook_post_config(charon_outage_post_config, dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(charon_sqlite_post_config, dbd, NULL, APR_HOOK_MIDDLE);
 
     ap_hook_post_config(charon_counters_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
@@ -53,6 +56,7 @@ static void charon_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     /* After mod_dbd's post_config has grouped servers into pools. */
     ap_hook_child_init(charon_gate_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(charon_sqlite_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(charon_cancel_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(charon_watchdog_child_init, NULL, NULL,
                        APR_HOOK_MIDDLE);

@@ -33,7 +33,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS="apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
-libaprutil1-dbd-mysql libjson-c-dev libssl-dev mariadb-server mariadb-client
+libaprutil1-dbd-mysql libjson-c-dev libssl-dev libsqlite3-dev mariadb-server mariadb-client
 sqlite3 libapache2-mod-perl2 libwww-perl libjson-perl libdbi-perl
 libdbd-sqlite3-perl libdbd-pg-perl libdbd-mariadb-perl postgresql-15 wrk
 pkg-config gcc make curl gdb python3 valgrind prometheus chromium nodejs npm

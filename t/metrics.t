@@ -11,8 +11,10 @@ use lib "$FindBin::Bin/lib";
 use CharonTest;
 use CharonAlertSeed;
 use File::Temp ();
+use POSIX ();
+use Time::HiRes ();
 
-plan tests => 47;
+plan tests => 49;
 
 my $CTYPE = 'text/plain; version=0.0.4; charset=utf-8';
 my $M = '/charon-metrics';
@@ -164,6 +166,9 @@ my %families = (
     charon_alert_undelivered                   => 'gauge',
     charon_alert_oldest_undelivered_age_seconds => 'gauge',
 );
+# Where a server uses SQLite (its writers' lock): charon_vhost_check's
+# database is SQLite whatever the suite runs on.
+$families{charon_sqlite_busy_total} = 'counter';
 my @fam_err;
 for my $f (sort keys %families) {
     push @fam_err, "$f: TYPE " . ($p->{type}{$f} // 'none')
@@ -468,6 +473,46 @@ ok($denied->code == 403 && ($denied->content // '') !~ /charon_/,
    'a client outside Require ip: 403 from httpd, no metrics')
     or diag $denied->status_line;
 ok_scrape(req(GET => "$M?anything=1"), 'a query string changes nothing');
+
+# ------------------------------------------------------- SQLite's writers
+# charon_sqlite_busy_total: the times a statement found the file locked by
+# another writer (src/db/sqlite_writers.c).  The module's own writers queue
+# and never meet (harness.reliability's writers-queue); a writer outside
+# httpd, here this test's, is met and counted.  (2)
+
+my (undef, $pb) = scrape();
+my $busy0 = sample($pb, 'charon_sqlite_busy_total');
+ok(defined $busy0 && $busy0 =~ /^\d+$/
+   && ($pb->{type}{charon_sqlite_busy_total} // '') eq 'counter',
+   'a server on SQLite: charon_sqlite_busy_total, one sample, a counter')
+    or diag $busy0 // 'none';
+SKIP: {
+    skip 'the writer outside httpd is a SQLite case', 1
+        unless db_kind() eq 'sqlite';
+    my $cron = seed_cron('mx-sqlite-busy', 1);
+    dbh()->do('BEGIN IMMEDIATE');
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $rd;
+        CharonTest::dbh_after_fork();
+        my $res = req(GET => "/api/$cron/start", key => KEY_CLEAR);
+        print {$wr} $res->code;
+        close $wr;
+        POSIX::_exit(0);
+    }
+    close $wr;
+    Time::HiRes::sleep(0.5);   # the start meets the lock, the driver sleeps
+    dbh()->do('COMMIT');
+    my $code = do { local $/; <$rd> } // '';
+    waitpid $pid, 0;
+    my (undef, $pa2) = scrape();
+    my $busy1 = sample($pa2, 'charon_sqlite_busy_total') // 0;
+    ok($code eq '200' && $busy1 > ($busy0 // 0),
+       'a writer outside httpd holds the file: the start waits, is '
+       . 'answered 200, and is counted') or diag "start $code, busy "
+       . ($busy0 // 'none') . " -> $busy1";
+}
 
 # ------------------------------------------------------------- no database
 

@@ -174,6 +174,7 @@ int charon_metrics_handler(request_rec *r)
     apr_bucket_brigade *bb;
     const char **slugs, **next, *why;
     apr_off_t len = 0;
+    apr_uint64_t busy;
     apr_size_t f, o;
     int i;
 
@@ -266,6 +267,15 @@ int charon_metrics_handler(request_rec *r)
     write_next_slots(bb, slugs, next, rows.nrows);
     charon_metrics_alerts(r, bb, &q.stats, &q.queue);
     charon_counters_write(bb);
+    if (charon_sqlite_busy(&busy)) {
+        apr_brigade_printf(bb, NULL, NULL,
+                           "# HELP charon_sqlite_busy_total Times a SQLite "
+                           "statement found the database locked by another "
+                           "writer (the driver then sleeps 100 ms)\n"
+                           "# TYPE charon_sqlite_busy_total counter\n"
+                           "charon_sqlite_busy_total %" APR_UINT64_T_FMT "\n",
+                           busy);
+    }
 
     r->status = HTTP_OK;
     ap_set_content_type(r, CTYPE_METRICS);

@@ -121,6 +121,17 @@ typedef enum {
 } charon_gate_e;
 
 void charon_gate_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* ---- sqlite_writers.c: SQLite's writers queue (one lock per file) ----- */
+
+int charon_sqlite_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp);
+int charon_sqlite_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s);
+void charon_sqlite_child_init(apr_pool_t *pchild, server_rec *s);
+/* SQLITE_BUSY met so far, all children together; 0 when no server uses
+ * SQLite. */
+int charon_sqlite_busy(apr_uint64_t *n);
 charon_gate *charon_gate_for(request_rec *r);
 /* *probe: this request may try a database just found unreachable. */
 charon_gate_e charon_gate_enter(charon_gate *gate, request_rec *r, int *probe);

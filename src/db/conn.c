@@ -109,7 +109,7 @@ void charon_db_log_failure(charon_db *db)
  * not be read (mysql_store_result() gave NULL: a Galera abort reported
  * right then), and every later call on that result would dereference
  * NULL: the client's error message tells that case. */
-static const char *ask(charon_db *db, const char *sql)
+const char *charon_conn_ask(charon_db *db, const char *sql)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -155,7 +155,7 @@ static const charon_dialect_t *dialect_for(charon_db *db)
         }
         if ((*d)->accepts
             && (ap_exists_config_define("CHARON_MYSQL_LAST_INSERT_ID")
-                || !(*d)->accepts(ask(db, (*d)->version_sql)))) {
+                || !(*d)->accepts(charon_conn_ask(db, (*d)->version_sql)))) {
             continue;
         }
         return *d;
@@ -187,11 +187,13 @@ static charon_conn_t *conn_get(charon_db *db)
     st->dialect = d;
     st->used = apr_time_now();
     if (d->galera) {
-        const char *on = ask(db, d->galera->check);
+        const char *on = charon_conn_ask(db, d->galera->check);
 
         st->galera = on && !strcmp(on, "1");
     }
     apr_hash_set(db->dbd->prepared, STATE_KEY, APR_HASH_KEY_STRING, st);
+    db->conn = st;
+    charon_sqlite_conn_new(db);
     charon_db_log(db, APLOG_DEBUG,
                   CHARON_LOGNO(113) "new database connection: %s%s%s%s",
                   d->driver, strcmp(d->name, d->driver) ? " (" : "",
@@ -251,7 +253,7 @@ static int schema_whole(charon_db *db)
     if (st->schema_at && now - st->schema_at < apr_time_from_sec(1)) {
         return 0;
     }
-    if (!(n = ask(db, st->dialect->schema_check))) {
+    if (!(n = charon_conn_ask(db, st->dialect->schema_check))) {
         return 1;
     }
     found = atoi(n);
@@ -428,13 +430,13 @@ int charon_conn_check(charon_db *db, int *lost)
     apr_status_t rv;
 
     *lost = 0;
-    if (!ping || ask(db, ping)) {
+    if (!ping || charon_conn_ask(db, ping)) {
         return 1;
     }
     *lost = 1;
     rv = apr_dbd_check_conn(db->dbd->driver, db->pool, db->dbd->handle);
     charon_conn_forget(db);
-    return rv == APR_SUCCESS && ask(db, ping);
+    return rv == APR_SUCCESS && charon_conn_ask(db, ping);
 }
 
 /* HikariCP's rule: a connection used within the last second is taken as
@@ -545,10 +547,14 @@ int charon_db_begin(charon_db *db)
     if (!charon_conn_ready(db)) {
         return 0;
     }
+    if (!charon_sqlite_lock(db, "BEGIN")) {
+        return 0;
+    }
     db->in_tx = 1; /* so that a failed BEGIN counts as nothing written */
     if (!plain(db, db->conn->galera ? db->conn->dialect->galera->begin
                                     : db->conn->dialect->begin)) {
         db->in_tx = 0;
+        charon_sqlite_unlock(db);
         return 0;
     }
     return 1;
@@ -562,7 +568,8 @@ int charon_db_commit(charon_db *db)
     }
     db->in_tx = 0;
     if (db->conn->galera) {
-        const char *open = ask(db, db->conn->dialect->galera->in_tx);
+        const char *open =
+            charon_conn_ask(db, db->conn->dialect->galera->in_tx);
 
         if (!open || strcmp(open, "1")) {
             /* Gone already (or the question failed): nothing of it will
@@ -576,13 +583,16 @@ int charon_db_commit(charon_db *db)
             db->fail_hint = NULL;
             db->fail_unwritten = 1;
             plain(db, "ROLLBACK");
+            charon_sqlite_unlock(db);
             return 0;
         }
     }
     if (!plain(db, "COMMIT")) {
         plain(db, "ROLLBACK");
+        charon_sqlite_unlock(db);
         return 0;
     }
+    charon_sqlite_unlock(db);
     return 1;
 }
 
@@ -592,4 +602,5 @@ void charon_db_rollback(charon_db *db)
         db->in_tx = 0;
         plain(db, "ROLLBACK");
     }
+    charon_sqlite_unlock(db);
 }

@@ -24,6 +24,10 @@
  * component): an outage, told once */
 #define CHARON_ERR_DOWN     16
 
+/* Not a driver's code: the module's own wait for SQLite's writers' lock
+ * ran out (sqlite_writers.c).  Nothing was written. */
+#define CHARON_RV_WRITERS_WAIT (-70)
+
 /* A node of a Galera cluster may abort a transaction between two
  * statements without a word (measured under certification conflicts): the
  * statements after it then run on their own, autocommitted, and COMMIT

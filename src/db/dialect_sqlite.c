@@ -9,22 +9,28 @@
 
 static const char *const init[] = {"PRAGMA foreign_keys = ON", NULL};
 
-#define SQLITE_BUSY   5
 #define SQLITE_LOCKED 6
 #define SQLITE_SCHEMA 17
 
-/* Another writer kept the lock through the driver's ~1.6 s of retries:
- * nothing was written.  The driver returns SQLITE_BUSY from a statement
- * that returns no rows, but SQLITE_ERROR from one that does; SQLite's own
- * message for SQLITE_BUSY (not translated) tells that one apart.
- * (SQLite's busy_timeout is not used: it would sleep holding the driver's
- * process-wide mutex, stalling every thread of the child.)  Statements
- * are prepared afresh after any failure. */
+/* SQLITE_BUSY: a writer outside the module kept the lock through the
+ * driver's ~1.6 s of retries (the module's own writers take turns on a
+ * lock of their own, sqlite_writers.c, and do not meet): nothing was
+ * written, and one more try would most likely wait as long again while
+ * the writers queued behind it wait too; so a 503 now.  The driver
+ * returns SQLITE_BUSY from a statement that returns no rows, but
+ * SQLITE_ERROR from one that does; SQLite's own message for SQLITE_BUSY
+ * (not translated) tells that one apart.  (SQLite's busy_timeout is not
+ * used: it would sleep holding the driver's process-wide mutex, stalling
+ * every thread of the child.)  SQLITE_LOCKED, a conflict inside one
+ * connection, is run again.  Statements are prepared afresh after any
+ * failure but the module's own wait for its lock. */
 static int classify(int rv, const char *error, const char *label)
 {
     (void)label;
-    if (rv == SQLITE_BUSY || rv == SQLITE_LOCKED
-        || (error && strstr(error, "database is locked"))) {
+    if (rv == CHARON_RV_WRITERS_WAIT) {
+        return 0;
+    }
+    if (rv == SQLITE_LOCKED) {
         return CHARON_ERR_RETRY | CHARON_ERR_FORGET;
     }
     /* A statement prepared before the schema changed (triggers dropped or

@@ -14,7 +14,7 @@
  * answers "unavailable" at once, letting one request a CHARON_GATE_RETRY
  * try again.  Every refusal becomes a 503 with Retry-After.
  */
-#include "db/charon_db.h"
+#include "db/internal.h"
 
 #include "mod_dbd.h"
 
@@ -209,6 +209,15 @@ int charon_gate_take_dead(charon_gate *gate)
     gate->dead = 0;
     apr_thread_mutex_unlock(gate->mutex);
     return n;
+}
+
+const dbd_cfg_t *charon_dbd_cfg(server_rec *s)
+{
+    module *dbd = ap_find_linked_module("mod_dbd.c");
+    dbd_svr_view *svr =
+        dbd ? ap_get_module_config(s->module_config, dbd) : NULL;
+
+    return svr ? svr->cfg : NULL;
 }
 
 const void *charon_dbd_pool_id(server_rec *s)

@@ -50,7 +50,23 @@ struct charon_db {
     charon_outage *outage;  /* the pool's, across children; or NULL */
     int cancelled;          /* a statement ran past the bound (cancel.c) */
     const char *cancel_why; /* and what became of it, for the log */
+    struct apr_global_mutex_t *sqlite_held; /* sqlite_writers.c */
 };
+
+/* sqlite_writers.c: a write unit on SQLite holds its file's lock (taken
+ * by charon_db_begin and around one write statement, given back at the
+ * end); a new connection counts its SQLITE_BUSY and has its journal mode
+ * looked at. */
+/* 0 when the wait for the lock ran out: the failure is recorded. */
+int charon_sqlite_lock(charon_db *db, const char *what);
+void charon_sqlite_unlock(charon_db *db);
+void charon_sqlite_conn_new(charon_db *db);
+
+/* conn.c: the first column of the first row of a plain query, or NULL. */
+const char *charon_conn_ask(charon_db *db, const char *sql);
+
+/* gate.c: server s's mod_dbd settings, or NULL. */
+const dbd_cfg_t *charon_dbd_cfg(server_rec *s);
 
 /* outage.c: a request answered 503 because the database cannot be used
  * (logged once an outage); a unit of work that succeeded (logs the end of

@@ -138,9 +138,29 @@ static int galera_own(charon_db *db, charon_stmt_e st)
            && charon_sql_writes(sql);
 }
 
+/* A write outside a unit on SQLite: its lock is held for it (sqlite_writers.c). */
+static int sqlite_own(charon_db *db, charon_stmt_e st)
+{
+    const char *sql;
+
+    return !db->in_tx && !db->sqlite_held
+           && (sql = charon_dialect_sql(db->conn->dialect, st))
+           && charon_sql_writes(sql);
+}
+
 int charon_db_exec(charon_db *db, charon_stmt_e st, const char *const *args,
                    int *changed)
 {
+    if (sqlite_own(db, st)) {
+        int ok;
+
+        if (!charon_sqlite_lock(db, charon_stmt_shapes[st].name)) {
+            return 0;
+        }
+        ok = exec1(db, st, args, changed);
+        charon_sqlite_unlock(db);
+        return ok;
+    }
     if (!galera_own(db, st)) {
         return exec1(db, st, args, changed);
     }
@@ -157,6 +177,17 @@ int charon_db_exec(charon_db *db, charon_stmt_e st, const char *const *args,
 int charon_db_rows(charon_db *db, charon_stmt_e st, const char *const *args,
                    int max_rows, charon_rows_t *out)
 {
+    if (sqlite_own(db, st)) {
+        int ok;
+
+        if (!charon_sqlite_lock(db, charon_stmt_shapes[st].name)) {
+            memset(out, 0, sizeof(*out));
+            return 0;
+        }
+        ok = rows1(db, st, args, max_rows, out);
+        charon_sqlite_unlock(db);
+        return ok;
+    }
     if (!galera_own(db, st)) {
         return rows1(db, st, args, max_rows, out);
     }

@@ -202,11 +202,19 @@ void test_dialects(void)
               && charon_dialect_mariadb.ping && !charon_dialect_sqlite.ping,
           "a ping where a connection can be dropped, none for SQLite");
     CHECK(charon_dialect_sqlite.classify(5, "database is locked", NULL)
-              & CHARON_ERR_RETRY,
-          "sqlite3: SQLITE_BUSY");
+              == CHARON_ERR_FORGET,
+          "sqlite3: SQLITE_BUSY, a writer outside the module: not again");
     CHECK(charon_dialect_sqlite.classify(1, "database is locked", NULL)
-              & CHARON_ERR_RETRY,
-          "sqlite3: SQLITE_BUSY after a SELECT");
+              == CHARON_ERR_FORGET,
+          "sqlite3: SQLITE_BUSY after a SELECT: not again");
+    CHECK(charon_dialect_sqlite.classify(6, "database table is locked", NULL)
+              == (CHARON_ERR_RETRY | CHARON_ERR_FORGET),
+          "sqlite3: SQLITE_LOCKED is run again");
+    CHECK(charon_dialect_sqlite.classify(CHARON_RV_WRITERS_WAIT,
+                                         "waited for the other writers", NULL)
+              == 0,
+          "sqlite3: the writers' lock not had in time: not again, "
+          "nothing to forget");
     CHECK(
         charon_dialect_sqlite.classify(17, "database schema has changed", "x")
                 & CHARON_ERR_RETRY
