@@ -109,6 +109,24 @@ def hold_lock(database, seconds, out, inside=""):
     return p
 
 
+def access_pids(site, offset, method="POST"):
+    """The processes (%P) that answered requests of that method in the
+    access_log (make_httpd's log_format) from byte offset on."""
+    path = os.path.join(site.httpd.root, "access_log")
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return set()
+    pids = set()
+    for line in text.splitlines():
+        w = line.split()
+        if len(w) >= 3 and w[2] == method:
+            pids.add(w[-1].split("/")[0])
+    return pids
+
+
 def make_httpd(rel, root, driver, params, log_format=False, extra=""):
     """An httpd for the faults: rel's MPM and pool sizes, the API with an
     Include of keys.conf (write_keys), warnings and the module's debug
@@ -126,7 +144,8 @@ def make_httpd(rel, root, driver, params, log_format=False, extra=""):
                              max_keepalive_requests=1000)
              + extra
              + httpd.dbd(driver, params, keep=4, max=rel.DBDMAX, exptime=60)
-             + httpd.api_location(include=os.path.join(root, "keys.conf")))
+             + httpd.api_location(include=os.path.join(root, "keys.conf"))
+             + httpd.METRICS_LOCATION)
     h = httpd.Httpd(root, rel.module, body, user=rel.user,
                     log_level="warn mpm_event:trace1 charon:debug",
                     writer="harness/reliability.py")
@@ -297,6 +316,7 @@ def lock(rel, site, name, conns, hold, bound):
     out = os.path.join(rel.work, "lock.out")
     session = hold_lock(site.db, hold, out)
     f.mark("locked")
+    busy = site.httpd.sqlite_busy() if site.kind == "sqlite" else None
     rc = proc.finish(session)
     f.mark("db_back")
     taken = "locked" in proc.read_text(out)
@@ -306,6 +326,45 @@ def lock(rel, site, name, conns, hold, bound):
     elif rc != 0:
         f.note("the lock session exited %s: %s"
                % (rc, proc.read_text(out)[:300].replace("\n", " ")))
+    if busy is not None:
+        # The counter writers-queue relies on: the sqlite3 shell's lock
+        # is met, and counted.
+        after = site.httpd.sqlite_busy()
+        if after is None or after <= busy:
+            f.fail("charon_sqlite_busy_total did not count the writers "
+                   "that met the sqlite3 shell's lock (%s -> %s)"
+                   % (busy, after))
+        else:
+            f.note("charon_sqlite_busy_total %d -> %d" % (busy, after))
+    f.verdict()
+
+
+def writers_queue(rel, site):
+    """SQLite: the load's writers in both children at once, nothing else
+    near the file.  Each write unit holds the file's global mutex
+    (src/db/sqlite_writers.c), so no statement may meet the lock:
+    charon_sqlite_busy_total does not move.  The locked-writer fault after
+    it shows the counter does count when another writer holds the file."""
+    if site.kind != "sqlite" or not rel.want("writers-queue"):
+        return
+    f = Fault(rel, site, "writers-queue")
+    access = os.path.join(site.httpd.root, "access_log")
+    at = os.path.getsize(access) if os.path.exists(access) else 0
+    before = site.httpd.sqlite_busy()
+    f.load_bg("--duration", 6, "--connections", 60)
+    f.end()
+    after = site.httpd.sqlite_busy()
+    pids = access_pids(site, at)
+    if before is None or after is None:
+        f.fail("no charon_sqlite_busy_total in /charon-metrics")
+    elif after != before:
+        f.fail("SQLite's writers met the lock %d times: they must queue"
+               % (after - before))
+    if len(pids) < 2:
+        f.fail("the writes were answered by %d process(es): the queue "
+               "between children was not exercised" % len(pids))
+    f.note("writes answered by %d processes; charon_sqlite_busy_total "
+           "%s -> %s" % (len(pids), before, after))
     f.verdict()
 
 

@@ -22,6 +22,7 @@ theirs.
 
 import http.client
 import os
+import re
 import shutil
 import signal
 import urllib.parse
@@ -79,6 +80,16 @@ def dbd(driver, params, keep, max, exptime, min=1, init_sql=None):
     return text + "\n"
 
 
+# The module's metrics, for the harness's own questions (sqlite_busy);
+# the harness's httpds listen on 127.0.0.1 only.
+METRICS_LOCATION = """
+<Location "/charon-metrics">
+    SetHandler charon-metrics
+    Require all granted
+</Location>
+"""
+
+
 def api_location(keys=(), include=None, path="/api/"):
     """The API's location with keys [(name, key), ...] and/or an Include
     of a file of CharonApiKey lines."""
@@ -96,7 +107,7 @@ class Httpd:
 
     def __init__(self, root, module, body, user=None, mpm="event",
                  log_level="warn", modules=("authz_core", "dbd"),
-                 writer="harness/httpd.py"):
+                 writer="harness/httpd.py", env=None):
         self.root = os.path.abspath(root)
         self.module, self.body, self.mpm = module, body, mpm
         self.log_level, self.modules, self.writer = log_level, modules, writer
@@ -109,6 +120,8 @@ class Httpd:
             self.group = proc.user_ids(self.user)[2]
         self.port = None
         self._cleanup = None
+        # More environment for httpd (bench_ping's LD_PRELOAD).
+        self.env = dict(os.environ, **env) if env else None
 
     @property
     def base(self):
@@ -140,7 +153,8 @@ class Httpd:
 
     def ctl(self, action, check=True):
         """apache2 -f CONF -k action."""
-        return proc.run([HTTPD, "-f", self.conf, "-k", action], check=check)
+        return proc.run([HTTPD, "-f", self.conf, "-k", action], check=check,
+                        env=self.env)
 
     def start(self, path="x/can-start", status=401, headers=None, timeout=15):
         """Start it, and wait until GET base+path answers status (401 needs
@@ -252,6 +266,14 @@ class Httpd:
                 return f.read().decode(errors="replace")
         except OSError:
             return ""
+
+    def sqlite_busy(self):
+        """charon_sqlite_busy_total (every child's SQLITE_BUSY so far) from
+        METRICS_LOCATION, or None when the answer has no such line."""
+        status, body = self.request("GET", "/charon-metrics", timeout=10)
+        m = status == 200 and re.search(rb"^charon_sqlite_busy_total (\d+)$",
+                                         body, re.M)
+        return int(m.group(1)) if m else None
 
     def request(self, method, url, headers=None, body=None, timeout=2):
         """(status, body) of one request to this httpd (url: a URL of it, or

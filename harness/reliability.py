@@ -7,7 +7,8 @@ database is away, slow or out of connections, and recovers by itself.
 
   (default)  every fault on every database, about 7 minutes
   --quick    one fault per database (PostgreSQL fast restart, MariaDB
-             stop/start, SQLite locked writer), under 2 minutes
+             stop/start, SQLite locked writer, after its writers' queue),
+             under 2 minutes
   --only     run only the named faults (see the list below)
   --module   test this build of mod_charon.so instead of .libs/'s
 
@@ -36,8 +37,12 @@ Faults (name: what happens; harness.faults, harness.tick_exit):
                   30 clients: at most DBDMax requests per process (those
                   with a statement in flight) may wait for it; all others
                   get 503 within the bound, no connection piles up
+  writers-queue   SQLite: 60 clients for 6 s, answered by both children,
+                  nothing else near the file: every write queues on the
+                  file's mutex, charon_sqlite_busy_total does not move
   locked-writer   SQLite: the sqlite3 CLI holds BEGIN EXCLUSIVE for 8 s:
-                  writes get 503 (not 500), reads go on
+                  writes get 503 (not 500), reads go on, and
+                  charon_sqlite_busy_total counts the writers that met it
   graceful        apache2 -k graceful twice under load: no 5xx, no
                   connection error but the keep-alive race (a kept-alive
                   connection closed as a request goes out; the client
@@ -83,12 +88,13 @@ from .proc import Failure, Usage
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DBS = ("pgsql", "mysql", "sqlite")
 FAULTS = ("down-at-start", "fast-restart", "crash-5s", "slow-lock",
-          "pool-exhausted", "frozen", "locked-writer", "graceful",
+          "pool-exhausted", "frozen", "writers-queue", "locked-writer",
+          "graceful",
           "checker-self-test", "midbody") + tick_exit.FAULTS
 # One API key per fault: the rows of a fault are found by its key's name.
 KEYED = ("down-at-start", "fast-restart", "crash-5s", "slow-lock",
-         "pool-exhausted", "frozen", "locked-writer", "graceful", "midbody",
-         "midbody-bg")
+         "pool-exhausted", "frozen", "writers-queue", "locked-writer",
+         "graceful", "midbody", "midbody-bg")
 # The clients each database needs besides its server's own programs.
 CLIENTS = {"pgsql": (), "mysql": ("mariadb",), "sqlite": ("sqlite3",)}
 
@@ -225,12 +231,14 @@ def run_site(rel, site):
     if rel.quick:
         site.start_httpd()
         if kind == "sqlite":
+            faults.writers_queue(rel, site)
             faults.lock(rel, site, "locked-writer", 8, 8, rel.max_lat)
         else:
             faults.fast_restart(rel, site)
         return
     if kind == "sqlite":
         site.start_httpd()
+        faults.writers_queue(rel, site)
         faults.lock(rel, site, "locked-writer", 8, 8, rel.max_lat)
     else:
         if rel.want("down-at-start"):
