@@ -45,7 +45,11 @@
 #                   databases' clients; prints a markdown table of figures
 #                   and ratios to their references, big tables (10M
 #                   executions, 50M messages) on PostgreSQL; under 10
-#                   minutes on 2 cores (QUICK=1 make bench: under 2)
+#                   minutes on 2 cores (QUICK=1 make bench: under 2);
+#                   then the minute-0 burst on the three databases
+#                   (harness.bench_burst, make bench-burst alone) and
+#                   what mod_dbd's ping costs on MariaDB
+#                   (harness.bench_ping, make bench-ping alone)
 #   make bench-bigtables  big tables on PostgreSQL and SQLite (MYSQL=1:
 #                   and MariaDB), with their plans (python3 -m
 #                   harness.bigtables; QUICK=1: about a minute)
@@ -87,7 +91,7 @@ CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null)
 
-.PHONY: openapi-lint openapi-selftest all install deb deb-test version-check unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots bench-alerts bench-burst deps browser-deps charon-run clean
+.PHONY: openapi-lint openapi-selftest all install deb deb-test version-check unit harness-unit upgrade-test test check lint test-mysql-plain run screenshots bench bench-bigtables bench-slots bench-alerts bench-burst bench-ping deps browser-deps charon-run clean
 
 all: .libs/mod_charon.so build/charon-run
 
@@ -267,6 +271,8 @@ test: deps
 	$(PYTHON) -m harness.scale --quick
 	$(PYTHON) -m harness.bench --smoke
 	$(PYTHON) -m harness.bench_alerts --smoke
+	$(MAKE) build/sql_dump
+	$(PYTHON) -m harness.bench_burst --smoke
 
 # On MariaDB 10.5+ the module inserts with RETURNING; MySQL 8 (not
 # installable here) takes LAST_INSERT_ID() in a transaction.  This runs the
@@ -295,8 +301,12 @@ screenshots: deps all
 	./scripts/deps.sh --browser
 	$(PYTHON) -m harness.screenshots
 
-bench: deps all
+# The figures, then the minute-0 burst on the three databases and what
+# mod_dbd's ping costs on MariaDB (issue 18).
+bench: deps all build/sql_dump build/noping.so
 	$(PYTHON) -m harness.bench $(if $(filter-out 0,$(QUICK)),--quick)
+	$(PYTHON) -m harness.bench_burst $(if $(filter-out 0,$(QUICK)),--quick)
+	$(PYTHON) -m harness.bench_ping $(if $(filter-out 0,$(QUICK)),--quick)
 
 # The big tables on PostgreSQL and SQLite side by side (make bench does
 # PostgreSQL's); MYSQL=1 adds MariaDB (9 more minutes of loading).
@@ -324,8 +334,17 @@ bench-alerts: deps all
 # (pgbench, mariadb, sqlite3): wall time, p50, p99, non-2xx, and whether
 # SQLite meets the issue's targets (docs/PERFORMANCE.md, "The minute-0
 # burst").  PostgreSQL, MariaDB, SQLite unless BURST_DBS names some; about
-# 30 s (QUICK=1: 2,000 starts).  Not in make test.
+# 30 s (QUICK=1: 2,000 starts); make bench runs it, make test its --smoke.
 BURST_DBS ?=
+# What mod_dbd's check of each pooled MySQL connection (mysql_ping) costs:
+# can-start on MariaDB with it and without it (build/noping.so preloaded).
+build/noping.so: tests/bench/noping.c
+	@mkdir -p build
+	$(CC) $(WARN) -O2 -shared -fPIC $< -o $@
+
+bench-ping: deps all build/noping.so
+	$(PYTHON) -m harness.bench_ping $(if $(filter-out 0,$(QUICK)),--quick)
+
 bench-burst: deps all build/sql_dump
 	$(PYTHON) -m harness.bench_burst $(if $(filter-out 0,$(QUICK)),--quick) $(BURST_DBS)
 

@@ -514,6 +514,7 @@ class Run:
         self.ref_what = ""
         self.codes = {}
         self.made = 0
+        self.busy = None                # SQLite: SQLITE_BUSY in the burst
         self.log_errors = (0, "")
         self.handle = None
         # The crons the burst and the reference start: as many as ab
@@ -534,6 +535,15 @@ class Run:
 
     def path(self, name):
         return os.path.join(self.o.logdir, "%s-%s" % (self.kind, name))
+
+    def sqlite_busy(self):
+        """SQLite: charon_sqlite_busy_total now; else None."""
+        if self.kind != "sqlite":
+            return None
+        n = self.h.sqlite_busy()
+        if n is None:
+            raise Failure("no charon_sqlite_busy_total in /charon-metrics")
+        return n
 
     def count(self, tag):
         return int(self.bdb.value("SELECT COUNT(*) FROM charon_execution "
@@ -568,7 +578,8 @@ class Run:
             + httpd.dbd(self.bdb.db.driver, self.bdb.db.dbd_params,
                         keep=o.dbdmax, max=o.dbdmax, exptime=300,
                         init_sql=self.bdb.init_sql)
-            + httpd.api_location([(KEY_NAME, KEY)]))
+            + httpd.api_location([(KEY_NAME, KEY)])
+            + httpd.METRICS_LOCATION)
         self.h = httpd.Httpd(os.path.join(self.work, "httpd-" + k),
                              self.module, body, user=o.user,
                              log_level="warn charon:debug",
@@ -602,6 +613,7 @@ class Run:
         fifo = os.path.join(self.work, "burst-%s.fifo" % self.kind)
         os.mkfifo(fifo, 0o644)
         before = self.count(KEY_NAME)
+        busy0 = self.sqlite_busy()
         log_at = self.h.log_size()
         say("%s: ab -n %d -c %d%s" % (
             self.kind, o.requests, o.clients,
@@ -669,6 +681,9 @@ class Run:
                       max(taken or [0]), cpu))
         self.burst = b
         self.made = made
+        busy1 = self.sqlite_busy()
+        if busy0 is not None and busy1 is not None:
+            self.busy = busy1 - busy0
         log = self.h.log_since(log_at)
         self.codes = log_codes(log)
         n, first, crash = bench_report.error_log_summary(log)
@@ -827,6 +842,11 @@ class Run:
                                          if first else "", codes or "none"),
                  "-", "-", "none at error level",
                  bench_report.verdict(False, n == 0))
+        if self.busy is not None:
+            # Each one was a 100 ms sleep in apr_dbd_sqlite3.
+            self.row("burst: SQLITE_BUSY met (charon_sqlite_busy_total)",
+                     "%d" % self.busy, "-", "-", "0",
+                     bench_report.verdict(False, self.busy == 0))
         self.row("burst: executions written", b.note, "-", "-",
                  "one per 2xx answer",
                  bench_report.verdict(False, self.made == b.done - b.bad))
