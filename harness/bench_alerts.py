@@ -51,7 +51,6 @@ benchmark itself failed (a wrk run with errors or non-2xx answers, an
 alert that did not arrive, a crash in the error_log).
 """
 
-import argparse
 import json
 import os
 import re
@@ -92,20 +91,10 @@ class Options:
     user: str = "www-data"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise proc.Usage("%s (python3 -m harness.bench_alerts --help)"
-                         % message)
-
-
 def parse_args(argv, env):
     """Options from the command line and the environment; None for
     --help; Usage when something is wrong."""
-    p = _Parser(prog="python3 -m harness.bench_alerts", add_help=False)
-    p.add_argument("-h", "--help", action="store_true")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--quick", action="store_true")
-    g.add_argument("--smoke", action="store_true")
+    p = bench_report.mode_parser("bench_alerts")
     p.add_argument("--alerts", type=int)
     p.add_argument("--seconds", type=int)
     p.add_argument("--delay-ms", type=int)
@@ -113,8 +102,7 @@ def parse_args(argv, env):
     a = p.parse_args(argv)
     if a.help:
         return None
-    mode = ("smoke" if a.smoke else "quick" if a.quick
-            or env.get("QUICK", "0") not in ("", "0") else "full")
+    mode = bench_report.mode_of(a, env)
     alerts, secs = {"full": (1000, 10), "quick": (1000, 5),
                     "smoke": (100, 2)}[mode]
     o = Options(mode=mode)
@@ -521,16 +509,7 @@ def main(argv):
         ""]
     text = "\n".join(head) + table(rows) + "\n%s s in all\n" % stats.fmt(
         time.monotonic() - t0)
-    with open(os.path.join(o.logdir, "table.md"), "w") as f:
-        f.write(text)
-    print("\n" + text, flush=True)
-    if failures:
-        say("%d failures (the figures above are not to be trusted):"
-            % len(failures))
-        for x in failures:
-            print("  - " + x)
-        return 1
-    return 0
+    return bench_report.finish(o.logdir, text, failures, say)
 
 
 if __name__ == "__main__":

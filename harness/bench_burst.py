@@ -81,7 +81,6 @@ or saw socket errors, a database that does not hold one execution per
 error_log).
 """
 
-import argparse
 import errno
 import glob
 import os
@@ -130,20 +129,10 @@ class Options:
     user: str = "www-data"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise proc.Usage("%s (python3 -m harness.bench_burst --help)"
-                         % message)
-
-
 def parse_args(argv, env):
     """Options from the command line and the environment; None for
     --help; Usage when something is wrong."""
-    p = _Parser(prog="python3 -m harness.bench_burst", add_help=False)
-    p.add_argument("-h", "--help", action="store_true")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--quick", action="store_true")
-    g.add_argument("--smoke", action="store_true")
+    p = bench_report.mode_parser("bench_burst")
     p.add_argument("--requests", type=int)
     p.add_argument("--clients", type=int)
     p.add_argument("--ab", type=int)
@@ -151,8 +140,7 @@ def parse_args(argv, env):
     a = p.parse_args(argv)
     if a.help:
         return None
-    mode = ("smoke" if a.smoke else "quick" if a.quick
-            or env.get("QUICK", "0") not in ("", "0") else "full")
+    mode = bench_report.mode_of(a, env)
     requests, clients, warm = {"full": (10000, 200, 2),
                                "quick": (2000, 200, 1),
                                "smoke": (500, 50, 1)}[mode]
@@ -992,16 +980,7 @@ def main(argv):
             + stats.markdown_table(list(bench_report.HEADER),
                                    [list(r) for r in rows])
             + "\n%s s in all\n" % stats.fmt(proc.now() - t0))
-    with open(os.path.join(o.logdir, "table.md"), "w") as f:
-        f.write(text)
-    print("\n" + text, flush=True)
-    if failures:
-        say("%d failures (the figures above are not to be trusted):"
-            % len(failures))
-        for x in failures:
-            print("  - " + x)
-        return 1
-    return 0
+    return bench_report.finish(o.logdir, text, failures, say)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ is non-zero when the benchmark itself failed (a non-2xx answer, a socket
 error, a preload that did not take, a crash in an error_log).
 """
 
-import argparse
 import os
 import shutil
 import sys
@@ -46,17 +45,14 @@ say = proc.say_as("bench-ping")
 
 
 def parse_args(argv, env):
-    p = argparse.ArgumentParser(prog="python3 -m harness.bench_ping",
-                                add_help=False)
-    p.add_argument("-h", "--help", action="store_true")
-    p.add_argument("--quick", action="store_true")
+    p = bench_report.mode_parser("bench_ping", smoke=False)
     p.add_argument("--seconds", type=int)
     p.add_argument("--rounds", type=int)
     a = p.parse_args(argv)
     if a.help:
         return None
-    quick = a.quick or env.get("QUICK", "0") not in ("", "0")
-    a.mode = "quick" if quick else "full"
+    a.mode = bench_report.mode_of(a, env)
+    quick = a.mode == "quick"
     a.seconds = a.seconds or (1 if quick else 2)
     a.rounds = a.rounds or (2 if quick else 3)
     a.procs = int(env.get("CHARON_BENCH_PROCS", "2"))
@@ -203,16 +199,7 @@ def main(argv):
             bdb.settings, o.procs, o.rounds, o.seconds), "",
         stats.markdown_table(["measurement", "figure", "reference",
                               "ratio"], rows)])
-    with open(os.path.join(o.logdir, "table.md"), "w") as f:
-        f.write(text + "\n")
-    print("\n" + text, flush=True)
-    if failures:
-        say("%d failures (the figures above are not to be trusted):"
-            % len(failures))
-        for x in failures:
-            print("  - " + x)
-        return 1
-    return 0
+    return bench_report.finish(o.logdir, text + "\n", failures, say)
 
 
 if __name__ == "__main__":

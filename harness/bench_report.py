@@ -11,6 +11,7 @@ by the machine and the settings and followed by the time each section
 took.
 """
 
+import argparse
 import os
 import re
 import subprocess
@@ -222,3 +223,47 @@ def version(argv, pattern):
         return "?"
     m = re.search(pattern, p.stdout, re.M)
     return m.group(1).strip() if m else "?"
+
+
+# ------------------------------------------- what the benchmarks share ---
+
+class _Parser(argparse.ArgumentParser):
+    """Its errors are Usage, naming the program's --help."""
+
+    def error(self, message):
+        raise proc.Usage("%s (%s --help)" % (message, self.prog))
+
+
+def mode_parser(module, smoke=True):
+    """The parser of python3 -m harness.MODULE with -h and --quick (and
+    --smoke, exclusive with it); add its own options, then mode_of()."""
+    p = _Parser(prog="python3 -m harness." + module, add_help=False)
+    p.add_argument("-h", "--help", action="store_true")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--quick", action="store_true")
+    if smoke:
+        g.add_argument("--smoke", action="store_true")
+    return p
+
+
+def mode_of(a, env):
+    """smoke, quick (--quick or QUICK=1) or full."""
+    if getattr(a, "smoke", False):
+        return "smoke"
+    return ("quick" if a.quick or env.get("QUICK", "0") not in ("", "0")
+            else "full")
+
+
+def finish(logdir, text, failures, say):
+    """The table into logdir/table.md and onto stdout, the failures
+    after it; the exit status."""
+    with open(os.path.join(logdir, "table.md"), "w") as f:
+        f.write(text)
+    print("\n" + text, flush=True)
+    if failures:
+        say("%d failures (the figures above are not to be trusted):"
+            % len(failures))
+        for x in failures:
+            print("  - " + x)
+        return 1
+    return 0
