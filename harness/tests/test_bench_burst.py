@@ -8,6 +8,7 @@ import sqlite3
 import unittest
 
 from harness import bench_burst as bb
+from harness import burst_figures as bf
 from harness.proc import Usage
 from harness.sqldump import Dialect
 
@@ -84,33 +85,33 @@ class TestOptions(unittest.TestCase):
 class TestSharing(unittest.TestCase):
 
     def test_split(self):
-        self.assertEqual(bb.split(10, 3), [4, 3, 3])
-        self.assertEqual(bb.split(6, 3), [2, 2, 2])
+        self.assertEqual(bf.split(10, 3), [4, 3, 3])
+        self.assertEqual(bf.split(6, 3), [2, 2, 2])
 
     def test_plan(self):
-        self.assertEqual(bb.plan(10000, 200, 1), [(1, 10000, 200)])
-        p = bb.plan(10000, 200, 100)
+        self.assertEqual(bf.plan(10000, 200, 1), [(1, 10000, 200)])
+        p = bf.plan(10000, 200, 100)
         self.assertEqual(len(p), 100)
         self.assertEqual(p[0], (1, 100, 2))
         self.assertEqual(p[-1], (100, 100, 2))
         # Fewer clients than crons: one ab a client.
-        p = bb.plan(500, 50, 100)
+        p = bf.plan(500, 50, 100)
         self.assertEqual((len(p), p[0]), (50, (1, 10, 1)))
         # Uneven: every ab has at least as many requests as clients.
         for req, cl, cr in ((210, 200, 7), (200, 200, 3), (1001, 1000, 9)):
-            p = bb.plan(req, cl, cr)
+            p = bf.plan(req, cl, cr)
             self.assertEqual(sum(n for _, n, _ in p), req)
             self.assertEqual(sum(c for _, _, c in p), cl)
             self.assertTrue(all(n >= c for _, n, c in p), p)
 
     def test_shares(self):
-        self.assertEqual(bb.shares(10, 3), [(0, 4), (4, 3), (7, 3)])
+        self.assertEqual(bf.shares(10, 3), [(0, 4), (4, 3), (7, 3)])
 
 
 class TestParsing(unittest.TestCase):
 
     def test_ab(self):
-        r = bb.parse_ab(AB)
+        r = bf.parse_ab(AB)
         self.assertEqual((r["complete"], r["failed"], r["non2xx"],
                           r["write_errors"], r["seconds"]),
                          (100, 3, 2, 0, 2.613))
@@ -118,67 +119,67 @@ class TestParsing(unittest.TestCase):
         clean = AB.replace("Non-2xx responses:      2\n", "").replace(
             "Failed requests:        3\n   (Connect: 0, Receive: 3, Length:"
             " 0, Exceptions: 0)\n", "Failed requests:        0\n")
-        r = bb.parse_ab(clean)
+        r = bf.parse_ab(clean)
         self.assertEqual((r["failed"], r["non2xx"], r["breakdown"]),
                          (0, 0, ""))
-        self.assertIsNone(bb.parse_ab("apr_socket_connect(): refused\n"))
+        self.assertIsNone(bf.parse_ab("apr_socket_connect(): refused\n"))
 
     def test_gnuplot(self):
-        self.assertEqual(bb.parse_gnuplot(GNUPLOT), [46, 247])
+        self.assertEqual(bf.parse_gnuplot(GNUPLOT), [46, 247])
 
     def test_pgbench_log(self):
         text = "0 0 1530 0 1796660000 123456\n1 0 247000 0 1796660000 1\n"
-        self.assertEqual(bb.parse_pgbench_log(text), [1.53, 247.0])
+        self.assertEqual(bf.parse_pgbench_log(text), [1.53, 247.0])
 
     def test_client_timing(self):
         sq = "1\nRun Time: real 0.002 user 0.000 sys 0.000\n2\n" \
              "Run Time: real 0.105 user 0.000 sys 0.000\n"
-        self.assertEqual([round(x) for x in bb.client_latencies(
+        self.assertEqual([round(x) for x in bf.client_latencies(
             "sqlite", sq, 2)], [2, 105])
         my = ("Query OK, 0 rows affected (0.000 sec)\n\n1 row in set "
               "(0.003 sec)\n\nEmpty set (0.010 sec)\n")
-        self.assertEqual([round(x) for x in bb.client_latencies(
+        self.assertEqual([round(x) for x in bf.client_latencies(
             "mysql", my, 2)], [3, 10])
-        self.assertEqual(bb.client_latencies("mysql", my, 0), [])
+        self.assertEqual(bf.client_latencies("mysql", my, 0), [])
 
     def test_client_errors(self):
-        self.assertEqual(bb.client_errors(
+        self.assertEqual(bf.client_errors(
             "sqlite", "Runtime error near line 5: database is locked (5)\n"
             "Error: near line 9: database is locked\n"), 2)
-        self.assertEqual(bb.client_errors(
+        self.assertEqual(bf.client_errors(
             "mysql", "ERROR 1213 (40001) at line 4: Deadlock found\n"), 1)
-        self.assertEqual(bb.client_errors("sqlite", ""), 0)
+        self.assertEqual(bf.client_errors("sqlite", ""), 0)
 
     def test_log_codes(self):
         log = ("[charon:debug] CHARON113: new database connection: sqlite3\n"
                "[charon:info] CHARON109: statement start failed\n"
                "[charon:debug] CHARON113: new database connection: sqlite3\n")
-        self.assertEqual(bb.log_codes(log), {"CHARON113": 2, "CHARON109": 1})
+        self.assertEqual(bf.log_codes(log), {"CHARON113": 2, "CHARON109": 1})
 
 
 class TestFigures(unittest.TestCase):
 
     def test_spread(self):
-        self.assertEqual(bb.spread([]), "-")
-        self.assertEqual(bb.spread([10, 50, 150, 250, 1200, 99, 100, 3000]),
+        self.assertEqual(bf.spread([]), "-")
+        self.assertEqual(bf.spread([10, 50, 150, 250, 1200, 99, 100, 3000]),
                          "<100 ms 37.5%, 100-199 25.0%, 200-299 12.5%, "
                          ">=1000 25.0%")
-        self.assertEqual(bb.spread([10] * 999 + [400, 700]),
+        self.assertEqual(bf.spread([10] * 999 + [400, 700]),
                          "<100 ms 99.8%, 300-499 0.10%, 500-999 0.10%")
-        self.assertEqual(bb.spread([10] * 2000 + [400]),
+        self.assertEqual(bf.spread([10] * 2000 + [400]),
                          "<100 ms 100.0%, 300-499 0.05%")
 
     def test_targets(self):
         # The issue's figures: SQLite 5.3 s, p99 1157 ms; PostgreSQL 2.6 s.
-        text, v = bb.sqlite_targets(5.3, 1157, 0, 2.6)
+        text, v = bf.sqlite_targets(5.3, 1157, 0, 2.6)
         self.assertEqual(v, "below")
         self.assertIn("p99 < 250 ms: no (1157 ms)", text)
         self.assertIn("0 non-2xx: yes", text)
         self.assertIn("no (2.04x)", text)
-        self.assertEqual(bb.sqlite_targets(3.9, 249, 0, 2.6)[1], "ok")
-        self.assertEqual(bb.sqlite_targets(3.0, 100, 2, 2.6)[1], "below")
-        self.assertEqual(bb.sqlite_targets(3.0, 250, 0, 2.6)[1], "below")
-        text, v = bb.sqlite_targets(30.0, 100, 0, None)
+        self.assertEqual(bf.sqlite_targets(3.9, 249, 0, 2.6)[1], "ok")
+        self.assertEqual(bf.sqlite_targets(3.0, 100, 2, 2.6)[1], "below")
+        self.assertEqual(bf.sqlite_targets(3.0, 250, 0, 2.6)[1], "below")
+        text, v = bf.sqlite_targets(30.0, 100, 0, None)
         self.assertEqual(v, "ok")
         self.assertIn("not judged", text)
 
@@ -187,7 +188,7 @@ class TestFigures(unittest.TestCase):
         self.assertEqual(load.text("non-2xx"),
                          "wall 2.00 s (2/s), p50 2.0 ms, p99 294 ms, "
                          "1 non-2xx")
-        self.assertEqual([bb.ms(x) for x in (0, 0.456, 5, 46.4)],
+        self.assertEqual([bf.ms(x) for x in (0, 0.456, 5, 46.4)],
                          ["<0.5 ms", "0.46 ms", "5.0 ms", "46 ms"])
 
 
@@ -211,7 +212,7 @@ class TestClientScripts(unittest.TestCase):
                         "api_key, remote_addr) SELECT id, strftime('%%Y-%%m-"
                         "%%d %%H:%%M:%%f', 'now'), %s, %s FROM charon_cron "
                         "WHERE id = %lld RETURNING id")})
-        scripts = bb.client_scripts("sqlite", d, 30, 4, 7, "NORMAL")
+        scripts = bf.client_scripts("sqlite", d, 30, 4, 7, "NORMAL")
         self.assertEqual(len(scripts), 4)
         lines = scripts[0].decode().splitlines()
         self.assertEqual(lines[:3], ["PRAGMA foreign_keys = ON;",
@@ -223,13 +224,13 @@ class TestClientScripts(unittest.TestCase):
                                       if not l.startswith(".")))
         got = c.execute("SELECT cron_id, COUNT(*) FROM charon_execution "
                         "WHERE api_key = ? GROUP BY cron_id ORDER BY cron_id",
-                        (bb.REF_TAG,)).fetchall()
+                        (bf.REF_TAG,)).fetchall()
         self.assertEqual(got, [(1, 5), (2, 5), (3, 4), (4, 4), (5, 4), (6, 4),
                                (7, 4)])
         mysql = Dialect(1, "mariadb", "mysql", "START TRANSACTION",
                         ["SET NAMES utf8mb4"], {"ST_START": "SELECT %s, %s, "
                                                 "CAST(%s AS SIGNED)"})
-        s = bb.client_scripts("mysql", mysql, 4, 2, 7, "NORMAL")[1].decode()
+        s = bf.client_scripts("mysql", mysql, 4, 2, 7, "NORMAL")[1].decode()
         self.assertEqual(s, "SET NAMES utf8mb4;\nSELECT 'burst-ref', "
                          "'127.0.0.1', CAST('3' AS SIGNED);\nSELECT "
                          "'burst-ref', '127.0.0.1', CAST('4' AS SIGNED);\n")
