@@ -209,6 +209,11 @@ int charon_sqlite_lock(charon_db *db, const char *what)
         return 1;
     }
     rv = apr_global_mutex_timedlock(f->m, CHARON_SQLITE_WAIT);
+    if (rv == APR_ENOTIMPL) {
+        /* Every mechanism of Debian's APR 1.7 has it (measured); an
+         * older one would otherwise refuse every write. */
+        rv = apr_global_mutex_lock(f->m);
+    }
     if (rv == APR_SUCCESS) {
         db->sqlite_held = f->m;
         return 1;
