@@ -31,9 +31,10 @@
 
 #define MUTEX_TYPE         "charon-sqlite"
 /* How long a write waits for the writers before it: far more than a
- * queue of writers needs (a burst of 10,000 starts from 200 clients
- * waited under 0.2 s), and with the driver's ~1.6 s behind a writer
- * outside httpd, within the module's 6 s bound on a statement. */
+ * queue of writers needs (in a burst of 10,000 starts from 200 clients
+ * the slowest request took 0.3 s in all), and with the driver's ~1.6 s
+ * behind a writer outside httpd, within the module's 6 s bound on a
+ * statement. */
 #define CHARON_SQLITE_WAIT apr_time_from_sec(3)
 
 typedef struct {
