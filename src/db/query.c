@@ -144,6 +144,7 @@ static int sqlite_own(charon_db *db, charon_stmt_e st)
     const char *sql;
 
     return !db->in_tx && !db->sqlite_held
+           && !strcmp(db->conn->dialect->driver, "sqlite3")
            && (sql = charon_dialect_sql(db->conn->dialect, st))
            && charon_sql_writes(sql);
 }
