@@ -268,13 +268,14 @@ int charon_metrics_handler(request_rec *r)
     charon_metrics_alerts(r, bb, &q.stats, &q.queue);
     charon_counters_write(bb);
     if (charon_sqlite_busy(&busy)) {
-        apr_brigade_printf(bb, NULL, NULL,
-                           "# HELP charon_sqlite_busy_total Times a SQLite "
-                           "statement found the database locked by another "
-                           "writer (the driver then sleeps 100 ms)\n"
-                           "# TYPE charon_sqlite_busy_total counter\n"
-                           "charon_sqlite_busy_total %" APR_UINT64_T_FMT "\n",
-                           busy);
+        apr_brigade_printf(
+            bb, NULL, NULL,
+            "# HELP charon_sqlite_busy_total Times a SQLite "
+            "statement found the database locked by another "
+            "writer (the write then waits for it, up to 2.6 s)\n"
+            "# TYPE charon_sqlite_busy_total counter\n"
+            "charon_sqlite_busy_total %" APR_UINT64_T_FMT "\n",
+            busy);
     }
 
     r->status = HTTP_OK;

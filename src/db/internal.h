@@ -21,6 +21,9 @@ typedef struct {
     int schema_whole;     /* its triggers were all seen */
     int galera;           /* a node of a Galera cluster (dialect.h) */
     apr_time_t schema_at; /* when last looked for, while they were not */
+    /* sqlite_writers.c: until when this connection, holding the writers'
+     * lock, waits for a writer outside httpd in small steps; 0: not. */
+    apr_time_t sqlite_wait_until;
     apr_dbd_prepared_t *stmt[ST_COUNT];
 } charon_conn_t;
 
