@@ -285,6 +285,9 @@ my $old = seed_cron('alert-old-1', 1);
 my @old;
 for my $state (qw(delivered pending)) {
     my $uid = sprintf '00000000-0000-4000-8000-%012d', $old * 10 + @old;
+    # One transaction: an old event with no delivery yet is done, and a
+    # watchdog tick between the two inserts purged it (CI, PostgreSQL).
+    dbh()->begin_work;
     dbh()->do('INSERT INTO charon_alert_event (uid, cron_id, event, muted, '
             . "created_at, document) VALUES (?, ?, 'down', ?, ?, '{}')", undef,
               $uid, $old, 0, db_ts(db_now() - 31 * 86400));
@@ -294,6 +297,7 @@ for my $state (qw(delivered pending)) {
     dbh()->do('INSERT INTO charon_alert_delivery (event_id, channel, state, '
             . "due_at, created_at) VALUES (?, 'nowhere', ?, ?, ?)", undef, $eid,
               $state, db_ts(db_now()), db_ts(db_now() - 31 * 86400));
+    dbh()->commit;
     push @old, $eid;
 }
 sub event_exists {
