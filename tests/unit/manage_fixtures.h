@@ -74,6 +74,7 @@ static inline charon_crondef_t off_cron(void)
 {
     charon_crondef_t d;
 
+    memset(&d, 0, sizeof(d)); /* a field added later starts at none */
     d.name = "Nightly backup";
     d.active = 0;
     d.off_reason = "disk full";

@@ -55,21 +55,7 @@ static void test_put_new(void)
     }
 
     /* Everything at once. */
-    want = d;
-    want.name = "Nightly backup";
-    want.active = 0;
-    want.off_reason = "disk full";
-    want.off_until = T_OFF;
-    want.concurrency = "forbid";
-    want.max_runtime = 3600;
-    want.schedule = "0 3 * * *";
-    want.timezone = "Europe/Paris";
-    want.grace = 600;
-    want.min_runtime = 10;
-    want.failure_threshold = 2;
-    want.recovery_threshold = 3;
-    want.realert_every = 3600;
-    want.mute_until = T_MUTE;
+    want = off_cron(); /* every field away from its default */
     PUT_OK("{\"name\": \"Nightly backup\", \"active\": false, "
            "\"off_reason\": \"disk full\", "
            "\"off_until\": \"2026-12-08T07:00+01:00\", "
