@@ -31,10 +31,10 @@ static void charon_register_hooks(apr_pool_t *p)
     /* mod_dbd must be loaded and a database configured: refuse to start
      * (and fail `apachectl configtest`) rather than 503 every request. */
     ap_hook_check_config(charon_check_config, NULL, NULL, APR_HOOK_MIDDLE);
-    /* The API's URLs are not files: keep core from mapping them to paths
-     * (after mod_rewrite and mod_alias, which may know better). */
     /* The Mutex directive's names are known before it is read. */
     ap_hook_pre_config(charon_sqlite_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* The API's URLs are not files: keep core from mapping them to paths
+     * (after mod_rewrite and mod_alias, which may know better). */
     ap_hook_translate_name(charon_translate_name, NULL, NULL, APR_HOOK_LAST);
     ap_hook_map_to_storage(charon_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     /* After mod_dbd has grouped servers into pools, before mod_watchdog

@@ -81,6 +81,18 @@ void charon_db_failed(charon_db *db, const char *what, const char *label,
     }
 }
 
+void charon_db_failed_own(charon_db *db, const char *what, int rv,
+                          const char *error)
+{
+    db->failed = 1;
+    db->fail_rv = rv;
+    db->fail_label = NULL;
+    db->fail_error = error;
+    db->fail_unwritten = 1;
+    db->fail_what = what;
+    db->fail_hint = NULL;
+}
+
 void charon_db_failed_hint(charon_db *db, const char *what, int rv,
                            int unwritten, const char *hint)
 {

@@ -211,20 +211,23 @@ int charon_gate_take_dead(charon_gate *gate)
     return n;
 }
 
-const dbd_cfg_t *charon_dbd_cfg(server_rec *s)
+static dbd_svr_view *dbd_view(server_rec *s)
 {
     module *dbd = ap_find_linked_module("mod_dbd.c");
-    dbd_svr_view *svr =
-        dbd ? ap_get_module_config(s->module_config, dbd) : NULL;
+
+    return dbd ? ap_get_module_config(s->module_config, dbd) : NULL;
+}
+
+const dbd_cfg_t *charon_dbd_cfg(server_rec *s)
+{
+    dbd_svr_view *svr = dbd_view(s);
 
     return svr ? svr->cfg : NULL;
 }
 
 const void *charon_dbd_pool_id(server_rec *s)
 {
-    module *dbd = ap_find_linked_module("mod_dbd.c");
-    dbd_svr_view *svr =
-        dbd ? ap_get_module_config(s->module_config, dbd) : NULL;
+    dbd_svr_view *svr = dbd_view(s);
 
     return svr && svr->group ? svr->group : (const void *)s;
 }

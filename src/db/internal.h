@@ -65,6 +65,12 @@ int charon_sqlite_lock(charon_db *db, const char *what);
 void charon_sqlite_unlock(charon_db *db);
 void charon_sqlite_conn_new(charon_db *db);
 
+/* conn.c: a failure the module found itself, not a driver (rv a code of
+ * dialect.h's or the driver's own number for it): nothing was written; not
+ * logged here. */
+void charon_db_failed_own(charon_db *db, const char *what, int rv,
+                          const char *error);
+
 /* conn.c: the first column of the first row of a plain query, or NULL. */
 const char *charon_conn_ask(charon_db *db, const char *sql);
 

@@ -127,80 +127,80 @@ static int rows1(charon_db *db, charon_stmt_e st, const char *const *args,
     return 1;
 }
 
-/* On a Galera node a write outside a unit gets a transaction of its own:
- * the session is read-only there (dialect.h). */
-static int galera_own(charon_db *db, charon_stmt_e st)
+/* How a write outside a unit runs: on SQLite with its file's lock held
+ * (sqlite_writers.c); on a Galera node in a transaction of its own, the
+ * session being read-only there (dialect.h); elsewhere, as it is.  The
+ * statement's text is looked at only where it matters. */
+typedef enum { LONE_PLAIN, LONE_SQLITE, LONE_GALERA } lone_e;
+
+static lone_e lone_write(charon_db *db, charon_stmt_e st)
 {
+    lone_e how;
     const char *sql;
 
-    return db->conn->galera && !db->in_tx
-           && (sql = charon_dialect_sql(db->conn->dialect, st))
-           && charon_sql_writes(sql);
+    if (db->in_tx) {
+        return LONE_PLAIN;
+    }
+    if (db->conn->galera) {
+        how = LONE_GALERA;
+    }
+    else if (!db->sqlite_held
+             && !strcmp(db->conn->dialect->driver, "sqlite3")) {
+        how = LONE_SQLITE;
+    }
+    else {
+        return LONE_PLAIN;
+    }
+    sql = charon_dialect_sql(db->conn->dialect, st);
+    return sql && charon_sql_writes(sql) ? how : LONE_PLAIN;
 }
 
-/* A write outside a unit on SQLite: its lock is held for it (sqlite_writers.c). */
-static int sqlite_own(charon_db *db, charon_stmt_e st)
+static int lone_begin(charon_db *db, charon_stmt_e st, lone_e how)
 {
-    const char *sql;
+    switch (how) {
+    case LONE_SQLITE:
+        return charon_sqlite_lock(db, charon_stmt_shapes[st].name);
+    case LONE_GALERA: return charon_db_begin(db);
+    default: return 1;
+    }
+}
 
-    return !db->in_tx && !db->sqlite_held
-           && !strcmp(db->conn->dialect->driver, "sqlite3")
-           && (sql = charon_dialect_sql(db->conn->dialect, st))
-           && charon_sql_writes(sql);
+/* ok: whether the statement succeeded; the result of the whole. */
+static int lone_end(charon_db *db, lone_e how, int ok)
+{
+    switch (how) {
+    case LONE_SQLITE: charon_sqlite_unlock(db); return ok;
+    case LONE_GALERA:
+        if (!ok) {
+            charon_db_rollback(db);
+            return 0;
+        }
+        return charon_db_commit(db);
+    default: return ok;
+    }
 }
 
 int charon_db_exec(charon_db *db, charon_stmt_e st, const char *const *args,
                    int *changed)
 {
-    if (sqlite_own(db, st)) {
-        int ok;
+    lone_e how = lone_write(db, st);
 
-        if (!charon_sqlite_lock(db, charon_stmt_shapes[st].name)) {
-            return 0;
-        }
-        ok = exec1(db, st, args, changed);
-        charon_sqlite_unlock(db);
-        return ok;
-    }
-    if (!galera_own(db, st)) {
-        return exec1(db, st, args, changed);
-    }
-    if (!charon_db_begin(db)) {
+    if (!lone_begin(db, st, how)) {
         return 0;
     }
-    if (!exec1(db, st, args, changed)) {
-        charon_db_rollback(db);
-        return 0;
-    }
-    return charon_db_commit(db);
+    return lone_end(db, how, exec1(db, st, args, changed));
 }
 
 int charon_db_rows(charon_db *db, charon_stmt_e st, const char *const *args,
                    int max_rows, charon_rows_t *out)
 {
-    if (sqlite_own(db, st)) {
-        int ok;
+    lone_e how = lone_write(db, st);
 
-        if (!charon_sqlite_lock(db, charon_stmt_shapes[st].name)) {
-            memset(out, 0, sizeof(*out));
-            return 0;
-        }
-        ok = rows1(db, st, args, max_rows, out);
-        charon_sqlite_unlock(db);
-        return ok;
-    }
-    if (!galera_own(db, st)) {
-        return rows1(db, st, args, max_rows, out);
-    }
-    if (!charon_db_begin(db)) {
+    if (!lone_begin(db, st, how)) {
         memset(out, 0, sizeof(*out));
         return 0;
     }
-    if (!rows1(db, st, args, max_rows, out)) {
-        charon_db_rollback(db);
-        return 0;
-    }
-    return charon_db_commit(db);
+    return lone_end(db, how, rows1(db, st, args, max_rows, out));
 }
 
 int charon_db_row(charon_db *db, charon_stmt_e st, const char *const *args,

@@ -247,19 +247,16 @@ int charon_sqlite_lock(charon_db *db, const char *what)
     }
     /* Bounded: a writer outside httpd can hold the file, and the writer
      * this one queues behind then waits out the driver's retries. */
-    db->failed = 1;
-    db->fail_rv = CHARON_RV_WRITERS_WAIT;
-    db->fail_label = NULL;
-    db->fail_error = apr_psprintf(
-        db->pool,
-        rv == APR_TIMEUP ? "the other writers of the SQLite database held "
-                           "its lock (Mutex charon-sqlite) for over %d ms"
-                         : "the lock of the SQLite database's writers "
-                           "(Mutex charon-sqlite) failed (%d)",
-        rv == APR_TIMEUP ? (int)apr_time_as_msec(CHARON_SQLITE_WAIT) : rv);
-    db->fail_unwritten = 1;
-    db->fail_what = what;
-    db->fail_hint = NULL;
+    charon_db_failed_own(
+        db, what, CHARON_RV_WRITERS_WAIT,
+        apr_psprintf(
+            db->pool,
+            rv == APR_TIMEUP ? "the other writers of the SQLite database held "
+                               "its lock (Mutex charon-sqlite) for over %d ms"
+                             : "the lock of the SQLite database's writers "
+                               "(Mutex charon-sqlite) failed (%d)",
+            rv == APR_TIMEUP ? (int)apr_time_as_msec(CHARON_SQLITE_WAIT)
+                             : rv));
     return 0;
 }
 

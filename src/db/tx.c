@@ -57,14 +57,10 @@ int charon_db_commit(charon_db *db)
         if (!open || strcmp(open, "1")) {
             /* Gone already (or the question failed): nothing of it will
              * be committed.  Like a certification conflict: again. */
-            db->failed = 1;
-            db->fail_rv = 1213;
-            db->fail_label = NULL;
-            db->fail_what = "COMMIT";
-            db->fail_error = "the transaction was no longer open before "
-                             "COMMIT (aborted by the cluster without a word)";
-            db->fail_hint = NULL;
-            db->fail_unwritten = 1;
+            charon_db_failed_own(db, "COMMIT", 1213,
+                                 "the transaction was no longer open "
+                                 "before COMMIT (aborted by the cluster "
+                                 "without a word)");
             plain(db, "ROLLBACK");
             charon_sqlite_unlock(db);
             return 0;
